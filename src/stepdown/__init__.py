@@ -1,0 +1,3 @@
+"""Stepdown: runs an outpatient addiction-treatment program across its continuum of care."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""`python -m stepdown` runs the CLI."""
+
+from stepdown.cli import main
+
+main()

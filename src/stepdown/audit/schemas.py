@@ -1,0 +1,45 @@
+"""API shapes for the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import Field
+
+from stepdown.audit.models import AuditAction
+from stepdown.kit.schemas import Schema
+
+
+class AuditFilter(Schema):
+    username: str = ""
+    client_id: uuid.UUID | None = None
+    action: AuditAction | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    before_seq: int | None = Field(default=None, ge=1)
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class AuditEntryRead(Schema):
+    seq: int
+    occurred_at: datetime
+    actor_id: uuid.UUID | None
+    actor_role: str
+    actor_label: str
+    action: AuditAction
+    entity_type: str
+    entity_id: str
+    client_id: uuid.UUID | None
+    ip: str
+    request_id: str
+    detail: dict[str, Any]
+    hash: str
+
+
+class VerifyRead(Schema):
+    ok: bool
+    checked: int
+    first_broken_seq: int | None
+    problem: str

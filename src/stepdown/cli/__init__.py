@@ -1,0 +1,85 @@
+"""The `stepdown` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from stepdown import __version__
+from stepdown.cli import audit, context, db, users
+
+app = typer.Typer(
+    help="Stepdown: run an outpatient addiction-treatment program across its continuum of care.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
+demo_app = typer.Typer(help="The synthetic demo program.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db.app, name="db")
+app.add_typer(users.users_app, name="users")
+app.add_typer(users.tokens_app, name="tokens")
+app.add_typer(audit.app, name="audit")
+app.add_typer(demo_app, name="demo")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve the web UI and the JSON API."""
+    import uvicorn
+
+    from stepdown.app import create_app
+
+    uvicorn.run(create_app(context.settings()), host=host, port=port, log_level="info")
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Print every effective setting, secrets masked."""
+    table = Table("setting", "value")
+    for key, value in context.settings().masked().items():
+        table.add_row(key, value)
+    Console().print(table)
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Create the synthetic demo program (idempotent) and print a sign-in for each role."""
+    from stepdown.demo.seed import seed
+
+    with context.unit_of_work() as session:
+        sign_ins = seed(
+            session,
+            actor=context.system_actor(),
+            secret_key=context.settings().effective_secret_key,
+        )
+    table = Table("role", "username", "password", title="Demo sign-ins (synthetic accounts)")
+    for sign_in in sign_ins:
+        table.add_row(sign_in.role.label, sign_in.username, sign_in.password)
+    Console().print(table)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; a usage error is one line on stderr and exit status 2."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: unknown command, bad option, ...
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,62 @@
+"""What every CLI command shares: settings, a unit of work, the system actor, one-line errors."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import NoReturn
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
+from stepdown.kit.errors import StepdownError
+from stepdown.security.actor import Actor
+from stepdown.settings import Settings
+
+
+@cache
+def settings() -> Settings:
+    return Settings()
+
+
+@cache
+def engine() -> Engine:
+    return make_engine(settings().effective_database_url)
+
+
+def system_actor() -> Actor:
+    """Commands run as the system, labelled with the operating-system user for the audit."""
+    return Actor.system(f"cli:{getpass.getuser()}")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for the command; a refusal prints one line and exits 2."""
+    try:
+        with session_scope(make_sessionmaker(engine())) as session:
+            yield session
+    except StepdownError as exc:
+        fail(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+    except (OperationalError, ProgrammingError) as exc:
+        first_line = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        fail(f"database: {first_line} (has `stepdown db upgrade` been run?)")
+
+
+def read_password(from_stdin: bool, *, prompt: str = "Password") -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        fail("no terminal to ask for the password: pass --password-stdin")
+    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return value

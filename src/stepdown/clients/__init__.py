@@ -1,0 +1,1 @@
+"""The people in treatment: demographics, contacts, who looks after them."""

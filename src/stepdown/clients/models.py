@@ -1,0 +1,44 @@
+"""A client's identity and contacts. Clinical history lives in other domains."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin
+
+
+class Client(IdMixin, TimestampMixin, Base):
+    __tablename__ = "client"
+
+    record_number: Mapped[str] = mapped_column(String(20), unique=True)
+    legal_first_name: Mapped[str] = mapped_column(String(80))
+    legal_last_name: Mapped[str] = mapped_column(String(80), index=True)
+    preferred_name: Mapped[str] = mapped_column(String(80), default="")
+    date_of_birth: Mapped[date]
+    sex_assigned_at_birth: Mapped[str] = mapped_column(String(20), default="")
+    gender_identity: Mapped[str] = mapped_column(String(40), default="")
+    pronouns: Mapped[str] = mapped_column(String(30), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    emergency_contact_name: Mapped[str] = mapped_column(String(120), default="")
+    emergency_contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    emergency_contact_relationship: Mapped[str] = mapped_column(String(60), default="")
+    referral_source: Mapped[str] = mapped_column(String(120), default="")
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id", ondelete="RESTRICT"))
+    primary_clinician_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    portal_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), unique=True
+    )
+    is_synthetic: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.legal_first_name
+        return f"{first} {self.legal_last_name}"

@@ -1,0 +1,32 @@
+"""Role-scoped queries on clients: every client query starts from ``readable``."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false, select
+
+from stepdown.clients.models import Client
+from stepdown.security.actor import Actor
+from stepdown.security.roles import Role
+
+# Roles whose work spans the whole program (minimum necessary still applies per field).
+PROGRAM_WIDE = frozenset({Role.ADMIN, Role.DIRECTOR, Role.UTILIZATION_REVIEW, Role.SYSTEM})
+SITE_WIDE = frozenset({Role.CASE_MANAGER, Role.ADMISSIONS})
+
+
+def readable(actor: Actor) -> Select[Client]:
+    """Clients this actor may see: clinicians their caseload, site staff their site,
+    clients themselves only."""
+    stmt = select(Client)
+    if actor.role in PROGRAM_WIDE:
+        return stmt
+    if actor.role is Role.CLINICIAN and actor.user_id is not None:
+        return stmt.where(Client.primary_clinician_id == actor.user_id)
+    if actor.role in SITE_WIDE and actor.site_id is not None:
+        return stmt.where(Client.site_id == actor.site_id)
+    if actor.role is Role.CLIENT and actor.user_id is not None:
+        return stmt.where(Client.portal_user_id == actor.user_id)
+    return stmt.where(false())
+
+
+def by_record_number(record_number: str) -> Select[Client]:
+    return select(Client).where(Client.record_number == record_number)

@@ -1,0 +1,59 @@
+"""API shapes for client records."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import Field, field_validator
+
+from stepdown.kit.clock import today
+from stepdown.kit.schemas import Schema
+
+
+class ClientCreate(Schema):
+    legal_first_name: str = Field(min_length=1, max_length=80)
+    legal_last_name: str = Field(min_length=1, max_length=80)
+    preferred_name: str = Field(default="", max_length=80)
+    date_of_birth: date
+    sex_assigned_at_birth: str = Field(default="", max_length=20)
+    gender_identity: str = Field(default="", max_length=40)
+    pronouns: str = Field(default="", max_length=30)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=300)
+    emergency_contact_name: str = Field(default="", max_length=120)
+    emergency_contact_phone: str = Field(default="", max_length=40)
+    emergency_contact_relationship: str = Field(default="", max_length=60)
+    referral_source: str = Field(default="", max_length=120)
+    site_id: uuid.UUID
+    primary_clinician_id: uuid.UUID | None = None
+
+    @field_validator("legal_first_name", "legal_last_name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born_in_the_past(cls, value: date) -> date:
+        if value >= today():
+            raise ValueError("must be in the past")
+        if value.year < 1900:
+            raise ValueError("must be after 1900")
+        return value
+
+
+class ClientRead(Schema):
+    id: uuid.UUID
+    record_number: str
+    legal_first_name: str
+    legal_last_name: str
+    preferred_name: str
+    date_of_birth: date
+    pronouns: str
+    site_id: uuid.UUID
+    primary_clinician_id: uuid.UUID | None
+    is_synthetic: bool

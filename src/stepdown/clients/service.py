@@ -1,0 +1,93 @@
+"""Use cases on client records. Every read of a record is audited."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
+from stepdown.clients import repository
+from stepdown.clients.models import Client
+from stepdown.clients.schemas import ClientCreate
+from stepdown.kit.errors import Conflict
+from stepdown.security.actor import Actor
+
+
+def list_clients(
+    session: Session,
+    *,
+    actor: Actor,
+    site_id: uuid.UUID | None = None,
+    limit: int = 200,
+) -> list[Client]:
+    """Clients the actor may see, by last name; each one listed is recorded as read."""
+    stmt = repository.readable(actor)
+    if site_id is not None:
+        stmt = stmt.where(Client.site_id == site_id)
+    stmt = stmt.order_by(Client.legal_last_name, Client.legal_first_name).limit(limit)
+    clients = list(session.scalars(stmt))
+    audit_service.record_reads(
+        session, actor=actor, entity_type="client", client_ids=[c.id for c in clients]
+    )
+    return clients
+
+
+def own_record(session: Session, *, actor: Actor) -> Client | None:
+    """The client record linked to a client's portal account."""
+    client = session.scalars(repository.readable(actor).limit(1)).first()
+    if client is not None:
+        audit_service.record_reads(
+            session, actor=actor, entity_type="client", client_ids=[client.id]
+        )
+    return client
+
+
+def count_by_site(session: Session, *, actor: Actor) -> dict[uuid.UUID, int]:
+    """Head counts only (no identities), so no per-client read is recorded."""
+    sub = repository.readable(actor).subquery()
+    rows = session.execute(select(sub.c.site_id, func.count()).group_by(sub.c.site_id))
+    return dict(rows.tuples().all())
+
+
+def register_client(
+    session: Session,
+    *,
+    actor: Actor,
+    data: ClientCreate,
+    record_number: str,
+    is_synthetic: bool = False,
+) -> Client:
+    """Open a client record; the record number must be new."""
+    if session.scalar(repository.by_record_number(record_number)) is not None:
+        raise Conflict(f"record number {record_number!r} is taken", field="record_number")
+    client = Client(record_number=record_number, is_synthetic=is_synthetic, **data.model_dump())
+    session.add(client)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type="client",
+        entity_id=client.id,
+        client_id=client.id,
+    )
+    return client
+
+
+def link_portal_account(
+    session: Session, *, actor: Actor, client: Client, user_id: uuid.UUID
+) -> None:
+    """Give a client's portal account access to their own record (and nothing else)."""
+    client.portal_user_id = user_id
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="client",
+        entity_id=client.id,
+        client_id=client.id,
+        detail={"portal_user_id": str(user_id)},
+    )

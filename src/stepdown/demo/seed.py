@@ -1,0 +1,204 @@
+"""Seed the synthetic demo program: 2 sites, rooms, 10 staff, 60 clients, a client account.
+
+Idempotent: everything is keyed by a stable code, so a second run adds nothing. Demo
+passwords are derived from this installation's secret key (never a constant in code), so
+`stepdown demo seed` can print them again at any time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stepdown.clients import service as clients_service
+from stepdown.clients.models import Client
+from stepdown.clients.schemas import ClientCreate
+from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
+from stepdown.programs.models import Room, Site
+from stepdown.security import repository as security_repository
+from stepdown.security import service as security_service
+from stepdown.security.actor import Actor
+from stepdown.security.models import User
+from stepdown.security.roles import Role
+
+CLIENT_COUNT = 60
+SITES = (
+    (
+        "S1",
+        "Riverside Recovery Center (demo)",
+        "12 Example Avenue, Springfield",
+        "555-0100",
+        (
+            ("R1", "Maple room", 14),
+            ("R2", "Birch room", 10),
+            ("R3", "Cedar room", 14),
+            ("R4", "Willow room", 12),
+        ),
+    ),
+    (
+        "S2",
+        "Harbor Street Clinic (demo)",
+        "48 Sample Street, Shelbyville",
+        "555-0200",
+        (("R1", "Lighthouse room", 12), ("R2", "Dock room", 10), ("R3", "Bay room", 14)),
+    ),
+)
+# username, display name, role, site code
+STAFF = (
+    ("admin", "Avery Adminson (demo)", Role.ADMIN, None),
+    ("director", "Dana Directorly (demo)", Role.DIRECTOR, None),
+    ("clinician", "Casey Cliniford (demo)", Role.CLINICIAN, "S1"),
+    ("clinician2", "Robin Therapton (demo)", Role.CLINICIAN, "S1"),
+    ("clinician3", "Morgan Counselle (demo)", Role.CLINICIAN, "S2"),
+    ("clinician4", "Jordan Healwell (demo)", Role.CLINICIAN, "S2"),
+    ("casemanager", "Quinn Casewright (demo)", Role.CASE_MANAGER, "S1"),
+    ("casemanager2", "Riley Supportson (demo)", Role.CASE_MANAGER, "S2"),
+    ("admissions", "Sky Intaker (demo)", Role.ADMISSIONS, "S1"),
+    ("review", "Taylor Reviewson (demo)", Role.UTILIZATION_REVIEW, None),
+)
+CLIENT_USERNAME = "client"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    role: Role
+    username: str
+    password: str
+
+
+def demo_password(secret_key: str, username: str) -> str:
+    """A strong password unique to this installation and user, reproducible from the key."""
+    mac = hmac.new(secret_key.encode(), f"stepdown-demo:{username}".encode(), hashlib.sha256)
+    return base64.b32encode(mac.digest()).decode()[:20].lower()
+
+
+def _sites(session: Session) -> dict[str, Site]:
+    sites: dict[str, Site] = {}
+    for code, name, address, phone, rooms in SITES:
+        site = session.scalar(select(Site).where(Site.code == code))
+        if site is None:
+            site = Site(code=code, name=name, address=address, phone=phone, is_synthetic=True)
+            session.add(site)
+            session.flush()
+            for room_code, room_name, capacity in rooms:
+                session.add(
+                    Room(site_id=site.id, code=room_code, name=room_name, capacity=capacity)
+                )
+        sites[code] = site
+    session.flush()
+    return sites
+
+
+def _user(
+    session: Session,
+    actor: Actor,
+    secret_key: str,
+    *,
+    username: str,
+    name: str,
+    role: Role,
+    site: Site | None,
+) -> User:
+    existing = security_repository.user_by_username(session, username)
+    if existing is not None:
+        return existing
+    return security_service.create_user(
+        session,
+        actor=actor,
+        username=username,
+        display_name=name,
+        role=role,
+        password=demo_password(secret_key, username),
+        email=f"{username}@example.org",
+        site_id=site.id if site else None,
+        is_synthetic=True,
+    )
+
+
+def _client_data(rng: random.Random, index: int, site: Site, clinician: User) -> ClientCreate:
+    first = FIRST_NAMES[index % len(FIRST_NAMES)]
+    last = LAST_NAMES[(index * 7) % len(LAST_NAMES)]
+    sex, gender, pronouns = GENDERS[index % len(GENDERS)]
+    # A few adolescents (16-17) so adolescent rules have someone to apply to.
+    age = 16 + index % 2 if index % 15 == 14 else rng.randint(19, 66)
+    birthday = date(2026, 11, 23) - timedelta(days=age * 365 + rng.randint(0, 364))
+    return ClientCreate(
+        legal_first_name=first,
+        legal_last_name=last,
+        preferred_name=first[:3] if index % 9 == 0 else "",
+        date_of_birth=birthday,
+        sex_assigned_at_birth=sex,
+        gender_identity=gender,
+        pronouns=pronouns,
+        phone=f"555-01{index % 100:02d}",
+        email=f"{first.lower()}.{last.lower()}@example.org",
+        address=f"{100 + index} Example Street, {site.address.rsplit(', ', 1)[-1]}",
+        emergency_contact_name=f"{FIRST_NAMES[(index + 5) % len(FIRST_NAMES)]} {last}",
+        emergency_contact_phone=f"555-02{index % 100:02d}",
+        emergency_contact_relationship=rng.choice(("parent", "partner", "sibling", "friend")),
+        referral_source=rng.choice(REFERRAL_SOURCES),
+        site_id=site.id,
+        primary_clinician_id=clinician.id,
+    )
+
+
+def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
+    """Create whatever of the demo program is missing; return one sign-in per role."""
+    sites = _sites(session)
+    staff = {
+        username: _user(
+            session,
+            actor,
+            secret_key,
+            username=username,
+            name=name,
+            role=role,
+            site=sites[code] if code else None,
+        )
+        for username, name, role, code in STAFF
+    }
+    clinicians = {
+        code: [u for u in staff.values() if u.role is Role.CLINICIAN and u.site_id == site.id]
+        for code, site in sites.items()
+    }
+    rng = random.Random(2026)  # noqa: S311 - reproducible synthetic data, not security
+    existing = set(session.scalars(select(Client.record_number)))
+    for index in range(CLIENT_COUNT):
+        code = "S1" if index % 5 < 3 else "S2"
+        clinician = clinicians[code][index % len(clinicians[code])]
+        data = _client_data(rng, index, sites[code], clinician)
+        record_number = f"DEMO-{index + 1:04d}"
+        if record_number not in existing:
+            clients_service.register_client(
+                session, actor=actor, data=data, record_number=record_number, is_synthetic=True
+            )
+    first_client = session.scalar(select(Client).where(Client.record_number == "DEMO-0001"))
+    assert first_client is not None
+    portal = _user(
+        session,
+        actor,
+        secret_key,
+        username=CLIENT_USERNAME,
+        name=f"{first_client.display_name} (demo client)",
+        role=Role.CLIENT,
+        site=sites["S1"],
+    )
+    if first_client.portal_user_id is None:
+        clients_service.link_portal_account(
+            session, actor=actor, client=first_client, user_id=portal.id
+        )
+    first_of_role: dict[Role, str] = {}
+    for username, _, role, _ in STAFF:
+        first_of_role.setdefault(role, username)
+    first_of_role[Role.CLIENT] = CLIENT_USERNAME
+    return [
+        SignIn(role, username, demo_password(secret_key, username))
+        for role, username in first_of_role.items()
+    ]

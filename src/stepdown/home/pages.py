@@ -1,0 +1,26 @@
+"""The home page: one template per role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from stepdown.home import access, service
+from stepdown.kit.web import DbSession
+from stepdown.security.actor import Actor
+from stepdown.security.deps import allow
+from stepdown.web import navigation
+from stepdown.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+navigation.register("Home", "/", access.HOME)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.HOME)]
+) -> Response:
+    context = service.home_context(session, actor=actor)
+    return render(request, f"home/{actor.role.value}.html", context)

@@ -1,0 +1,42 @@
+"""What each role's home page shows, gathered through the owning domains' services."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stepdown.clients import service as clients_service
+from stepdown.kit.clock import utc_now
+from stepdown.programs import service as programs_service
+from stepdown.security import service as security_service
+from stepdown.security.actor import Actor
+from stepdown.security.roles import Role
+
+CASELOAD_ROLES = frozenset(
+    {Role.CLINICIAN, Role.CASE_MANAGER, Role.ADMISSIONS, Role.UTILIZATION_REVIEW}
+)
+
+
+def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
+    sites = {site.id: site for site in programs_service.list_sites(session)}
+    my_site = sites.get(actor.site_id) if actor.site_id else None
+    context: dict[str, Any] = {"sites": sites, "my_site": my_site}
+    if actor.role in (Role.DIRECTOR, Role.ADMIN):
+        users = security_service.list_users(session, actor=actor)
+        now = utc_now()
+        context["clients_by_site"] = clients_service.count_by_site(session, actor=actor)
+        context["staff_by_role"] = Counter(u.role for u in users if u.role is not Role.CLIENT)
+        context["accounts"] = {
+            "active": sum(u.is_active for u in users),
+            "disabled": sum(not u.is_active for u in users),
+            "locked": sum(bool(u.locked_until and u.locked_until > now) for u in users),
+        }
+    if actor.role in CASELOAD_ROLES:
+        context["clients"] = clients_service.list_clients(session, actor=actor)
+    if actor.role is Role.CLIENT:
+        client = clients_service.own_record(session, actor=actor)
+        context["client"] = client
+        context["client_site"] = sites.get(client.site_id) if client else None
+    return context

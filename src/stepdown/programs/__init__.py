@@ -1,0 +1,1 @@
+"""Sites, rooms and (later) tracks, groups and the weekly schedule."""

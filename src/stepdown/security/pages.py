@@ -1,0 +1,105 @@
+"""Sign-in, sign-out and the accounts page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from stepdown.kit.clock import utc_now
+from stepdown.kit.web import DbSession
+from stepdown.security import access, service
+from stepdown.security.actor import Actor
+from stepdown.security.deps import SESSION_COOKIE, allow, open_route, resolve_caller, session_policy
+from stepdown.web import flash, navigation
+from stepdown.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+navigation.register("Accounts", "/users", access.USERS_READ)
+
+
+def safe_next(value: str) -> str:
+    """Only same-site paths, so the sign-in form cannot bounce a user to another site."""
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(
+    request: Request, actor: Annotated[Actor | None, open_route("sign-in")], next: str = "/"
+) -> Response:
+    if actor is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "security/sign_in.html", {"next_url": safe_next(next), "username": ""})
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request,
+    session: DbSession,
+    _: Annotated[Actor | None, open_route("sign-in")],
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    if not username.strip() or not password:
+        return render(
+            request,
+            "security/sign_in.html",
+            {
+                "error": "Enter your username and password.",
+                "next_url": safe_next(next),
+                "username": username,
+            },
+            status_code=422,
+        )
+    user = service.authenticate(session, username=username, password=password)
+    if user is None:
+        return render(
+            request,
+            "security/sign_in.html",
+            {
+                "error": service.SIGN_IN_FAILED_MESSAGE,
+                "next_url": safe_next(next),
+                "username": username,
+            },
+            status_code=401,
+        )
+    settings = request.app.state.settings
+    ip = request.client.host if request.client else ""
+    token, web_session = service.start_session(
+        session, user=user, policy=session_policy(settings), ip=ip
+    )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=int((web_session.expires_at - utc_now()).total_seconds()) + 3600 * 24,
+    )
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.SIGNED_IN)]
+) -> Response:
+    caller = resolve_caller(request, session)
+    if caller is not None and caller.web_session is not None:
+        service.end_session(session, web_session=caller.web_session, actor=actor)
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    flash.flash(request, response, "You are signed out.")
+    return response
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.USERS_READ)]
+) -> Response:
+    users = service.list_users(session, actor=actor)
+    return render(request, "security/users.html", {"users": users, "now": utc_now()})

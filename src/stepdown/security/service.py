@@ -1,0 +1,344 @@
+"""Use cases for identity: users, sign-in, web sessions and API tokens."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
+from stepdown.kit.clock import utc_now
+from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from stepdown.security import passwords, repository, rules, tokens
+from stepdown.security.actor import Actor
+from stepdown.security.models import ApiToken, User, WebSession
+from stepdown.security.roles import Role
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+SIGN_IN_FAILED_MESSAGE = "Wrong username or password, or the account is locked or disabled."
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user_id=user.id, role=user.role, username=user.username, site_id=user.site_id)
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role not in (Role.ADMIN, Role.SYSTEM):
+        raise Forbidden("only an administrator may manage accounts")
+
+
+def normalize_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise Invalid(
+            "username must be 3-80 characters: lowercase letters, digits, '.', '_' or '-'",
+            field="username",
+        )
+    return name
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    email: str = "",
+    site_id: uuid.UUID | None = None,
+    is_synthetic: bool = False,
+) -> User:
+    _require_admin(actor)
+    name = normalize_username(username)
+    if role is Role.SYSTEM:
+        raise Invalid("the system role cannot be given to a user", field="role")
+    if not display_name.strip():
+        raise Invalid("display name is required", field="display_name")
+    passwords.check_policy(password, username=name)
+    if repository.user_by_username(session, name) is not None:
+        raise Conflict(f"username {name!r} is taken", field="username")
+    now = utc_now()
+    user = User(
+        username=name,
+        display_name=display_name.strip(),
+        email=email.strip(),
+        role=role,
+        site_id=site_id,
+        password_hash=passwords.hash_password(password),
+        password_changed_at=now,
+        is_synthetic=is_synthetic,
+    )
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create won the race
+        raise Conflict(f"username {name!r} is taken", field="username") from exc
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type="user",
+        entity_id=user.id,
+        detail={"role": role.value},
+    )
+    return user
+
+
+def list_users(session: Session, *, actor: Actor) -> list[User]:
+    if actor.role not in (Role.ADMIN, Role.DIRECTOR, Role.SYSTEM):
+        raise Forbidden("only administrators and directors may list accounts")
+    return list(session.scalars(repository.users_stmt()))
+
+
+def get_user(session: Session, *, username: str) -> User:
+    user = repository.user_by_username(session, username)
+    if user is None:
+        raise NotFound(f"no user named {username.strip().lower()!r}", field="username")
+    return user
+
+
+def _end_all_sessions(session: Session, user: User, now: datetime) -> None:
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+def disable_user(session: Session, *, actor: Actor, username: str) -> User:
+    _require_admin(actor)
+    user = get_user(session, username=username)
+    if actor.user_id == user.id:
+        raise Conflict("you cannot disable your own account")
+    user.is_active = False
+    _end_all_sessions(session, user, utc_now())
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="user",
+        entity_id=user.id,
+        detail={"is_active": False},
+    )
+    return user
+
+
+def reset_password(session: Session, *, actor: Actor, username: str, new_password: str) -> User:
+    _require_admin(actor)
+    user = get_user(session, username=username)
+    passwords.check_policy(new_password, username=user.username)
+    now = utc_now()
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = now
+    user.failed_attempts = 0
+    user.locked_until = None
+    _end_all_sessions(session, user, now)
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="user",
+        entity_id=user.id,
+        detail={"password_reset": True},
+    )
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """Check a password, counting failures; the fifth failure in a row locks for 15 minutes.
+
+    Every outcome is audited. A failure returns None rather than raising, because the
+    caller must commit the failure count and its audit entry, not roll them back.
+    """
+    now = utc_now()
+    user = repository.user_by_username(session, username)
+    anonymous = Actor(user_id=None, role=Role.SYSTEM, username="anonymous")
+    if user is None:
+        passwords.verify_password(passwords.DUMMY_HASH, password)
+        audit_service.record(
+            session,
+            actor=anonymous,
+            action=AuditAction.SIGN_IN_FAILED,
+            entity_type="user",
+            detail={"reason": "unknown_user"},
+        )
+        return None
+    subject = actor_for(user)
+    reason = ""
+    if not user.is_active:
+        reason = "disabled"
+    elif rules.is_locked(user.locked_until, now):
+        reason = "locked"
+    elif not passwords.verify_password(user.password_hash, password):
+        user.failed_attempts, user.locked_until = rules.after_failed_attempt(
+            user.failed_attempts, now
+        )
+        reason = "locked_out" if user.locked_until else "wrong_password"
+    if reason:
+        audit_service.record(
+            session,
+            actor=subject,
+            action=AuditAction.SIGN_IN_FAILED,
+            entity_type="user",
+            entity_id=user.id,
+            detail={"reason": reason},
+        )
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.last_sign_in_at = now
+    audit_service.record(
+        session, actor=subject, action=AuditAction.SIGN_IN, entity_type="user", entity_id=user.id
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta
+    absolute: timedelta
+
+
+def start_session(
+    session: Session, *, user: User, policy: SessionPolicy, ip: str = ""
+) -> tuple[str, WebSession]:
+    """A new session with a fresh token (never reused across sign-ins: no fixation)."""
+    now = utc_now()
+    token = tokens.new_secret()
+    web_session = WebSession(
+        user_id=user.id,
+        token_hash=tokens.digest(token),
+        csrf_token=tokens.new_secret(24),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=rules.session_expiry(
+            created_at=now, last_seen_at=now, idle=policy.idle, absolute=policy.absolute
+        ),
+        ip=ip[:64],
+    )
+    session.add(web_session)
+    session.flush()
+    return token, web_session
+
+
+def resolve_session(
+    session: Session, *, token: str, policy: SessionPolicy
+) -> tuple[WebSession, User] | None:
+    """The live session and active user behind a cookie, sliding its idle expiry."""
+    web_session = repository.session_by_token_hash(session, tokens.digest(token))
+    now = utc_now()
+    if web_session is None or web_session.ended_at is not None or web_session.expires_at <= now:
+        return None
+    user = repository.user_by_id(session, web_session.user_id)
+    if user is None or not user.is_active:
+        return None
+    web_session.last_seen_at = now
+    web_session.expires_at = rules.session_expiry(
+        created_at=web_session.created_at,
+        last_seen_at=now,
+        idle=policy.idle,
+        absolute=policy.absolute,
+    )
+    return web_session, user
+
+
+def end_session(session: Session, *, web_session: WebSession, actor: Actor) -> None:
+    web_session.ended_at = utc_now()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.SIGN_OUT,
+        entity_type="user",
+        entity_id=web_session.user_id,
+    )
+
+
+def create_api_token(
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    name: str,
+    expires_in_days: int | None = None,
+) -> tuple[str, ApiToken]:
+    _require_admin(actor)
+    user = get_user(session, username=username)
+    if not user.is_active:
+        raise Conflict(f"user {user.username!r} is disabled", field="username")
+    if not name.strip():
+        raise Invalid("token name is required", field="name")
+    if expires_in_days is not None and expires_in_days < 1:
+        raise Invalid("expiry must be at least 1 day", field="expires_in_days")
+    now = utc_now()
+    secret = tokens.API_TOKEN_PREFIX + tokens.new_secret()
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip()[:80],
+        prefix=secret[:12],
+        token_hash=tokens.digest(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(token)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type="api_token",
+        entity_id=token.id,
+        detail={"user_id": str(user.id)},
+    )
+    return secret, token
+
+
+def list_api_tokens(session: Session, *, actor: Actor) -> list[ApiToken]:
+    _require_admin(actor)
+    return list(session.scalars(repository.tokens_stmt()))
+
+
+def revoke_api_token(session: Session, *, actor: Actor, token_id: str) -> ApiToken:
+    _require_admin(actor)
+    token = None
+    try:
+        token = session.get(ApiToken, uuid.UUID(token_id))
+    except ValueError:
+        token = None
+    if token is None:
+        raise NotFound(f"no API token with id {token_id!r}", field="token_id")
+    if token.revoked_at is None:
+        token.revoked_at = utc_now()
+        audit_service.record(
+            session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type="api_token",
+            entity_id=token.id,
+            detail={"revoked": True},
+        )
+    return token
+
+
+def resolve_api_token(session: Session, *, secret: str) -> User | None:
+    if not secret.startswith(tokens.API_TOKEN_PREFIX):
+        return None
+    token = repository.api_token_by_hash(session, tokens.digest(secret))
+    now = utc_now()
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    user = repository.user_by_id(session, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    token.last_used_at = now
+    return user

@@ -1,0 +1,92 @@
+"""Configuration from ``STEPDOWN_*`` environment variables and an optional ``.env`` file.
+
+Settings are built once by the entry point (app factory, CLI, job) and passed down, so
+tests can hand in their own without touching the process environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class Settings(BaseSettings):
+    """What an operator may set; everything has a safe default for the embedded install."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="STEPDOWN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    var_dir: Path = Field(default=Path("var"), description="Where the SQLite file and keys live.")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means the SQLite file in var_dir."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs CSRF and feed tokens; generated into var_dir if unset."
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Automatic log-off after this much inactivity."
+    )
+    session_max_hours: int = Field(
+        default=12, ge=1, le=24 * 7, description="A sign-in never lasts longer than this."
+    )
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public address.")
+    program_name: str = Field(default="Stepdown", description="Shown in the page header.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'stepdown.db').as_posix()}"
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Browsers drop Secure cookies over plain HTTP, so only set it behind https."""
+        return self.base_url.startswith("https://")
+
+    @cached_property
+    def effective_secret_key(self) -> str:
+        """The configured key, else one generated on first run and kept (0600) in var_dir.
+
+        Never a constant in code: a leaked default key would let anyone forge tokens.
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / SECRET_KEY_FILE
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+        return key
+
+    def masked(self) -> dict[str, str]:
+        """Every effective setting as text, secrets and URL passwords hidden."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.effective_database_url)
+        return {
+            "var_dir": str(self.var_dir),
+            "database_url": url.render_as_string(hide_password=True),
+            "secret_key": "********"
+            + (" (from environment)" if self.secret_key else f" (from {self.var_dir}/secret_key)"),
+            "session_idle_minutes": str(self.session_idle_minutes),
+            "session_max_hours": str(self.session_max_hours),
+            "base_url": self.base_url,
+            "cookie_secure": str(self.cookie_secure),
+            "program_name": self.program_name,
+        }

@@ -1,0 +1,58 @@
+"""Rendering pages with the layout's shared context (caller, menu, CSRF token, flashes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from stepdown import __version__
+from stepdown.web import flash, navigation
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+
+
+def _fmt_datetime(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def _fmt_date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+templates.env.filters["dt"] = _fmt_datetime
+templates.env.filters["d"] = _fmt_date
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    caller = getattr(request.state, "caller", None)
+    actor = caller.actor if caller else None
+    if caller is not None and caller.web_session is not None:
+        csrf_token = caller.web_session.csrf_token
+    else:
+        csrf_token = getattr(request.state, "anon_csrf", "")
+    full: dict[str, Any] = {
+        "actor": actor,
+        "nav": navigation.items_for(actor.role) if actor else [],
+        "csrf_token": csrf_token,
+        "program_name": request.app.state.settings.program_name,
+        "version": __version__,
+        "flashes": flash.read(request),
+    }
+    full.update(context or {})
+    response = templates.TemplateResponse(request, template, full, status_code=status_code)
+    if request.cookies.get(flash.FLASH_COOKIE):
+        response.delete_cookie(flash.FLASH_COOKIE)
+    return response
