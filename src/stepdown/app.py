@@ -68,6 +68,7 @@ def create_app(
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         dependencies=[Depends(csrf_protect)],
         lifespan=lifespan,
     )
@@ -167,7 +168,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
         problems = [
-            {"field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]), "message": err["msg"]}
+            {
+                "field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
+                "message": err["msg"],
+            }
             for err in exc.errors()
         ]
         first = problems[0] if problems else {"field": "", "message": "invalid input"}

@@ -49,7 +49,7 @@ def count_by_site(session: Session, *, actor: Actor) -> dict[uuid.UUID, int]:
     """Head counts only (no identities), so no per-client read is recorded."""
     sub = repository.readable(actor).subquery()
     rows = session.execute(select(sub.c.site_id, func.count()).group_by(sub.c.site_id))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def register_client(

@@ -21,11 +21,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     writes an audit row, and waiting for the lock beats failing on a stale snapshot.
     """
     parsed = make_url(url)
+    if parsed.drivername == "postgresql":  # psycopg 3 is the driver we ship, not psycopg2
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+    engine = create_engine(parsed, connect_args={"check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -7,6 +7,7 @@ a test can walk the app and fail on any route that declares neither.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,7 +19,6 @@ from stepdown.kit.errors import Forbidden, StepdownError, Unauthorized
 from stepdown.kit.web import get_session
 from stepdown.security import service, tokens
 from stepdown.security.actor import Actor
-from stepdown.security.models import WebSession
 from stepdown.security.policy import Policy
 from stepdown.settings import Settings
 
@@ -32,8 +32,11 @@ OPEN_MARKER = "__stepdown_open__"
 
 @dataclass(frozen=True)
 class Caller:
+    """Plain values, not ORM rows: error pages still need them after a rollback."""
+
     actor: Actor
-    web_session: WebSession | None  # None when the caller used a bearer token
+    web_session_id: uuid.UUID | None = None  # None when the caller used a bearer token
+    csrf_token: str | None = None
 
 
 def session_policy(settings: Settings) -> service.SessionPolicy:
@@ -53,14 +56,14 @@ def resolve_caller(request: Request, session: Session) -> Caller | None:
     if authorization.lower().startswith("bearer "):
         user = service.resolve_api_token(session, secret=authorization[7:].strip())
         if user is not None:
-            caller = Caller(service.actor_for(user), None)
+            caller = Caller(service.actor_for(user))
     elif token := request.cookies.get(SESSION_COOKIE):
         resolved = service.resolve_session(
             session, token=token, policy=session_policy(request.app.state.settings)
         )
         if resolved is not None:
             web_session, user = resolved
-            caller = Caller(service.actor_for(user), web_session)
+            caller = Caller(service.actor_for(user), web_session.id, web_session.csrf_token)
     request.state.caller = caller
     return caller
 
@@ -94,8 +97,8 @@ def open_route(reason: str) -> Any:
 def expected_csrf_token(request: Request, session: Session) -> str | None:
     """The signed-in session's token; before sign-in, the anonymous double-submit cookie."""
     caller = resolve_caller(request, session)
-    if caller is not None and caller.web_session is not None:
-        return caller.web_session.csrf_token
+    if caller is not None and caller.csrf_token is not None:
+        return caller.csrf_token
     anon: str | None = getattr(request.state, "anon_csrf", None)
     return anon
 

@@ -89,8 +89,8 @@ def sign_out(
     request: Request, session: DbSession, actor: Annotated[Actor, allow(access.SIGNED_IN)]
 ) -> Response:
     caller = resolve_caller(request, session)
-    if caller is not None and caller.web_session is not None:
-        service.end_session(session, web_session=caller.web_session, actor=actor)
+    if caller is not None and caller.web_session_id is not None:
+        service.end_session(session, web_session_id=caller.web_session_id, actor=actor)
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     flash.flash(request, response, "You are signed out.")

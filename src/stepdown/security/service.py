@@ -251,7 +251,10 @@ def resolve_session(
     return web_session, user
 
 
-def end_session(session: Session, *, web_session: WebSession, actor: Actor) -> None:
+def end_session(session: Session, *, web_session_id: uuid.UUID, actor: Actor) -> None:
+    web_session = session.get(WebSession, web_session_id)
+    if web_session is None or web_session.ended_at is not None:
+        return
     web_session.ended_at = utc_now()
     audit_service.record(
         session,

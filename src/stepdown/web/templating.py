@@ -39,10 +39,7 @@ def render(
 ) -> HTMLResponse:
     caller = getattr(request.state, "caller", None)
     actor = caller.actor if caller else None
-    if caller is not None and caller.web_session is not None:
-        csrf_token = caller.web_session.csrf_token
-    else:
-        csrf_token = getattr(request.state, "anon_csrf", "")
+    csrf_token = (caller.csrf_token if caller else None) or getattr(request.state, "anon_csrf", "")
     full: dict[str, Any] = {
         "actor": actor,
         "nav": navigation.items_for(actor.role) if actor else [],

@@ -1,0 +1,1 @@
+"""Standardized screening and monitoring instruments, scored exactly as their sources say."""

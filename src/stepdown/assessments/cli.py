@@ -1,0 +1,111 @@
+"""``stepdown assess``: score an instrument from the command line, for staff and for scripts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from stepdown.assessments.rules import (
+    INSTRUMENTS,
+    Band,
+    InstrumentError,
+    InstrumentSpec,
+    Score,
+    Sex,
+    instrument,
+    score,
+)
+
+app = typer.Typer(help="Score screening and monitoring instruments.", no_args_is_help=True)
+
+
+def _parse_answers(spec: InstrumentSpec, text: str) -> list[int | None]:
+    """Blanks stay blank (``1,,2``) so the scorer reports the missing item by its number."""
+    answers: list[int | None] = []
+    for position, raw in enumerate(text.split(",")):
+        raw = raw.strip()
+        if not raw:
+            answers.append(None)
+            continue
+        try:
+            answers.append(int(raw))
+        except ValueError:
+            number = spec.items[position].number if position < spec.item_count else position + 1
+            raise InstrumentError(f"item {number}: {raw!r} is not a whole number") from None
+    return answers
+
+
+def _parse_sex(text: str | None) -> Sex | None:
+    if text is None:
+        return None
+    try:
+        return Sex(text.lower())
+    except ValueError:
+        raise InstrumentError(f"sex: {text!r} is not one of female, male") from None
+
+
+def _list_bands(bands: tuple[Band, ...]) -> str:
+    return "; ".join(f"{b.label} {b.low}-{b.high}" for b in bands)
+
+
+def _describe_scale(spec: InstrumentSpec) -> str:
+    if spec.subscales:
+        return "subscales " + ", ".join(spec.subscales) + " (no cut-offs)"
+    if not spec.has_total:
+        return "risk level none, low, moderate or high"
+    low, high = spec.total_range
+    if spec.bands_for_women is None:
+        return f"total {low}-{high}: {_list_bands(spec.bands)}"
+    women = _list_bands(spec.bands_for_women)
+    return f"total {low}-{high}: men {_list_bands(spec.bands)}; women {women}"
+
+
+def _describe_score(spec: InstrumentSpec, result: Score) -> list[str]:
+    if result.total is not None:
+        lines = [f"{spec.name}: total {result.total} of {spec.total_range[1]}, {result.band}"]
+    elif result.band is not None:
+        lines = [f"{spec.name}: {result.band} risk"]
+    else:
+        lines = [f"{spec.name}: subscales only, no total"]
+    if result.subscales:
+        lines.append("subscales: " + ", ".join(f"{k} {v}" for k, v in result.subscales.items()))
+    if result.flags:
+        lines.append("flags: " + ", ".join(sorted(result.flags)))
+    if result.safety_alert:
+        lines.append("SAFETY: a same-day safety assessment is needed")
+    return lines
+
+
+@app.command("list")
+def list_instruments() -> None:
+    """List the instruments with their item counts and bands."""
+    for spec in INSTRUMENTS.values():
+        typer.echo(
+            f"{spec.code:<7} {spec.name:<16} {spec.item_count:>2} items  {_describe_scale(spec)}"
+        )
+
+
+@app.command("score")
+def score_answers(
+    instrument_code: Annotated[
+        str,
+        typer.Argument(
+            metavar="INSTRUMENT",
+            help="Instrument code from `stepdown assess list`, e.g. phq9 or PHQ-9.",
+        ),
+    ],
+    answers: Annotated[
+        str, typer.Option(help="Answers in form order, comma-separated, e.g. 0,1,2,0,0,1,0,0,0.")
+    ],
+    sex: Annotated[str | None, typer.Option(help="female or male; the AUDIT-C needs it.")] = None,
+) -> None:
+    """Score one administration and print its total, band, subscales and flags."""
+    try:
+        spec = instrument(instrument_code)
+        result = score(spec.code, _parse_answers(spec, answers), sex=_parse_sex(sex))
+    except InstrumentError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    for line in _describe_score(spec, result):
+        typer.echo(line)

@@ -1,0 +1,1 @@
+"""Level-of-care placement: which level and track fits a client, and why."""

@@ -1,0 +1,1 @@
+"""Weekly group and appointment scheduling: exchange format, optimizer and independent checker."""

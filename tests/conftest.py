@@ -1,0 +1,84 @@
+"""Shared fixtures: every database test runs on SQLite and, when configured, PostgreSQL.
+
+Each test runs inside an outer transaction that is rolled back, so tests never see each
+other's rows; code under test commits to SAVEPOINTs inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from stepdown.app import create_app
+from stepdown.kit.db import make_engine
+from stepdown.settings import Settings
+from tests import databases
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = databases.sqlite_url(tmp_path_factory.mktemp("sqlite") / "test.db")
+        databases.migrated(url)
+        yield url
+        return
+    base = databases.pg_base_url()
+    if base is None:
+        pytest.skip(databases.PG_SKIP_REASON)
+    with databases.fresh_pg_database(base) as url:
+        databases.migrated(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield factory
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        var_dir=tmp_path / "var",
+        database_url=database_url,
+        secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
+    return create_app(settings, session_factory=session_factory)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        yield client

@@ -1,0 +1,107 @@
+"""Plain functions that make valid rows, overridable per test."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from stepdown.clients import service as clients_service
+from stepdown.clients.models import Client
+from stepdown.clients.schemas import ClientCreate
+from stepdown.programs.models import Room, Site
+from stepdown.security import service as security_service
+from stepdown.security.actor import Actor
+from stepdown.security.models import User
+from stepdown.security.roles import Role
+
+SYSTEM = Actor.system("tests")
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def make_site(session: Session, **overrides: object) -> Site:
+    n = next(_counter)
+    fields: dict[str, object] = {"code": f"T{n}", "name": f"Test site {n}", "address": "1 Test St"}
+    fields.update(overrides)
+    site = Site(**fields)
+    session.add(site)
+    session.flush()
+    return site
+
+
+def make_room(session: Session, site: Site, **overrides: object) -> Room:
+    n = next(_counter)
+    fields: dict[str, object] = {"site_id": site.id, "code": f"R{n}", "name": f"Room {n}"}
+    fields.setdefault("capacity", 12)
+    fields.update(overrides)
+    room = Room(**fields)
+    session.add(room)
+    session.flush()
+    return room
+
+
+def make_user(
+    session: Session,
+    *,
+    role: Role = Role.CLINICIAN,
+    username: str | None = None,
+    password: str = PASSWORD,
+    site: Site | None = None,
+) -> User:
+    return security_service.create_user(
+        session,
+        actor=SYSTEM,
+        username=username or f"{role.value.replace('_', '')}{next(_counter)}",
+        display_name=f"Test {role.label}",
+        role=role,
+        password=password,
+        site_id=site.id if site else None,
+    )
+
+
+def make_client(
+    session: Session,
+    *,
+    site: Site,
+    clinician: User | None = None,
+    **overrides: object,
+) -> Client:
+    n = next(_counter)
+    fields: dict[str, object] = {
+        "legal_first_name": f"Given{n}",
+        "legal_last_name": f"Family{n}",
+        "date_of_birth": date(1990, 1, 1),
+        "site_id": site.id,
+        "primary_clinician_id": clinician.id if clinician else None,
+    }
+    fields.update(overrides)
+    return clients_service.register_client(
+        session,
+        actor=SYSTEM,
+        data=ClientCreate.model_validate(fields),
+        record_number=f"T-{n:05d}",
+    )
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form, as a browser would."""
+    token = csrf_from(client.get("/sign-in").text)
+    response = client.post(
+        "/sign-in",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text

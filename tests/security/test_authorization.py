@@ -1,0 +1,98 @@
+"""Every route declares who may call it, and the declared policies hold for each role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+from starlette.routing import Mount, Route
+
+from stepdown.app import create_app
+from stepdown.security.deps import OPEN_MARKER, POLICY_MARKER
+from stepdown.security.roles import USER_ROLES, Role
+from stepdown.settings import Settings
+from tests.factories import make_site, make_user, sign_in
+
+# Starlette routes FastAPI adds for its own API documentation; they carry no PHI.
+DOCS_ROUTES = {"/api/docs", "/api/openapi.json"}
+# Only these may be open to anyone: sign-in, health, static files and public pages.
+ALLOWED_OPEN = {"/sign-in", "/healthz"}
+
+
+def _markers(dependant: Dependant) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    call: Callable[..., Any] | None = dependant.call
+    if call is not None:
+        if hasattr(call, POLICY_MARKER):
+            found.append(("policy", getattr(call, POLICY_MARKER)))
+        if hasattr(call, OPEN_MARKER):
+            found.append(("open", getattr(call, OPEN_MARKER)))
+    for sub in dependant.dependencies:
+        found.extend(_markers(sub))
+    return found
+
+
+def test_every_route_declares_a_policy() -> None:
+    app = create_app(Settings(secret_key="x" * 40, _env_file=None))  # type: ignore[arg-type, call-arg]
+    missing, wrongly_open = [], []
+    checked = 0
+    for context in iter_route_contexts(app.routes):
+        route, path = context.original_route, context.path
+        if isinstance(route, Mount):
+            assert path == "/static", f"unexpected mount {path}"
+            continue
+        if isinstance(route, APIRoute):
+            checked += 1
+            kinds = {kind for kind, _ in _markers(route.dependant)}
+            if not kinds:
+                missing.append(f"{sorted(route.methods)} {path}")
+            elif kinds == {"open"} and path not in ALLOWED_OPEN:
+                wrongly_open.append(path)
+            continue
+        assert isinstance(route, Route) and path in DOCS_ROUTES, route
+    assert checked >= 10, "the walk found too few routes to be walking the app"
+    assert not missing, f"routes without a policy: {missing}"
+    assert not wrongly_open, f"routes open to anyone that should not be: {wrongly_open}"
+
+
+ALL = set(USER_ROLES)
+ADMIN_DIRECTOR = {Role.ADMIN, Role.DIRECTOR}
+# route -> roles allowed; everyone else gets 403 (and anonymous callers 401 / a redirect).
+MATRIX: dict[str, set[Role]] = {
+    "/": ALL,
+    "/users": ADMIN_DIRECTOR,
+    "/audit": ADMIN_DIRECTOR,
+    "/api/v1/me": ALL,
+    "/api/v1/users": ADMIN_DIRECTOR,
+    "/api/v1/audit": ADMIN_DIRECTOR,
+    "/api/v1/audit/verify": ADMIN_DIRECTOR,
+}
+
+
+@pytest.mark.parametrize("role", USER_ROLES, ids=lambda r: r.value)
+def test_role_matrix(role: Role, client: TestClient, session: Session, app: FastAPI) -> None:
+    site = make_site(session)
+    user = make_user(session, role=role, site=site)
+    session.commit()
+    sign_in(client, user.username)
+    for path, allowed in MATRIX.items():
+        status = client.get(path, follow_redirects=False).status_code
+        expected = 200 if role in allowed else 403
+        assert status == expected, f"{role.value} GET {path}: {status}, expected {expected}"
+
+
+@pytest.mark.parametrize("path", sorted(MATRIX))
+def test_anonymous_callers_are_turned_away(path: str, client: TestClient) -> None:
+    response = client.get(path, follow_redirects=False)
+    if path.startswith("/api/"):
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+    else:
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/sign-in")
