@@ -41,6 +41,6 @@ def test_timestamps_come_back_in_utc(session: Session, engine: Engine) -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        UTCDateTime().process_bind_param(datetime(2026, 1, 1), dialect=None)  # type: ignore[arg-type]
+        UTCDateTime().process_bind_param(datetime(2026, 1, 1), dialect=None)  # type: ignore[arg-type]  # noqa: DTZ001
     aware = datetime(2026, 1, 1, tzinfo=UTC)
     assert UTCDateTime().process_bind_param(aware, dialect=None) == aware  # type: ignore[arg-type]

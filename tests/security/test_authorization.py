@@ -55,7 +55,8 @@ def test_every_route_declares_a_policy() -> None:
             elif kinds == {"open"} and path not in ALLOWED_OPEN:
                 wrongly_open.append(path)
             continue
-        assert isinstance(route, Route) and path in DOCS_ROUTES, route
+        assert isinstance(route, Route), route
+        assert path in DOCS_ROUTES, route
     assert checked >= 10, "the walk found too few routes to be walking the app"
     assert not missing, f"routes without a policy: {missing}"
     assert not wrongly_open, f"routes open to anyone that should not be: {wrongly_open}"

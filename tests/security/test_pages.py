@@ -30,12 +30,15 @@ def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_it(
     assert response.status_code == 303
     cookie = response.headers["set-cookie"]
     assert SESSION_COOKIE in cookie
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # base URL is http in tests
     home = client.get("/")
-    assert home.status_code == 200 and "Program overview" in home.text
+    assert home.status_code == 200
+    assert "Program overview" in home.text
     out = client.post("/sign-out", data={"csrf_token": csrf_from(home.text)})
-    assert out.status_code == 200 and "You are signed out" in out.text
+    assert out.status_code == 200
+    assert "You are signed out" in out.text
     assert client.get("/", follow_redirects=False).status_code == 303
 
 

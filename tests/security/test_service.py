@@ -64,7 +64,8 @@ class TestAuthenticate:
     def test_right_password_signs_in(self, session: Session) -> None:
         make_user(session, username="ok.user")
         user = service.authenticate(session, username="OK.User ", password=PASSWORD)
-        assert user is not None and user.last_sign_in_at is not None
+        assert user is not None
+        assert user.last_sign_in_at is not None
         assert _actions(session)[-1] == ("sign_in", "")
 
     def test_unknown_user_fails_and_is_audited(self, session: Session) -> None:
@@ -100,7 +101,8 @@ class TestSessions:
         assert web_session.token_hash == tokens.digest(token)
         assert token not in web_session.token_hash
         resolved = service.resolve_session(session, token=token, policy=POLICY)
-        assert resolved is not None and resolved[1].id == user.id
+        assert resolved is not None
+        assert resolved[1].id == user.id
 
     def test_idle_session_expires(self, session: Session) -> None:
         user = make_user(session)
@@ -125,7 +127,8 @@ class TestApiTokens:
             session, actor=SYSTEM, username="api.user", name="reporting"
         )
         stored = session.get(ApiToken, token.id)
-        assert stored is not None and stored.token_hash == tokens.digest(secret)
+        assert stored is not None
+        assert stored.token_hash == tokens.digest(secret)
         assert secret not in (stored.token_hash, stored.prefix)
         assert service.resolve_api_token(session, secret=secret) is not None
         service.revoke_api_token(session, actor=SYSTEM, token_id=str(token.id))

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stepdown import __version__
+from stepdown.assessments.cli import app as assess_app
 from stepdown.cli import audit, context, db, users
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(audit.app, name="audit")
 app.add_typer(demo_app, name="demo")
+app.add_typer(assess_app, name="assess")
 
 
 @app.command()

@@ -1,0 +1,141 @@
+"""The command line as an operator uses it: a real SQLite file, real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STEPDOWN = [sys.executable, "-m", "stepdown"]
+
+
+def run(env_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "STEPDOWN_VAR_DIR": str(env_dir),
+        "STEPDOWN_DATABASE_URL": f"sqlite:///{env_dir}/cli.db",
+    }
+    return subprocess.run(
+        [*STEPDOWN, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+@pytest.fixture(scope="module")
+def var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli")
+    assert run(path, "db", "upgrade").returncode == 0
+    return path
+
+
+def test_db_current_reports_up_to_date(var: Path) -> None:
+    out = run(var, "db", "current")
+    assert out.returncode == 0
+    assert "up to date" in out.stdout
+
+
+def test_users_lifecycle(var: Path) -> None:
+    created = run(
+        var,
+        "users",
+        "create",
+        "cli.admin",
+        "--role",
+        "admin",
+        "--name",
+        "CLI Admin",
+        "--password-stdin",
+        stdin="a sufficiently long passphrase\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "created cli.admin (admin)" in created.stdout
+    listed = run(var, "users", "list")
+    assert "cli.admin" in listed.stdout
+    reset = run(
+        var,
+        "users",
+        "reset-password",
+        "cli.admin",
+        "--password-stdin",
+        stdin="another long passphrase\n",
+    )
+    assert reset.returncode == 0, reset.stderr
+    assert run(var, "users", "disable", "cli.admin").returncode == 0
+
+
+def test_token_create_and_revoke(var: Path) -> None:
+    run(
+        var,
+        "users",
+        "create",
+        "cli.tok",
+        "--role",
+        "director",
+        "--name",
+        "T",
+        "--password-stdin",
+        stdin="a sufficiently long passphrase\n",
+    )
+    created = run(var, "tokens", "create", "cli.tok", "--name", "reports")
+    assert created.returncode == 0, created.stderr
+    token_id = created.stdout.split("id=")[1].split()[0]
+    assert created.stdout.strip().splitlines()[-1].startswith("sdt_")
+    assert run(var, "tokens", "revoke", token_id).returncode == 0
+    assert "revoked" in run(var, "tokens", "list").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("users", "create", "x1", "--role", "boss", "--name", "X"), "", "role:"),
+        (
+            ("users", "create", "ok.name", "--role", "admin", "--name", "X", "--password-stdin"),
+            "short\n",
+            "password:",
+        ),
+        (("users", "disable", "nobody-here"), "", "username:"),
+        (("tokens", "revoke", "not-an-id"), "", "token_id:"),
+        (("no-such-command",), "", "No such command"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    var: Path, args: tuple[str, ...], stdin: str, message: str
+) -> None:
+    out = run(var, *args, stdin=stdin)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("error:")
+    assert message in lines[0]
+    assert "Traceback" not in out.stderr
+
+
+def test_config_show_masks_the_secret(var: Path) -> None:
+    out = run(var, "config", "show")
+    key = (var / "secret_key").read_text().strip() if (var / "secret_key").exists() else None
+    assert out.returncode == 0
+    assert "********" in out.stdout
+    if key:
+        assert key not in out.stdout
+
+
+def test_audit_verify_passes_then_fails_after_tampering(var: Path) -> None:
+    import sqlite3
+
+    ok = run(var, "audit", "verify")
+    assert ok.returncode == 0
+    assert "chain intact" in ok.stdout
+    with sqlite3.connect(var / "cli.db") as db:
+        db.execute("DROP TRIGGER audit_entry_no_update")
+        db.execute("UPDATE audit_entry SET entity_type = 'tampered' WHERE seq = 2")
+    broken = run(var, "audit", "verify")
+    assert broken.returncode == 1
+    assert "BROKEN at entry 2" in broken.stderr
+
+
+def test_help_lists_the_command_groups() -> None:
+    out = subprocess.run([*STEPDOWN, "--help"], capture_output=True, text=True, timeout=60)
+    for group in ("config", "db", "users", "tokens", "audit", "demo", "serve"):
+        assert group in out.stdout

@@ -1,0 +1,58 @@
+"""The demo program: synthetic, complete enough to show, and idempotent."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from stepdown.audit import service as audit_service
+from stepdown.clients.models import Client
+from stepdown.demo.seed import CLIENT_COUNT, seed
+from stepdown.programs.models import Room, Site
+from stepdown.security import service as security_service
+from stepdown.security.models import User
+from stepdown.security.roles import USER_ROLES, Role
+from tests.factories import SYSTEM
+
+KEY = "demo-test-key"
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_seed_builds_the_demo_program_once(session: Session) -> None:
+    sign_ins = seed(session, actor=SYSTEM, secret_key=KEY)
+    counts = (_count(session, Site), _count(session, Room), _count(session, Client))
+    users = list(session.scalars(select(User)))
+    staff = [u for u in users if u.role is not Role.CLIENT]
+    assert counts == (2, 7, CLIENT_COUNT)
+    assert len(staff) == 10
+    assert {u.role for u in staff} == set(USER_ROLES) - {Role.CLIENT}
+    assert all(u.is_synthetic for u in users)
+    assert all(c.is_synthetic for c in session.scalars(select(Client)))
+    assert {s.role for s in sign_ins} == set(USER_ROLES)
+
+    again = seed(session, actor=SYSTEM, secret_key=KEY)
+    assert (_count(session, Site), _count(session, Room), _count(session, Client)) == counts
+    assert _count(session, User) == len(users)
+    assert again == sign_ins
+
+
+def test_every_demo_sign_in_works_and_each_clinician_has_a_caseload(session: Session) -> None:
+    sign_ins = seed(session, actor=SYSTEM, secret_key=KEY)
+    for sign_in in sign_ins:
+        user = security_service.authenticate(
+            session, username=sign_in.username, password=sign_in.password
+        )
+        assert user is not None
+        assert user.role is sign_in.role
+    caseloads = Counter(session.scalars(select(Client.primary_clinician_id)))
+    assert len(caseloads) == 4
+    assert min(caseloads.values()) >= 10
+    portal = session.scalar(select(Client).where(Client.portal_user_id.is_not(None)))
+    assert portal is not None
+    assert portal.record_number == "DEMO-0001"
+    assert audit_service.verify_chain(session).ok
