@@ -18,7 +18,7 @@ from stepdown.web import navigation
 from stepdown.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-navigation.register("Audit trail", "/audit", access.AUDIT_READ)
+navigation.register("Audit trail", "/audit", access.AUDIT_READ, order=95)
 
 FILTER_FIELDS = ("username", "client_id", "action", "date_from", "date_to", "before_seq")
 

@@ -15,7 +15,7 @@ from stepdown.web import navigation
 from stepdown.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-navigation.register("Home", "/", access.HOME)
+navigation.register("Home", "/", access.HOME, order=0)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -16,7 +16,7 @@ from stepdown.web import flash, navigation
 from stepdown.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-navigation.register("Accounts", "/users", access.USERS_READ)
+navigation.register("Accounts", "/users", access.USERS_READ, order=90)
 
 
 def safe_next(value: str) -> str:

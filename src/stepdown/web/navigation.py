@@ -13,15 +13,17 @@ class NavItem:
     label: str
     href: str
     policy: Policy
+    order: int
 
 
 _ITEMS: list[NavItem] = []
 
 
-def register(label: str, href: str, policy: Policy) -> None:
-    """Domains add their pages to the menu when their routers are included."""
+def register(label: str, href: str, policy: Policy, *, order: int) -> None:
+    """Domains add their pages to the menu; ``order`` places them left to right."""
     if all(item.href != href for item in _ITEMS):
-        _ITEMS.append(NavItem(label, href, policy))
+        _ITEMS.append(NavItem(label, href, policy, order))
+        _ITEMS.sort(key=lambda item: item.order)
 
 
 def items_for(role: Role) -> list[NavItem]:

@@ -1,0 +1,87 @@
+"""A live server on a seeded SQLite file, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from stepdown.app import create_app
+from stepdown.demo.seed import SignIn, seed
+from stepdown.kit import migrate
+from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
+from stepdown.settings import Settings
+from tests.factories import SYSTEM
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    settings: Settings
+    sign_ins: dict[str, SignIn]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    var = tmp_path_factory.mktemp("live")
+    settings = Settings(
+        var_dir=var,
+        database_url=f"sqlite:///{var}/live.db",
+        secret_key="browser-test-key-0123456789",  # type: ignore[arg-type]
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    engine = make_engine(settings.effective_database_url)
+    migrate.upgrade(engine)
+    with session_scope(make_sessionmaker(engine)) as session:
+        sign_ins = seed(session, actor=SYSTEM, secret_key=settings.effective_secret_key)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "live server did not start"
+        time.sleep(0.05)
+    yield LiveServer(
+        url=f"http://127.0.0.1:{port}",
+        settings=settings,
+        sign_ins={s.role.value: s for s in sign_ins},
+    )
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"browser tests skipped: {CHROMIUM} is missing (make test installs it)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
