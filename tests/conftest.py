@@ -21,6 +21,11 @@ from stepdown.settings import Settings
 from tests import databases
 
 
+def pytest_report_header() -> str:
+    base = databases.pg_base_url()
+    return "PostgreSQL: enabled" if base else f"PostgreSQL: {databases.PG_SKIP_REASON}"
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -33,7 +33,7 @@ from stepdown.security import pages as security_pages
 from stepdown.security import tokens
 from stepdown.security.deps import ANON_CSRF_COOKIE, csrf_protect
 from stepdown.settings import Settings
-from stepdown.web import health
+from stepdown.web import api_docs, health
 from stepdown.web.templating import render
 
 log = logging.getLogger("stepdown")
@@ -43,7 +43,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
 )
-# FastAPI's interactive docs load their assets from a CDN; they carry no PHI.
+# Swagger UI starts itself with an inline script; the page carries no PHI.
 DOCS_PATHS = ("/api/docs", "/api/openapi.json")
 
 
@@ -65,10 +65,9 @@ def create_app(
         description="Outpatient addiction-treatment program: continuum of care, schedule, "
         "accountability. Authenticate with `Authorization: Bearer <token>` "
         "(create one with `stepdown tokens create`).",
-        docs_url="/api/docs",
+        docs_url=None,
         openapi_url="/api/openapi.json",
         redoc_url=None,
-        swagger_ui_oauth2_redirect_url=None,
         dependencies=[Depends(csrf_protect)],
         lifespan=lifespan,
     )
@@ -81,6 +80,7 @@ def create_app(
         security_pages.router,
         audit_pages.router,
         health.router,
+        api_docs.router,
         security_api.router,
         audit_api.router,
     ):

@@ -85,3 +85,13 @@ def test_clinician_sees_only_their_own_caseload(client: TestClient, session: Ses
     page = client.get("/").text
     assert my_client.display_name in page
     assert their_client.display_name not in page
+
+
+def test_api_reference_is_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert "/static/swagger-ui-5.35.0/swagger-ui-bundle.js" in page.text
+    assert "cdn." not in page.text
+    assert client.get("/static/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/v1/audit" in spec["paths"]

@@ -132,7 +132,7 @@ def _client_data(rng: random.Random, index: int, site: Site, clinician: User) ->
     return ClientCreate(
         legal_first_name=first,
         legal_last_name=last,
-        preferred_name=first[:3] if index % 9 == 0 else "",
+        preferred_name=FIRST_NAMES[(index + 11) % len(FIRST_NAMES)] if index % 9 == 0 else "",
         date_of_birth=birthday,
         sex_assigned_at_birth=sex,
         gender_identity=gender,
