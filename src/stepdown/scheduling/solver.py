@@ -1,8 +1,9 @@
 """Weekly schedule optimizer on OR-Tools CP-SAT (the model is explained in docs/scheduling.md).
 
-The four goals of FORMAT.md are folded into one maximized score whose weights provably make each
-goal dominate all later ones, so one search proves one bound for the whole order. Sites that no
-client, therapist or telehealth session links are solved as separate models, smallest first.
+Goals are met in FORMAT.md's order by two stages per model: most compliant clients first, then
+shortfall, continuity and staff hours with weights that provably make each dominate the next.
+Sites that no client or therapist links are separate models; telehealth links between them are
+handled by solving a restriction and bounding with a relaxation (see `solve`).
 """
 
 from __future__ import annotations
@@ -65,16 +66,19 @@ class Weights:
 
 @dataclass
 class Component:
-    """Sites tied together by clients, therapists or telehealth; solved as one model."""
+    """Sites tied together by clients or therapists; solved as one model."""
 
     sites: set[str]
     sessions: list[str] = field(default_factory=list)
     clients: list[str] = field(default_factory=list)
     staff: list[str] = field(default_factory=list)
+    relaxed: frozenset[str] = frozenset()
+    """Telehealth sessions shared with other components, relaxed to bound this one: no leader
+    needed, no minimum size, all seats available to this component's clients."""
 
 
 def components(elig: Eligibility) -> list[Component]:
-    """Split the week where nothing links sites: no shared clients, therapists or sessions."""
+    """Split the week where no client or therapist links sites (telehealth is handled apart)."""
     parent = {site: site for site in elig.instance.sites}
 
     def root(site: str) -> str:
@@ -86,7 +90,9 @@ def components(elig: Eligibility) -> list[Component]:
     for options in elig.clients.values():
         client = options.client
         linked = {elig.staff[client.primary_therapist].site}
-        linked |= {elig.sessions[sid].site for sid in options.sessions}
+        linked |= {
+            elig.sessions[sid].site for sid in options.sessions if not elig.sessions[sid].telehealth
+        }
         for site in linked:
             parent[root(site)] = root(client.site)
     groups: dict[str, Component] = {}
@@ -127,16 +133,15 @@ def _maximal_cliques(items: list[Item]) -> list[list[Lit]]:
 
 
 class _Model:
-    """The CP-SAT model of one component; variables exist only for eligible pairs."""
+    """The CP-SAT model of one component; variables exist only for eligible pairs.
 
-    def __init__(
-        self, elig: Eligibility, part: Component, weights: Weights, *, relaxed: bool = False
-    ) -> None:
+    It starts out maximizing the number of compliant clients; `refine` switches to the rest.
+    """
+
+    def __init__(self, elig: Eligibility, part: Component, weights: Weights) -> None:
         self.elig = elig
         self.part = part
         self.weights = weights
-        self.relaxed = relaxed
-        """Drop minimum group sizes: the model then bounds any schedule of a subset of clients."""
         self.model = cp_model.CpModel()
         self.length = elig.instance.individual_minutes
         self.run: dict[str, Lit] = {}
@@ -155,10 +160,7 @@ class _Model:
         self._staff()
         self._rooms()
         self._parallel_sections()
-        if relaxed:
-            self.model.maximize(sum(self.comply.values()))
-        else:
-            self._objective()
+        self.model.maximize(sum(self.comply.values()))
 
     def units(self, minutes: int) -> int:
         return minutes // self.weights.unit
@@ -169,17 +171,20 @@ class _Model:
         for cid in self.part.clients:
             for sid in elig.clients[cid].sessions:
                 takers[sid].append(cid)
-        for sid in self.part.sessions:
+        shared = {sid for sid in self.part.sessions if elig.sessions[sid].telehealth}
+        for sid in (*self.part.sessions, *self.part.relaxed):
             session = elig.sessions[sid]
-            min_size = 0 if self.relaxed else session.min_size
+            loose = sid in self.part.relaxed or (bool(self.part.relaxed) and sid in shared)
+            min_size = 0 if loose else session.min_size
             if len(takers[sid]) < max(min_size, 1):
                 continue
             run = self.run[sid] = m.new_bool_var(f"run[{sid}]")
-            leaders = [
-                self.lead.setdefault((sid, pid), m.new_bool_var(f"lead[{sid},{pid}]"))
-                for pid in elig.leaders[sid]
-            ]
-            m.add_exactly_one([~run, *leaders])
+            if sid not in self.part.relaxed:
+                leaders = [
+                    self.lead.setdefault((sid, pid), m.new_bool_var(f"lead[{sid},{pid}]"))
+                    for pid in elig.leaders[sid]
+                ]
+                m.add_exactly_one([~run, *leaders])
             for cid in takers[sid]:
                 lit = self.attend[(cid, sid)] = m.new_bool_var(f"x[{cid},{sid}]")
                 self.members[sid].append(lit)
@@ -316,7 +321,19 @@ class _Model:
                 self.model.add_implication(self.run[second], self.run[first])
                 self.model.add(sum(self.members[second]) <= sum(self.members[first]))
 
-    def _objective(self) -> None:
+    def refine(self, solver: cp_model.CpSolver, compliant: int) -> None:
+        """Second stage: keep `compliant` clients compliant, then order the remaining goals.
+
+        Shortfall, continuity and staff hours are folded with weights that make each dominate
+        the whole range of the next; the previous stage's schedule is the starting hint.
+        """
+        m = self.model
+        proto = m.proto
+        m.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves it unannotated
+        for index in range(len(proto.variables)):
+            var = m.get_int_var_from_proto_index(index)
+            m.add_hint(var, solver.value(var))
+        m.add(sum(self.comply.values()) >= compliant)
         elig, w = self.elig, self.weights
         ranges = _ranges(elig, w.unit, self.part)
         previous = [
@@ -331,9 +348,8 @@ class _Model:
         ]
         appointments = [(lit, self.units(self.length)) for lit in self.appoint.values()]
         staff_used = _weighted([*leading, *appointments])
-        self.model.maximize(
-            w.compliant * sum(self.comply.values())
-            + w.shortfall * (ranges.shortfall - sum(self.short.values()))
+        m.maximize(
+            w.shortfall * (ranges.shortfall - sum(self.short.values()))
             + w.continuity * sum(previous)
             + w.staff * (ranges.staff - staff_used)
         )
@@ -439,20 +455,29 @@ class _Schedule:
 
 @dataclass
 class _PartState:
-    """Best known score and proven bound of one component, tightened as CP-SAT reports."""
+    """Best known and proven values of one component, tightened as CP-SAT reports."""
 
-    weights: Weights
-    score: int
-    bound: int
     compliant: int
     compliant_bound: int
+    score: int
+    bound: int
+    lower_range: int
+    """Most the terms after compliance can add to the score."""
+    compliance_proven: bool = False
 
-    def improve(self, score: int | None, bound: int | None, compliant: int | None) -> None:
-        if score is not None and compliant is not None and score > self.score:
-            self.score, self.compliant = score, compliant
-        if bound is not None and bound < self.bound:
-            self.bound = bound
-            self.compliant_bound = min(self.compliant_bound, bound // self.weights.compliant)
+    def stage_one(self, compliant: int | None, bound: int | None, weights: Weights) -> None:
+        if compliant is not None:
+            self.compliant = max(self.compliant, compliant)
+        if bound is not None and bound < self.compliant_bound:
+            self.compliant_bound = bound
+            self.bound = min(self.bound, weights.compliant * bound + self.lower_range)
+
+    def stage_two(self, lower: int | None, lower_bound: int | None, weights: Weights) -> None:
+        base = weights.compliant * self.compliant
+        if lower is not None:
+            self.score = max(self.score, base + lower)
+        if lower_bound is not None and self.compliance_proven:
+            self.bound = min(self.bound, base + lower_bound)
 
 
 def _terms(
@@ -519,18 +544,34 @@ def _ranges(elig: Eligibility, unit: int, part: Component) -> _Ranges:
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
-    """Turns CP-SAT's improving solutions into `Progress` for the caller."""
+    """Forwards CP-SAT's improving solutions (objective, bound) to a progress hook."""
 
-    def __init__(self, state: _PartState, comply: list[Lit], publish: Callable[[], None]) -> None:
+    def __init__(self, hook: Callable[[int | None, int | None], None]) -> None:
         super().__init__()
-        self.state = state
-        self.comply = comply
-        self.publish = publish
+        self.hook = hook
 
     def on_solution_callback(self) -> None:
-        compliant = sum(self.boolean_value(lit) for lit in self.comply)
-        self.state.improve(round(self.objective_value), round(self.best_objective_bound), compliant)
-        self.publish()
+        self.hook(round(self.objective_value), math.floor(self.best_objective_bound))
+
+
+def _run(
+    model: _Model,
+    seconds: float,
+    workers: int,
+    seed: int,
+    hook: Callable[[int | None, int | None], None],
+) -> tuple[cp_model.CpSolver, bool, bool]:
+    """Solve; returns the solver, whether it found a schedule and whether it proved optimality."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.2, seconds)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.best_bound_callback = lambda bound: hook(None, math.floor(bound))
+    status = solver.solve(model.model, _Watcher(hook))
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if found:
+        hook(None, math.floor(solver.best_objective_bound))
+    return solver, found, status == cp_model.OPTIMAL
 
 
 def solve(
@@ -543,26 +584,37 @@ def solve(
 ) -> Solution:
     """Best schedule found within `time_limit` seconds, with its proven bound in `stats`.
 
-    Time is shared between components in proportion to their number of client options, and
-    what a component leaves unused (because it was proven optimal) goes to the next ones.
+    Each component is solved in two stages: most compliant clients first (a pure count, which
+    CP-SAT both improves and bounds far better than one objective with huge weights), then the
+    remaining goals with that count held. When telehealth links components, each is solved
+    with its clients kept to their own component's telehealth (a restriction, so the parts
+    combine into a valid week) and then bounded by a relaxation that opens every telehealth
+    seat to them; the sum of those bounds holds for the whole week.
     """
     began = time.monotonic()
-    elig = Eligibility(instance)
-    weights = Weights.for_instance(elig)
+    full = Eligibility(instance)
+    weights = Weights.for_instance(full)
+    parts = components(full)
+    home = {cid: index for index, part in enumerate(parts) for cid in part.clients}
+    part_of = {sid: index for index, part in enumerate(parts) for sid in part.sessions}
+    crossing = any(
+        part_of[sid] != home[cid] for cid, o in full.clients.items() for sid in o.sessions
+    )
+    elig = full.restricted(lambda cid, sid: part_of[sid] == home[cid]) if crossing else full
     start = first_fit(instance, elig)
-    parts = components(elig)
     states = []
     for part in parts:
-        score, compliant = _terms(elig, weights, start, part)
-        ranges = _ranges(elig, weights.unit, part)
-        can_comply = sum(elig.can_comply(cid) for cid in part.clients)
-        ceiling = (
-            weights.compliant * can_comply
-            + weights.shortfall * ranges.shortfall
+        ranges = _ranges(full, weights.unit, part)
+        lower = (
+            weights.shortfall * ranges.shortfall
             + weights.continuity * ranges.continuity
             + weights.staff * ranges.staff
         )
-        states.append(_PartState(weights, score, ceiling, compliant, can_comply))
+        score, compliant = _terms(full, weights, start, part)
+        can_comply = sum(full.can_comply(cid) for cid in part.clients)
+        states.append(
+            _PartState(compliant, can_comply, score, weights.compliant * can_comply + lower, lower)
+        )
 
     def publish() -> None:
         if on_progress is not None:
@@ -580,36 +632,47 @@ def solve(
         sum(len(elig.clients[cid].sessions) + len(elig.clients[cid].slots) for cid in part.clients)
         for part in parts
     ]
+    solving_share = 0.75 if crossing else 1.0
     schedule = _Schedule()
     statuses: list[str] = []
     publish()
     for index, (part, state) in enumerate(zip(parts, states, strict=True)):
+        left = time_limit * solving_share - (time.monotonic() - began)
+        deadline = time.monotonic() + left * sizes[index] / max(1, sum(sizes[index:]))
         model = _Model(elig, part, weights)
         model.hint(start)
-        left = time_limit - (time.monotonic() - began)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(
-            0.5, left * sizes[index] / max(1, sum(sizes[index:]))
-        )
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
-        solver.best_bound_callback = _on_bound(state, publish)
-        status = solver.solve(model.model, _Watcher(state, list(model.comply.values()), publish))
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            model.extract(solver, schedule)
-            state.improve(None, math.floor(solver.best_objective_bound), None)
-            statuses.append(solver.status_name(status))
-        else:
+
+        def first(value: int | None, bound: int | None, state: _PartState = state) -> None:
+            state.stage_one(value, None if crossing else bound, weights)
+            publish()
+
+        seconds = 0.7 * (deadline - time.monotonic())
+        solver, found, proven = _run(model, seconds, workers, seed, first)
+        if not found:
             schedule.take(start, part)
             statuses.append("HEURISTIC")
+            continue
+        compliant = round(solver.objective_value)
+        state.compliance_proven = proven and not crossing
+        model.refine(solver, compliant)
+
+        def second(value: int | None, bound: int | None, state: _PartState = state) -> None:
+            state.stage_two(value, bound, weights)
+            publish()
+
+        refined, found, proven = _run(model, deadline - time.monotonic(), workers, seed, second)
+        model.extract(refined if found else solver, schedule)
+        statuses.append("OPTIMAL" if proven and state.compliance_proven else "FEASIBLE")
+    if crossing:
+        _bound_by_relaxation(full, weights, parts, states, began + time_limit, workers, seed)
     solution = assemble(
-        elig,
+        full,
         {sid: (leader, schedule.rooms[sid]) for sid, leader in schedule.leaders.items()},
         schedule.members,
         schedule.appointments,
     )
     for part, state in zip(parts, states, strict=True):
-        state.score, state.compliant = _terms(elig, weights, solution, part)
+        state.score, state.compliant = _terms(full, weights, solution, part)
     publish()
     score = sum(s.score for s in states)
     bound = sum(s.bound for s in states)
@@ -625,23 +688,38 @@ def solve(
         "gap_compliant": round((compliant_bound - compliant) / compliant_bound, 6)
         if compliant_bound
         else 0.0,
-        "first_fit_compliant": sum(_terms(elig, weights, start, part)[1] for part in parts),
-        "status": "OPTIMAL" if set(statuses) == {"OPTIMAL"} else ",".join(statuses),
+        "first_fit_compliant": sum(_terms(full, weights, start, part)[1] for part in parts),
+        "status": "OPTIMAL" if set(statuses) == {"OPTIMAL"} else "FEASIBLE",
         "components": len(parts),
     }
     return solution.model_copy(update={"stats": stats})
 
 
+def _bound_by_relaxation(
+    elig: Eligibility,
+    weights: Weights,
+    parts: list[Component],
+    states: list[_PartState],
+    deadline: float,
+    workers: int,
+    seed: int,
+) -> None:
+    """Bound each component with every telehealth seat of the network open to its clients."""
+    telehealth = {s.id for s in elig.instance.sessions if s.telehealth}
+    for index, (part, state) in enumerate(zip(parts, states, strict=True)):
+        others = frozenset(telehealth - set(part.sessions))
+        relaxed = Component(part.sites, part.sessions, part.clients, part.staff, others)
+        model = _Model(elig, relaxed, weights)
+
+        def tighten(_: int | None, bound: int | None, state: _PartState = state) -> None:
+            state.stage_one(None, bound, weights)
+
+        seconds = (deadline - time.monotonic()) / (len(parts) - index)
+        _run(model, seconds, workers, seed, tighten)
+
+
 def _weighted(terms: list[tuple[Lit, int]]) -> cp_model.LinearExpr:
     return cp_model.LinearExpr.weighted_sum([lit for lit, _ in terms], [c for _, c in terms])
-
-
-def _on_bound(state: _PartState, publish: Callable[[], None]) -> Callable[[float], None]:
-    def tighten(bound: float) -> None:
-        state.improve(None, math.floor(bound), None)
-        publish()
-
-    return tighten
 
 
 def _natural(identifier: str) -> tuple[int, str]:

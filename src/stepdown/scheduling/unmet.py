@@ -8,8 +8,10 @@ and lets the benchmark count the availability upper bound the same way the diagn
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from .exchange import (
@@ -200,6 +202,16 @@ class Eligibility:
             minutes_with_all=per_count[need],
             minutes=per_count[most_appointments],
         )
+
+    def restricted(self, keep: Callable[[str, str], bool]) -> Eligibility:
+        """A copy in which a client may only attend the sessions `keep(client, session)` allows."""
+        narrowed = copy.copy(self)
+        narrowed.__dict__.pop("alone", None)
+        narrowed.clients = {
+            cid: replace(o, sessions=tuple(sid for sid in o.sessions if keep(cid, sid)))
+            for cid, o in self.clients.items()
+        }
+        return narrowed
 
     def can_comply(self, client_id: str) -> bool:
         """Whether the client's own availability leaves room to be compliant (an upper bound)."""
