@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
+from stepdown.inquiries import service as inquiries_service
+from stepdown.inquiries.models import Inquiry
+from stepdown.inquiries.schemas import InquiryCreate
 from stepdown.programs.models import Room, Site
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
@@ -105,3 +108,20 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+def make_inquiry(
+    session: Session, *, site: Site | None = None, actor: Actor = SYSTEM, **overrides: object
+) -> Inquiry:
+    """A new phone inquiry; give it a ``site`` and ``date_of_birth`` to make it convertible."""
+    n = next(_counter)
+    fields: dict[str, object] = {
+        "first_name": f"Caller{n}",
+        "last_name": f"Family{n}",
+        "phone": f"555-04{n % 100:02d}",
+        "site_id": site.id if site else None,
+    }
+    fields.update(overrides)
+    return inquiries_service.create_inquiry(
+        session, actor=actor, data=InquiryCreate.model_validate(fields)
+    )

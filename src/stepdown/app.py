@@ -22,7 +22,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stepdown import __version__
 from stepdown.audit import api as audit_api
 from stepdown.audit import pages as audit_pages
+from stepdown.chart import pages as chart_pages
+from stepdown.clients import api as clients_api
+from stepdown.clients import pages as clients_pages
+from stepdown.continuum import api as continuum_api
+from stepdown.continuum import pages as continuum_pages
 from stepdown.home import pages as home_pages
+from stepdown.inquiries import api as inquiries_api
+from stepdown.inquiries import pages as inquiries_pages
 from stepdown.kit import context
 from stepdown.kit.db import make_engine, make_sessionmaker
 from stepdown.kit.errors import StepdownError, Unauthorized
@@ -77,12 +84,19 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         home_pages.router,
+        clients_pages.router,
+        chart_pages.router,
+        continuum_pages.router,
+        clients_api.router,
+        continuum_api.router,
         security_pages.router,
         audit_pages.router,
+        inquiries_pages.router,
         health.router,
         api_docs.router,
         security_api.router,
         audit_api.router,
+        inquiries_api.router,
     ):
         app.include_router(router)
     _install_middleware(app)

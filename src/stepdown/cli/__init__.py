@@ -10,7 +10,9 @@ from rich.table import Table
 
 from stepdown import __version__
 from stepdown.assessments.cli import app as assess_app
-from stepdown.cli import audit, context, db, users
+from stepdown.cli import audit, clients, context, db, users
+from stepdown.inquiries.cli import app as inquiries_app
+from stepdown.scheduling.cli import app as schedule_app
 
 app = typer.Typer(
     help="Stepdown: run an outpatient addiction-treatment program across its continuum of care.",
@@ -25,7 +27,11 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(audit.app, name="audit")
 app.add_typer(demo_app, name="demo")
+app.add_typer(clients.clients_app, name="clients")
+app.command("census")(clients.census)
 app.add_typer(assess_app, name="assess")
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(inquiries_app, name="inquiries")
 
 
 @app.command()

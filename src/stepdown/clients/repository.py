@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from stepdown.clients.models import Client
 from stepdown.security.actor import Actor
@@ -30,3 +30,15 @@ def readable(actor: Actor) -> Select[Client]:
 
 def by_record_number(record_number: str) -> Select[Client]:
     return select(Client).where(Client.record_number == record_number)
+
+
+def matches(query: str) -> ColumnElement[bool]:
+    """Case-insensitive match on legal, preferred and record-number fields."""
+    pattern = f"%{query.strip().lower()}%"
+    return or_(
+        func.lower(Client.legal_first_name).like(pattern),
+        func.lower(Client.legal_last_name).like(pattern),
+        func.lower(Client.preferred_name).like(pattern),
+        func.lower(Client.record_number).like(pattern),
+        func.lower(Client.legal_first_name + " " + Client.legal_last_name).like(pattern),
+    )

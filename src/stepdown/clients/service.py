@@ -12,7 +12,7 @@ from stepdown.audit.models import AuditAction
 from stepdown.clients import repository
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
-from stepdown.kit.errors import Conflict
+from stepdown.kit.errors import Conflict, NotFound
 from stepdown.security.actor import Actor
 
 
@@ -91,3 +91,44 @@ def link_portal_account(
         client_id=client.id,
         detail={"portal_user_id": str(user_id)},
     )
+
+
+def get_client(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Client:
+    """One client's record, if the actor may see it (else 404, never revealing it exists)."""
+    client = session.scalars(repository.readable(actor).where(Client.id == client_id)).first()
+    if client is None:
+        raise NotFound("no such client, or not one you may see")
+    audit_service.record_reads(session, actor=actor, entity_type="client", client_ids=[client.id])
+    return client
+
+
+def search_clients(
+    session: Session,
+    *,
+    actor: Actor,
+    query: str = "",
+    site_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> list[Client]:
+    """Clients whose name or record number contains ``query``; each result is an audited read."""
+    stmt = repository.readable(actor)
+    if query.strip():
+        stmt = stmt.where(repository.matches(query))
+    if site_id is not None:
+        stmt = stmt.where(Client.site_id == site_id)
+    stmt = stmt.order_by(Client.legal_last_name, Client.legal_first_name).limit(limit)
+    clients = list(session.scalars(stmt))
+    audit_service.record_reads(
+        session, actor=actor, entity_type="client", client_ids=[c.id for c in clients]
+    )
+    return clients
+
+
+def clients_by_id(
+    session: Session, *, actor: Actor, client_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Client]:
+    """Several records at once (for boards); the caller records the reads it shows."""
+    if not client_ids:
+        return {}
+    stmt = repository.readable(actor).where(Client.id.in_(client_ids))
+    return {c.id: c for c in session.scalars(stmt)}

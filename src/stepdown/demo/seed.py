@@ -1,4 +1,5 @@
-"""Seed the synthetic demo program: 2 sites, rooms, 10 staff, 60 clients, a client account.
+"""Seed the synthetic demo program: 2 sites, rooms, 10 staff, 60 clients with care histories,
+and a client portal account.
 
 Idempotent: everything is keyed by a stable code, so a second run adds nothing. Demo
 passwords are derived from this installation's secret key (never a constant in code), so
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
+from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
 from stepdown.programs.models import Room, Site
 from stepdown.security import repository as security_repository
@@ -179,6 +181,12 @@ def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
             clients_service.register_client(
                 session, actor=actor, data=data, record_number=record_number, is_synthetic=True
             )
+    demo_clients = list(
+        session.scalars(
+            select(Client).where(Client.record_number.like("DEMO-%")).order_by(Client.record_number)
+        )
+    )
+    seed_histories(session, actor=actor, clients=demo_clients)
     first_client = session.scalar(select(Client).where(Client.record_number == "DEMO-0001"))
     assert first_client is not None
     portal = _user(

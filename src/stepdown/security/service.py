@@ -97,6 +97,15 @@ def list_users(session: Session, *, actor: Actor) -> list[User]:
     return list(session.scalars(repository.users_stmt()))
 
 
+def staff_directory(session: Session) -> list[User]:
+    """Active staff names and roles, for pickers (no PHI: staff identities are not protected)."""
+    return [
+        u
+        for u in session.scalars(repository.users_stmt())
+        if u.is_active and u.role is not Role.CLIENT
+    ]
+
+
 def get_user(session: Session, *, username: str) -> User:
     user = repository.user_by_username(session, username)
     if user is None:

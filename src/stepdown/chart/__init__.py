@@ -1,0 +1,1 @@
+"""The client chart: one page per client, gathering what each domain knows, in tabs."""

@@ -1,0 +1,114 @@
+"""What the chart shows, gathered through each domain's service (every read audited there)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from stepdown.clients import service as clients_service
+from stepdown.clients.models import Client
+from stepdown.continuum import service as continuum_service
+from stepdown.continuum import timeline
+from stepdown.continuum.models import EpisodeStatus, LevelOfCare, PartnerProvider
+from stepdown.kit.clock import today
+from stepdown.programs import service as programs_service
+from stepdown.programs.models import Site
+from stepdown.security import repository as security_repository
+from stepdown.security.actor import Actor
+from stepdown.security.models import User
+
+TABS = (("overview", "Overview"), ("care", "Care timeline"))
+
+
+@dataclass
+class EpisodePanel:
+    view: continuum_service.EpisodeView
+    svg: Markup
+    levels: dict[uuid.UUID, LevelOfCare]
+    partners: dict[uuid.UUID, PartnerProvider]
+    recorders: dict[uuid.UUID, str]
+
+    @property
+    def is_open(self) -> bool:
+        return self.view.episode.status is not EpisodeStatus.DISCHARGED
+
+    @property
+    def current_level(self) -> LevelOfCare:
+        return self.levels[self.view.segments[-1].level_id]
+
+
+@dataclass
+class Chart:
+    client: Client
+    site: Site | None
+    clinician: User | None
+    age: int
+    episodes: list[EpisodePanel] = field(default_factory=list)
+    levels: list[LevelOfCare] = field(default_factory=list)
+    partners: list[PartnerProvider] = field(default_factory=list)
+
+    @property
+    def open_episode(self) -> EpisodePanel | None:
+        return next((p for p in self.episodes if p.is_open), None)
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def build(session: Session, *, actor: Actor, client_id: uuid.UUID, tab: str) -> Chart:
+    client = clients_service.get_client(session, actor=actor, client_id=client_id)
+    clinician = (
+        security_repository.user_by_id(session, client.primary_clinician_id)
+        if client.primary_clinician_id
+        else None
+    )
+    chart = Chart(
+        client=client,
+        site=programs_service.get_site(session, client.site_id),
+        clinician=clinician,
+        age=_age(client.date_of_birth, today()),
+    )
+    if tab != "care":
+        return chart
+    chart.levels = continuum_service.catalog(session)
+    chart.partners = [p for p in continuum_service.partners(session) if p.is_active]
+    levels = {lv.id: lv for lv in chart.levels}
+    partners = {p.id: p for p in continuum_service.partners(session)}
+    for view in continuum_service.client_episodes(session, actor=actor, client=client):
+        recorder_ids = {s.recorded_by for s in view.segments if s.recorded_by}
+        recorders = {
+            uid: user.display_name
+            for uid in recorder_ids
+            if (user := security_repository.user_by_id(session, uid)) is not None
+        }
+        chart.episodes.append(
+            EpisodePanel(view, _svg(view, levels, partners), levels, partners, recorders)
+        )
+    return chart
+
+
+def _svg(
+    view: continuum_service.EpisodeView,
+    levels: dict[uuid.UUID, LevelOfCare],
+    partners: dict[uuid.UUID, PartnerProvider],
+) -> Markup:
+    until = today() + timedelta(days=1)
+    bars = []
+    for segment in view.segments:
+        level = levels[segment.level_id]
+        label = level.name
+        if segment.track.value != "none":
+            label += f", {segment.track.value} track"
+        if segment.partner_id and segment.partner_id in partners:
+            label += f" at {partners[segment.partner_id].name}"
+        ends = segment.ends_on or max(until, segment.starts_on + timedelta(days=1))
+        bars.append(timeline.Bar(level.code, label, segment.starts_on, ends, segment.reason))
+    caption = f"Episode admitted {view.episode.admitted_on}: " + ", then ".join(
+        levels[s.level_id].code for s in view.segments
+    )
+    return timeline.render(bars, caption=caption)

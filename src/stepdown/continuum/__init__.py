@@ -1,0 +1,1 @@
+"""The continuum of care: the levels, partner providers, episodes of care and their timelines."""

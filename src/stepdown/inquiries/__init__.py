@@ -1,0 +1,1 @@
+"""The admissions pipeline: inquiries from first call to admission, referral or closure."""
