@@ -294,12 +294,16 @@ def test_invariants_hold_over_random_operations(
         for op in ops:
             on = on + timedelta(days=op[3])
             before = snapshot(session, client)
+            refusal: StepdownError | None = None
             try:
                 apply(session, client, partner, op, on)
-                event(f"applied {op[0]}")
             except StepdownError as exc:
-                event(f"refused {op[0]}: {exc.rule or exc.field}")
-                assert exc.rule or exc.field, f"refusal without a rule name: {exc.message}"
+                refusal = exc
+            if refusal is None:
+                event(f"applied {op[0]}")
+            else:
+                event(f"refused {op[0]}: {refusal.rule or refusal.field}")
+                assert refusal.rule or refusal.field, f"refusal without a rule: {refusal.message}"
                 assert snapshot(session, client) == before
             check_invariants(session, client)
     finally:
