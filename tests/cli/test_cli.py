@@ -139,3 +139,19 @@ def test_help_lists_the_command_groups() -> None:
     out = subprocess.run([*STEPDOWN, "--help"], capture_output=True, text=True, timeout=60)
     for group in ("config", "db", "users", "tokens", "audit", "demo", "serve"):
         assert group in out.stdout
+
+
+def test_clients_and_census_commands(var: Path) -> None:
+    assert run(var, "demo", "seed").returncode == 0
+    listed = run(var, "clients", "list", "--site", "S1", "--limit", "5")
+    assert listed.returncode == 0
+    assert "DEMO-0001" in listed.stdout
+    shown = run(var, "clients", "show", "DEMO-0007")
+    assert shown.returncode == 0
+    assert "refer_out" in shown.stdout
+    census = run(var, "census", "--site", "S2")
+    assert census.returncode == 0
+    assert "IOP:" in census.stdout
+    missing = run(var, "clients", "show", "DEMO-9999")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "error: record: no client with record number 'DEMO-9999'"

@@ -56,3 +56,25 @@ def test_every_demo_sign_in_works_and_each_clinician_has_a_caseload(session: Ses
     assert portal is not None
     assert portal.record_number == "DEMO-0001"
     assert audit_service.verify_chain(session).ok
+
+
+def test_demo_histories_cover_the_continuum(session: Session) -> None:
+    from stepdown.continuum import service as continuum_service
+    from stepdown.continuum.models import DischargeType, Episode, Segment, Transition
+
+    seed(session, actor=SYSTEM, secret_key=KEY)
+    census = continuum_service.census(session, actor=SYSTEM)
+    assert all(census.counts[code] > 0 for code in ("PHP", "IOP", "OP", "AFTERCARE"))
+    assert census.counts["RESIDENTIAL"] == 1  # one client away at a partner, episode on hold
+    transitions = Counter(session.scalars(select(Segment.transition)))
+    assert transitions[Transition.STEP_DOWN] >= 10
+    assert transitions[Transition.REFER_OUT] == 2
+    assert transitions[Transition.RETURN_FROM_REFERRAL] == 1
+    discharges = Counter(
+        session.scalars(select(Episode.discharge_type).where(Episode.discharge_type.is_not(None)))
+    )
+    assert discharges[DischargeType.COMPLETED] >= 1
+    assert discharges[DischargeType.LEFT_AGAINST_ADVICE] >= 1
+    episodes = _count(session, Episode)
+    seed(session, actor=SYSTEM, secret_key=KEY)
+    assert _count(session, Episode) == episodes

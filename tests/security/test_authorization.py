@@ -64,6 +64,7 @@ def test_every_route_declares_a_policy() -> None:
 
 ALL = set(USER_ROLES)
 ADMIN_DIRECTOR = {Role.ADMIN, Role.DIRECTOR}
+STAFF = ALL - {Role.CLIENT}
 # route -> roles allowed; everyone else gets 403 (and anonymous callers 401 / a redirect).
 MATRIX: dict[str, set[Role]] = {
     "/": ALL,
@@ -73,6 +74,12 @@ MATRIX: dict[str, set[Role]] = {
     "/api/v1/users": ADMIN_DIRECTOR,
     "/api/v1/audit": ADMIN_DIRECTOR,
     "/api/v1/audit/verify": ADMIN_DIRECTOR,
+    "/clients": STAFF,
+    "/census": STAFF,
+    "/levels": STAFF,
+    "/levels/IOP/edit": {Role.DIRECTOR},
+    "/api/v1/census": STAFF,
+    "/api/v1/levels": STAFF,
 }
 
 
