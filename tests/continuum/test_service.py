@@ -197,7 +197,16 @@ class TestOperations:
 LEVELS = ["PHP", "IOP", "OP", "AFTERCARE", "DETOX"]
 OPERATION = st.tuples(
     st.sampled_from(
-        ["admit", "step_down", "step_up", "change_track", "refer_out", "return", "discharge"]
+        [
+            "admit",
+            "admit_referred",
+            "step_down",
+            "step_up",
+            "change_track",
+            "refer_out",
+            "return",
+            "discharge",
+        ]
     ),
     st.sampled_from(LEVELS),
     st.sampled_from(list(Track)),
@@ -219,7 +228,16 @@ def apply(
         ),
         None,
     )
-    if kind == "admit" or episode is None:
+    if kind == "admit_referred":
+        service.admit_referred_out(
+            session,
+            actor=SYSTEM,
+            client_id=client.id,
+            partner_id=partner.id,
+            on=on,
+            reason="withdrawal first",
+        )
+    elif kind == "admit" or episode is None:
         service.admit(
             session,
             actor=SYSTEM,
@@ -308,3 +326,38 @@ def test_invariants_hold_over_random_operations(
             check_invariants(session, client)
     finally:
         nested.rollback()
+
+
+def test_new_client_can_start_away_at_detox_and_come_back(session: Session) -> None:
+    person = make_client(session, site=make_site(session))
+    detox = make_partner(session)
+    start = today() - timedelta(days=9)
+    episode = service.admit_referred_out(
+        session,
+        actor=SYSTEM,
+        client_id=person.id,
+        partner_id=detox.id,
+        on=start,
+        reason="severe withdrawal risk",
+    )
+    assert episode.status is EpisodeStatus.ON_HOLD
+    service.return_from_referral(
+        session,
+        actor=SYSTEM,
+        episode_id=episode.id,
+        level_code="PHP",
+        track=Track.DAY,
+        on=today(),
+        reason="detox completed",
+    )
+    check_invariants(session, person)
+    with pytest.raises(Conflict) as excinfo:
+        service.admit_referred_out(
+            session,
+            actor=SYSTEM,
+            client_id=person.id,
+            partner_id=detox.id,
+            on=today(),
+            reason="again",
+        )
+    assert excinfo.value.rule == "episode.one_open_per_client"

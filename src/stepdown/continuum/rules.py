@@ -163,6 +163,33 @@ def plan_admit(
     return NewSegment(level.id, track, on, Transition.ADMIT)
 
 
+def plan_admit_referred_out(
+    *,
+    has_open_episode: bool,
+    target: LevelFacts,
+    partner_level_id: uuid.UUID,
+    partner_id: uuid.UUID,
+    on: date,
+    today: date,
+) -> NewSegment:
+    """A new client who must go to detox or residential first: the episode opens on hold,
+    away at the partner, and continues here when they return."""
+    if has_open_episode:
+        raise refuse(
+            "episode.one_open_per_client",
+            "The client already has an open episode of care; refer them out from it instead.",
+        )
+    if target.in_house:
+        raise refuse(
+            "refer_out.level_in_house",
+            f"{target.name} is provided here: admit the client to it instead.",
+        )
+    if partner_level_id != target.id:
+        raise refuse("refer_out.partner_level", f"That partner does not provide {target.name}.")
+    check_effective_date(on, today=today, not_before=date.min, strictly_after=False)
+    return NewSegment(target.id, Track.NONE, on, Transition.REFER_OUT, partner_id)
+
+
 def skipped_levels(
     catalog: Sequence[LevelFacts], current: LevelFacts, target: LevelFacts
 ) -> list[LevelFacts]:

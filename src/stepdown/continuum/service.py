@@ -172,6 +172,58 @@ def admit(
     return episode
 
 
+def admit_referred_out(
+    session: Session,
+    *,
+    actor: Actor,
+    client_id: uuid.UUID,
+    partner_id: uuid.UUID,
+    on: date,
+    reason: str,
+) -> Episode:
+    """Open an episode that starts away at a partner's detox or residential care (on hold)."""
+    client = clients_service.get_client(session, actor=actor, client_id=client_id)
+    reason = rules.require_text(reason, "reason", "a reason for the referral")
+    partner = _active_partner(session, partner_id)
+    target = session.get(LevelOfCare, partner.level_id)
+    assert target is not None  # foreign key
+    spec = rules.plan_admit_referred_out(
+        has_open_episode=repository.open_episode_of(session, client.id) is not None,
+        target=level_facts(target),
+        partner_level_id=partner.level_id,
+        partner_id=partner.id,
+        on=on,
+        today=today(),
+    )
+    episode = Episode(
+        client_id=client.id, site_id=client.site_id, status=EpisodeStatus.ON_HOLD, admitted_on=on
+    )
+    session.add(episode)
+    session.flush()
+    _new_segment(session, actor, episode, spec, reason)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        episode,
+        AuditAction.CREATE,
+        {
+            "transition": "admit_referred_out",
+            "level": target.code,
+            "partner_id": str(partner.id),
+            "on": on.isoformat(),
+        },
+    )
+    return episode
+
+
+def _active_partner(session: Session, partner_id: uuid.UUID) -> PartnerProvider:
+    partner = session.get(PartnerProvider, partner_id)
+    if partner is None or not partner.is_active:
+        raise Invalid("no such active partner provider", field="partner_id")
+    return partner
+
+
 @dataclass(frozen=True)
 class _Loaded:
     episode: Episode
@@ -277,9 +329,7 @@ def refer_out(
     """Send the client to a partner's detox or residential care; the episode waits on hold."""
     reason = rules.require_text(reason, "reason", "a reason for the referral")
     loaded = _load(session, actor, episode_id)
-    partner = session.get(PartnerProvider, partner_id)
-    if partner is None or not partner.is_active:
-        raise Invalid("no such active partner provider", field="partner_id")
+    partner = _active_partner(session, partner_id)
     target = session.get(LevelOfCare, partner.level_id)
     assert target is not None  # foreign key
     plan = rules.plan_refer_out(
