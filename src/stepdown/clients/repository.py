@@ -42,3 +42,13 @@ def matches(query: str) -> ColumnElement[bool]:
         func.lower(Client.record_number).like(pattern),
         func.lower(Client.legal_first_name + " " + Client.legal_last_name).like(pattern),
     )
+
+
+def highest_record_number(prefix: str) -> Select[str]:
+    """Longest then greatest, so C-1000000 sorts after C-999999."""
+    return (
+        select(Client.record_number)
+        .where(Client.record_number.like(f"{prefix}%"))
+        .order_by(func.length(Client.record_number).desc(), Client.record_number.desc())
+        .limit(1)
+    )

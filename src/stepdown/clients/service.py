@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
@@ -132,3 +132,21 @@ def clients_by_id(
         return {}
     stmt = repository.readable(actor).where(Client.id.in_(client_ids))
     return {c.id: c for c in session.scalars(stmt)}
+
+
+RECORD_PREFIX = "C-"
+# Any constant works: it names the lock that serializes record-number allocation.
+_RECORD_NUMBER_LOCK_KEY = 0x5D0A_C11E
+
+
+def next_record_number(session: Session) -> str:
+    """The next free ``C-000123`` number (demo records use ``DEMO-`` and never collide)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two registrations at once must not both take the same number.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RECORD_NUMBER_LOCK_KEY}
+        )
+    highest = session.scalar(repository.highest_record_number(RECORD_PREFIX))
+    suffix = highest.removeprefix(RECORD_PREFIX) if highest else ""
+    number = int(suffix) + 1 if suffix.isdigit() else 1
+    return f"{RECORD_PREFIX}{number:06d}"

@@ -1,5 +1,5 @@
 """Seed the synthetic demo program: 2 sites, rooms, 10 staff, 60 clients with care histories,
-and a client portal account.
+12 inquiries across the admissions pipeline, and a client portal account.
 
 Idempotent: everything is keyed by a stable code, so a second run adds nothing. Demo
 passwords are derived from this installation's secret key (never a constant in code), so
@@ -23,6 +23,7 @@ from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
+from stepdown.inquiries.demo import seed_demo_inquiries
 from stepdown.programs.models import Room, Site
 from stepdown.security import repository as security_repository
 from stepdown.security import service as security_service
@@ -187,6 +188,7 @@ def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
         )
     )
     seed_histories(session, actor=actor, clients=demo_clients)
+    seed_demo_inquiries(session, actor=actor, sites=sites)
     first_client = session.scalar(select(Client).where(Client.record_number == "DEMO-0001"))
     assert first_client is not None
     portal = _user(

@@ -6,7 +6,6 @@ import uuid
 
 from sqlalchemy import Select, case, false, func, or_, select
 
-from stepdown.clients.models import Client
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
 from stepdown.inquiries.rules import Urgency
 from stepdown.inquiries.schemas import InquiryFilter
@@ -17,7 +16,6 @@ from stepdown.security.roles import Role
 PROGRAM_WIDE = frozenset({Role.ADMIN, Role.DIRECTOR, Role.UTILIZATION_REVIEW, Role.SYSTEM})
 # Clinicians and case managers see who is coming to their site, to plan for them.
 SITE_READERS = frozenset({Role.CLINICIAN, Role.CASE_MANAGER})
-RECORD_PREFIX = "C-"
 BY_PRIORITY = (
     case({Urgency.URGENT: 0, Urgency.SOON: 1}, value=Inquiry.urgency, else_=2),
     Inquiry.created_at,
@@ -67,16 +65,6 @@ def last_seq(inquiry_id: uuid.UUID) -> Select[int | None]:
 
 def by_external_ref(external_ref: str) -> Select[Inquiry]:
     return select(Inquiry).where(Inquiry.external_ref == external_ref)
-
-
-def highest_record_number() -> Select[str]:
-    """The newest ``C-`` number: longest first, so ``C-1000000`` outranks ``C-999999``."""
-    return (
-        select(Client.record_number)
-        .where(Client.record_number.like(f"{RECORD_PREFIX}%"))
-        .order_by(func.length(Client.record_number).desc(), Client.record_number.desc())
-        .limit(1)
-    )
 
 
 def assignable_staff(roles: frozenset[Role]) -> Select[User]:

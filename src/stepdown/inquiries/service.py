@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
@@ -42,7 +42,6 @@ TRANSITION_RULE = "inquiry.status_transition"
 DETAIL_RULE = "inquiry.status_detail"
 ASSIGNABLE_ROLES = frozenset({Role.ADMISSIONS, Role.DIRECTOR, Role.ADMIN})
 # Names the one lock that serializes record-number allocation on PostgreSQL.
-_RECORD_NUMBER_LOCK_KEY = 0x5D0A_C11E
 
 
 def invalid_from(exc: ValidationError) -> Invalid:
@@ -239,18 +238,6 @@ def _needed_to_convert(label: str, field: str) -> Invalid:
     )
 
 
-def _next_record_number(session: Session) -> str:
-    if session.get_bind().dialect.name == "postgresql":
-        # Two conversions at once must not both take the same number.
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RECORD_NUMBER_LOCK_KEY}
-        )
-    highest = session.scalar(repository.highest_record_number())
-    suffix = highest.removeprefix(repository.RECORD_PREFIX) if highest else ""
-    number = int(suffix) + 1 if suffix.isdigit() else 1
-    return f"{repository.RECORD_PREFIX}{number:06d}"
-
-
 def convert_to_client(session: Session, *, actor: Actor, inquiry_id: uuid.UUID) -> Client:
     """Admit: open a client record from what the inquiry holds and close the inquiry.
 
@@ -278,7 +265,7 @@ def convert_to_client(session: Session, *, actor: Actor, inquiry_id: uuid.UUID) 
         )
     except ValidationError as exc:
         raise invalid_from(exc) from exc
-    record_number = _next_record_number(session)
+    record_number = clients_service.next_record_number(session)
     client = clients_service.register_client(
         session,
         actor=actor,
