@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import itertools
 import re
+import uuid
 from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from stepdown.alerts import service as alerts_service
+from stepdown.alerts.models import Alert, AlertKind, Severity
+from stepdown.assessments import rules as assessments_rules
+from stepdown.assessments import service as assessments_service
+from stepdown.assessments.models import InstrumentResponse
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
@@ -124,4 +130,47 @@ def make_inquiry(
     fields.update(overrides)
     return inquiries_service.create_inquiry(
         session, actor=actor, data=InquiryCreate.model_validate(fields)
+    )
+
+
+def make_response(
+    session: Session,
+    *,
+    client: Client,
+    code: str = "phq9",
+    answers: list[int | None] | None = None,
+    actor: Actor = SYSTEM,
+    **overrides: object,
+) -> InstrumentResponse:
+    """A scored instrument result (all zeros unless ``answers`` are given)."""
+    spec = assessments_rules.instrument(code)
+    recorded = assessments_service.record_response(
+        session,
+        actor=actor,
+        client_id=client.id,
+        code=spec.code,
+        answers=answers if answers is not None else [min(i.allowed) for i in spec.items],
+        **overrides,  # type: ignore[arg-type]
+    )
+    return recorded.response
+
+
+def make_alert(
+    session: Session,
+    *,
+    client: Client,
+    actor: Actor = SYSTEM,
+    kind: AlertKind = AlertKind.PHQ9_ITEM9,
+    severity: Severity = Severity.URGENT,
+    summary: str = "PHQ-9 item 9 answered 1 (several days): same-day safety assessment needed",
+) -> Alert:
+    return alerts_service.raise_alert(
+        session,
+        actor=actor,
+        client_id=client.id,
+        kind=kind,
+        severity=severity,
+        summary=summary,
+        source_type="test",
+        source_id=uuid.uuid4(),
     )

@@ -20,6 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stepdown import __version__
+from stepdown.alerts import api as alerts_api
+from stepdown.alerts import pages as alerts_pages
+from stepdown.assessments import api as assessments_api
+from stepdown.assessments import pages as assessments_pages
 from stepdown.audit import api as audit_api
 from stepdown.audit import pages as audit_pages
 from stepdown.chart import pages as chart_pages
@@ -34,11 +38,14 @@ from stepdown.kit import context
 from stepdown.kit.db import make_engine, make_sessionmaker
 from stepdown.kit.errors import StepdownError, Unauthorized
 from stepdown.kit.web import wants_html
+from stepdown.placement import api as placement_api
+from stepdown.placement import pages as placement_pages
 from stepdown.programs.models import Site
 from stepdown.security import api as security_api
 from stepdown.security import pages as security_pages
 from stepdown.security import tokens
 from stepdown.security.deps import ANON_CSRF_COOKIE, csrf_protect
+from stepdown.selfcheck import pages as selfcheck_pages
 from stepdown.settings import Settings
 from stepdown.web import api_docs, health
 from stepdown.web.templating import render
@@ -92,11 +99,18 @@ def create_app(
         security_pages.router,
         audit_pages.router,
         inquiries_pages.router,
+        selfcheck_pages.router,
         health.router,
         api_docs.router,
         security_api.router,
         audit_api.router,
         inquiries_api.router,
+        alerts_pages.router,
+        alerts_api.router,
+        assessments_pages.router,
+        assessments_api.router,
+        placement_pages.router,
+        placement_api.router,
     ):
         app.include_router(router)
     _install_middleware(app)

@@ -1,23 +1,31 @@
 """Every domain's tables, imported in one place so Alembic sees the whole schema."""
 
+from stepdown.alerts.models import Alert
+from stepdown.assessments.models import InstrumentResponse
 from stepdown.audit.models import AuditEntry
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
 from stepdown.kit.orm import Base
+from stepdown.placement.models import AssessmentEvidence, DimensionalAssessment, PlacementDecision
 from stepdown.programs.models import Room, Site
 from stepdown.security.models import ApiToken, User, WebSession
 
 __all__ = [
+    "Alert",
     "ApiToken",
+    "AssessmentEvidence",
     "AuditEntry",
     "Base",
     "Client",
+    "DimensionalAssessment",
     "Episode",
     "Inquiry",
     "InquiryStatusChange",
+    "InstrumentResponse",
     "LevelOfCare",
     "PartnerProvider",
+    "PlacementDecision",
     "Room",
     "Segment",
     "Site",

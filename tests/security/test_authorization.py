@@ -22,7 +22,15 @@ from tests.factories import make_site, make_user, sign_in
 # The route FastAPI adds for the OpenAPI document; it carries no PHI.
 DOCS_ROUTES = {"/api/openapi.json"}
 # Only these may be open to anyone: sign-in, health, static files and public pages.
-ALLOWED_OPEN = {"/sign-in", "/healthz", "/api/docs"}
+ALLOWED_OPEN = {
+    "/sign-in",
+    "/healthz",
+    "/api/docs",
+    "/self-check",
+    "/self-check/result",
+    "/self-check/consultation",
+    "/self-check/thanks",
+}
 
 
 def _markers(dependant: Dependant) -> list[tuple[str, Any]]:

@@ -1,11 +1,15 @@
-"""``stepdown assess``: score an instrument from the command line, for staff and for scripts."""
+"""``stepdown assess``: score an instrument from the command line, for staff and for scripts,
+and show a client's recorded results."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from stepdown.assessments import service
 from stepdown.assessments.rules import (
     INSTRUMENTS,
     Band,
@@ -16,6 +20,8 @@ from stepdown.assessments.rules import (
     instrument,
     score,
 )
+from stepdown.clients import repository as clients_repository
+from stepdown.clients import service as clients_service
 
 app = typer.Typer(help="Score screening and monitoring instruments.", no_args_is_help=True)
 
@@ -109,3 +115,54 @@ def score_answers(
         raise typer.Exit(2) from None
     for line in _describe_score(spec, result):
         typer.echo(line)
+
+
+@app.command("history")
+def history(
+    record: Annotated[
+        str, typer.Argument(metavar="RECORD_NUMBER", help="Record number, e.g. DEMO-0001.")
+    ],
+    code: Annotated[
+        str | None, typer.Option("--code", help="Only this instrument, e.g. phq9.")
+    ] = None,
+) -> None:
+    """Show a client's recorded results, newest first (an audited read, as the system)."""
+    # Imported here: `stepdown.cli` registers this sub-app, so a top-level import would cycle.
+    from stepdown.cli import context
+
+    with context.unit_of_work() as session:
+        actor = context.system_actor()
+        # As `stepdown clients show` does: find the record, then open it through the service.
+        found = session.scalar(clients_repository.by_record_number(record.strip().upper()))
+        if found is None:
+            context.fail(f"record: no client with record number {record!r}")
+        client = clients_service.get_client(session, actor=actor, client_id=found.id)
+        responses = service.list_responses(session, actor=actor, client=client, code=code)
+        table = Table(
+            "given (UTC)",
+            "instrument",
+            "result",
+            "flags",
+            "status",
+            title=f"{client.display_name} {client.record_number}: {len(responses)} results",
+        )
+        for response in responses:
+            spec = INSTRUMENTS[response.instrument]
+            table.add_row(
+                f"{response.administered_at:%Y-%m-%d %H:%M}",
+                spec.name,
+                _describe_stored(response.total, response.band, response.subscales),
+                ", ".join(response.flags),
+                f"entered in error: {response.error_reason}"
+                if response.entered_in_error
+                else "recorded",
+            )
+        Console().print(table)
+
+
+def _describe_stored(total: int | None, band: str | None, subscales: dict[str, int]) -> str:
+    if total is not None:
+        return f"{total}, {band}"
+    if subscales:
+        return ", ".join(f"{k} {v}" for k, v in subscales.items())
+    return f"{band} risk"

@@ -9,19 +9,27 @@ from datetime import date, timedelta
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from stepdown.alerts import service as alerts_service
+from stepdown.assessments import service as assessments_service
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum import timeline
 from stepdown.continuum.models import EpisodeStatus, LevelOfCare, PartnerProvider
 from stepdown.kit.clock import today
+from stepdown.placement import service as placement_service
 from stepdown.programs import service as programs_service
 from stepdown.programs.models import Site
 from stepdown.security import repository as security_repository
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
 
-TABS = (("overview", "Overview"), ("care", "Care timeline"))
+TABS = (
+    ("overview", "Overview"),
+    ("care", "Care timeline"),
+    ("assessments", "Assessments"),
+    ("placement", "Placement"),
+)
 
 
 @dataclass
@@ -50,6 +58,10 @@ class Chart:
     episodes: list[EpisodePanel] = field(default_factory=list)
     levels: list[LevelOfCare] = field(default_factory=list)
     partners: list[PartnerProvider] = field(default_factory=list)
+    # The open-alerts banner on every tab (None for roles that do not see alerts).
+    alerts: alerts_service.ChartAlerts | None = None
+    assessments: assessments_service.AssessmentsTab | None = None
+    placement: placement_service.PlacementTab | None = None
 
     @property
     def open_episode(self) -> EpisodePanel | None:
@@ -73,6 +85,11 @@ def build(session: Session, *, actor: Actor, client_id: uuid.UUID, tab: str) -> 
         clinician=clinician,
         age=_age(client.date_of_birth, today()),
     )
+    chart.alerts = alerts_service.chart_banner(session, actor=actor, client=client)
+    if tab == "assessments":
+        chart.assessments = assessments_service.chart_tab(session, actor=actor, client=client)
+    if tab == "placement":
+        chart.placement = placement_service.chart_tab(session, actor=actor, client=client)
     if tab != "care":
         return chart
     chart.levels = continuum_service.catalog(session)

@@ -85,6 +85,23 @@ def episode_facts(episode: Episode, segments: Sequence[Segment]) -> rules.Episod
     )
 
 
+def current_segment(session: Session, episode: Episode) -> Segment:
+    """The open-ended segment of an episode that is not discharged."""
+    segment = session.scalar(
+        select(Segment).where(Segment.episode_id == episode.id, Segment.ends_on.is_(None))
+    )
+    if segment is None:
+        raise NotFound("the episode has no current level")
+    return segment
+
+
+def level_for(session: Session, level_id: uuid.UUID) -> LevelOfCare:
+    level = session.get(LevelOfCare, level_id)
+    if level is None:
+        raise NotFound("no such level of care")
+    return level
+
+
 def get_episode(session: Session, *, actor: Actor, episode_id: uuid.UUID) -> Episode:
     episode = session.scalar(repository.readable_episodes(actor).where(Episode.id == episode_id))
     if episode is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from stepdown.alerts import service as alerts_service
 from stepdown.clients import service as clients_service
 from stepdown.kit.clock import utc_now
 from stepdown.programs import service as programs_service
@@ -17,6 +18,8 @@ from stepdown.security.roles import Role
 CASELOAD_ROLES = frozenset(
     {Role.CLINICIAN, Role.CASE_MANAGER, Role.ADMISSIONS, Role.UTILIZATION_REVIEW}
 )
+# Those who act on clinical alerts; administrators have no clinical need (alerts.access).
+ALERT_ROLES = frozenset({Role.CLINICIAN, Role.DIRECTOR})
 
 
 def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
@@ -35,6 +38,8 @@ def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
         }
     if actor.role in CASELOAD_ROLES:
         context["clients"] = clients_service.list_clients(session, actor=actor)
+    if actor.role in ALERT_ROLES:
+        context["alerts"] = alerts_service.open_alerts_for_home(session, actor=actor)
     if actor.role is Role.CLIENT:
         client = clients_service.own_record(session, actor=actor)
         context["client"] = client

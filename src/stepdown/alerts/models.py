@@ -1,0 +1,65 @@
+"""One alert per clinical finding that needs a person to act, kept after it is acknowledged.
+
+``kind`` and ``severity`` are stored as plain strings (no database CHECK), so other domains
+can add kinds without a migration.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stepdown.kit.orm import Base, IdMixin, UTCDateTime
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
+    return Enum(
+        cls, name=name, native_enum=False, length=40, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class AlertKind(StrEnum):
+    PHQ9_ITEM9 = "phq9_item9"
+    CSSRS_HIGH = "cssrs_high"
+    CSSRS_MODERATE = "cssrs_moderate"
+
+
+class Severity(StrEnum):
+    URGENT = "urgent"  # same day
+    HIGH = "high"  # at the next contact, within days
+    ROUTINE = "routine"
+
+    @property
+    def rank(self) -> int:
+        """Lower sorts first: urgent alerts lead every list."""
+        return list(Severity).index(self)
+
+
+class Alert(IdMixin, Base):
+    __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_client_open", "client_id", "acknowledged_at"),)
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id", ondelete="RESTRICT"))
+    kind: Mapped[AlertKind] = mapped_column(_enum(AlertKind, "alert_kind"))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, "alert_severity"))
+    summary: Mapped[str] = mapped_column(String(300))
+    # What raised it, e.g. ("instrument_response", its id); no foreign key, any domain may raise.
+    source_type: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    acknowledgement_note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None

@@ -1,0 +1,292 @@
+"""Assessment pages (write, review the recommendation, sign, addendum, place) and the report."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from stepdown.assessments import service as assessments_service
+from stepdown.clients import service as clients_service
+from stepdown.continuum import service as continuum_service
+from stepdown.continuum.models import Track
+from stepdown.kit.clock import today
+from stepdown.kit.errors import StepdownError
+from stepdown.kit.web import DbSession
+from stepdown.placement import access, service
+from stepdown.placement.models import DIMENSIONS, AssessmentStatus, Discrepancy
+from stepdown.placement.rule_table import DEFAULT_RULES
+from stepdown.placement.rules import RecentLevel, WithdrawalRisk
+from stepdown.placement.schemas import AssessmentInput, DecisionInput
+from stepdown.security.actor import Actor
+from stepdown.security.deps import allow
+from stepdown.web import flash, navigation
+from stepdown.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+navigation.register("Placement report", "/placement/report", access.REPORT, order=60)
+
+BOOLEANS = ("environment_stable", "co_occurring", "day_available", "evening_available")
+
+
+def assessment_input(form: FormData) -> AssessmentInput:
+    raw: dict[str, Any] = {
+        key: str(value) for key, value in form.items() if key not in (*BOOLEANS, "evidence")
+    }
+    raw.pop("csrf_token", None)
+    raw.update({key: key in form for key in BOOLEANS})
+    raw["evidence"] = [str(v) for v in form.getlist("evidence")]
+    return AssessmentInput.model_validate(raw)
+
+
+def _errors(exc: ValidationError) -> dict[str, str]:
+    return {str(err["loc"][0]) if err["loc"] else "form": err["msg"] for err in exc.errors()}
+
+
+def _form_context(session: DbSession, actor: Actor, client_id: uuid.UUID) -> dict[str, Any]:
+    client = clients_service.get_client(session, actor=actor, client_id=client_id)
+    return {
+        "client": client,
+        "dimensions": DIMENSIONS,
+        "withdrawal_risks": list(WithdrawalRisk),
+        "recent_levels": list(RecentLevel),
+        "responses": assessments_service.list_responses(session, actor=actor, client=client),
+    }
+
+
+@router.get("/clients/{client_id}/assessments/new", response_class=HTMLResponse)
+def new_assessment(
+    client_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.ASSESS)],
+) -> Response:
+    context = _form_context(session, actor, client_id)
+    return render(
+        request, "placement/form.html", {**context, "values": {}, "errors": {}, "assessment": None}
+    )
+
+
+@router.post("/clients/{client_id}/assessments", response_class=HTMLResponse)
+async def create_assessment(
+    client_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.ASSESS)],
+) -> Response:
+    form = await request.form()
+    try:
+        data = assessment_input(form)
+        assessment = service.start_assessment(session, actor=actor, client_id=client_id, data=data)
+    except (ValidationError, StepdownError) as exc:
+        errors = (
+            _errors(exc) if isinstance(exc, ValidationError) else {exc.field or "form": exc.message}
+        )
+        context = _form_context(session, actor, client_id)
+        return render(
+            request,
+            "placement/form.html",
+            {
+                **context,
+                "values": dict(form),
+                "chosen": form.getlist("evidence"),
+                "errors": errors,
+                "assessment": None,
+            },
+            status_code=422,
+        )
+    response = RedirectResponse(f"/assessments/{assessment.id}", status_code=303)
+    flash.flash(request, response, f"Draft assessment version {assessment.version} saved.")
+    return response
+
+
+def _view(
+    request: Request,
+    session: DbSession,
+    actor: Actor,
+    assessment_id: uuid.UUID,
+    *,
+    error: StepdownError | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    assessment = service.get_assessment(session, actor=actor, assessment_id=assessment_id)
+    context = _form_context(session, actor, assessment.client_id)
+    recommendation = service.recommendation_for(session, actor=actor, assessment=assessment)
+    levels = continuum_service.catalog(session)
+    return render(
+        request,
+        "placement/assessment.html",
+        {
+            **context,
+            "assessment": assessment,
+            "recommendation": recommendation,
+            "levels": {lv.code: lv for lv in levels},
+            "partners": [p for p in continuum_service.partners(session) if p.is_active],
+            "tracks": list(Track),
+            "discrepancies": list(Discrepancy),
+            "decision": service.decision_for(session, assessment.id),
+            "chosen": [str(r) for r in service.evidence_ids(session, assessment)],
+            "values": values or {},
+            "errors": errors or {},
+            "error": error,
+            "today": today(),
+            "can_assess": access.ASSESS.allows(actor.role),
+            "can_place": access.PLACE.allows(actor.role),
+            "signed": assessment.status is AssessmentStatus.SIGNED,
+        },
+        status_code=error.status_code if error else status_code,
+    )
+
+
+@router.get("/assessments/{assessment_id}", response_class=HTMLResponse)
+def view_assessment(
+    assessment_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.READ)],
+) -> Response:
+    return _view(request, session, actor, assessment_id)
+
+
+@router.post("/assessments/{assessment_id}", response_class=HTMLResponse)
+async def update_assessment(
+    assessment_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.ASSESS)],
+) -> Response:
+    form = await request.form()
+    try:
+        service.update_draft(
+            session, actor=actor, assessment_id=assessment_id, data=assessment_input(form)
+        )
+    except ValidationError as exc:
+        return _view(
+            request,
+            session,
+            actor,
+            assessment_id,
+            errors=_errors(exc),
+            values=dict(form),
+            status_code=422,
+        )
+    except StepdownError as exc:
+        return _view(request, session, actor, assessment_id, error=exc)
+    response = RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
+    flash.flash(request, response, "Draft saved; the recommendation below is up to date.")
+    return response
+
+
+@router.post("/assessments/{assessment_id}/sign", response_class=HTMLResponse)
+def sign_assessment(
+    assessment_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.ASSESS)],
+) -> Response:
+    try:
+        assessment = service.sign(session, actor=actor, assessment_id=assessment_id)
+    except StepdownError as exc:
+        return _view(request, session, actor, assessment_id, error=exc)
+    response = RedirectResponse(f"/assessments/{assessment.id}", status_code=303)
+    flash.flash(request, response, "Assessment signed; it is now read-only.")
+    return response
+
+
+@router.post("/assessments/{assessment_id}/addendum", response_class=HTMLResponse)
+def write_addendum(
+    assessment_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.ASSESS)],
+) -> Response:
+    try:
+        copy = service.addendum(session, actor=actor, assessment_id=assessment_id)
+    except StepdownError as exc:
+        return _view(request, session, actor, assessment_id, error=exc)
+    response = RedirectResponse(f"/assessments/{copy.id}", status_code=303)
+    flash.flash(request, response, f"Addendum started as version {copy.version}.")
+    return response
+
+
+@router.post("/assessments/{assessment_id}/decision", response_class=HTMLResponse)
+async def decide_placement(
+    assessment_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.PLACE)],
+) -> Response:
+    form = await request.form()
+    raw: dict[str, Any] = {
+        key: str(value) or None for key, value in form.items() if key != "csrf_token"
+    }
+    raw["accept"] = raw.get("accept") == "yes"
+    nested = session.begin_nested()
+    try:
+        data = DecisionInput.model_validate(raw)
+        decision = service.decide(session, actor=actor, assessment_id=assessment_id, data=data)
+    except ValidationError as exc:
+        nested.rollback()
+        return _view(
+            request,
+            session,
+            actor,
+            assessment_id,
+            errors=_errors(exc),
+            values=dict(form),
+            status_code=422,
+        )
+    except StepdownError as exc:
+        nested.rollback()
+        return _view(request, session, actor, assessment_id, error=exc, values=dict(form))
+    nested.commit()
+    response = RedirectResponse(f"/clients/{decision.client_id}?tab=care", status_code=303)
+    flash.flash(request, response, f"Placed at {decision.placed_level} ({decision.placed_track}).")
+    return response
+
+
+@router.get("/placement/report", response_class=HTMLResponse)
+def placement_report(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.REPORT)],
+    date_from: str = "",
+    date_to: str = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    start, end = today() - timedelta(days=90), today()
+    for name, text in (("date_from", date_from), ("date_to", date_to)):
+        if text:
+            try:
+                parsed = date.fromisoformat(text)
+            except ValueError:
+                errors[name] = "enter the date as YYYY-MM-DD"
+                continue
+            if name == "date_from":
+                start = parsed
+            else:
+                end = parsed
+    result = None
+    if not errors:
+        try:
+            result = service.report(session, actor=actor, date_from=start, date_to=end)
+        except StepdownError as exc:
+            errors[exc.field or "form"] = exc.message
+    return render(
+        request,
+        "placement/report.html",
+        {"report": result, "errors": errors, "date_from": start, "date_to": end},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/placement/rules", response_class=HTMLResponse)
+def rules_page(request: Request, _: Annotated[Actor, allow(access.RULES_READ)]) -> Response:
+    return render(request, "placement/rules.html", {"rules": DEFAULT_RULES})

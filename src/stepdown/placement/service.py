@@ -1,0 +1,538 @@
+"""Use cases: multidimensional assessments (draft, sign, addendum), the recommendation, the
+placement decision (carried out through the continuum service) and the discrepancy report."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from stepdown.assessments import service as assessments_service
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
+from stepdown.clients import repository as clients_repository
+from stepdown.clients import service as clients_service
+from stepdown.clients.models import Client
+from stepdown.continuum import repository as continuum_repository
+from stepdown.continuum import service as continuum_service
+from stepdown.continuum.models import EpisodeStatus, Track, Transition
+from stepdown.kit.clock import today, utc_now
+from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from stepdown.placement import access, evidence, rules
+from stepdown.placement.models import (
+    AssessmentEvidence,
+    AssessmentStatus,
+    DimensionalAssessment,
+    Discrepancy,
+    PlacementDecision,
+)
+from stepdown.placement.schemas import AssessmentInput, DecisionInput
+from stepdown.security.actor import Actor
+
+RATING_FIELDS = tuple(f"d{n}_rating" for n in range(1, 7))
+NOTE_FIELDS = tuple(f"d{n}_notes" for n in range(1, 7))
+FACT_FIELDS = (
+    "withdrawal_risk",
+    "environment_stable",
+    "recent_level",
+    "co_occurring",
+    "day_available",
+    "evening_available",
+    "summary",
+)
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    entity: str,
+    entity_id: uuid.UUID,
+    client_id: uuid.UUID,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    audit_service.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity,
+        entity_id=entity_id,
+        client_id=client_id,
+        detail=detail,
+    )
+
+
+def list_assessments(
+    session: Session, *, actor: Actor, client: Client
+) -> list[DimensionalAssessment]:
+    found = list(
+        session.scalars(
+            select(DimensionalAssessment)
+            .where(DimensionalAssessment.client_id == client.id)
+            .order_by(DimensionalAssessment.version.desc())
+        )
+    )
+    if found:
+        _audit(session, actor, AuditAction.READ, "dimensional_assessment", client.id, client.id)
+    return found
+
+
+def get_assessment(
+    session: Session, *, actor: Actor, assessment_id: uuid.UUID
+) -> DimensionalAssessment:
+    visible = clients_repository.readable(actor).with_only_columns(Client.id).scalar_subquery()
+    assessment = session.scalar(
+        select(DimensionalAssessment).where(
+            DimensionalAssessment.id == assessment_id,
+            DimensionalAssessment.client_id.in_(visible),
+        )
+    )
+    if assessment is None:
+        raise NotFound("no such assessment, or not one you may see")
+    _audit(
+        session,
+        actor,
+        AuditAction.READ,
+        "dimensional_assessment",
+        assessment.id,
+        assessment.client_id,
+    )
+    return assessment
+
+
+def evidence_ids(session: Session, assessment: DimensionalAssessment) -> list[uuid.UUID]:
+    return list(
+        session.scalars(
+            select(AssessmentEvidence.response_id).where(
+                AssessmentEvidence.assessment_id == assessment.id
+            )
+        )
+    )
+
+
+def _set_evidence(
+    session: Session,
+    actor: Actor,
+    assessment: DimensionalAssessment,
+    response_ids: list[uuid.UUID],
+) -> None:
+    client = clients_service.get_client(session, actor=actor, client_id=assessment.client_id)
+    found = {r.id for r in assessments_service.list_responses(session, actor=actor, client=client)}
+    missing = [str(rid) for rid in response_ids if rid not in found]
+    if missing:
+        raise Invalid(
+            f"instrument results {', '.join(missing)} are not this client's", field="evidence"
+        )
+    for row in session.scalars(
+        select(AssessmentEvidence).where(AssessmentEvidence.assessment_id == assessment.id)
+    ):
+        session.delete(row)
+    session.flush()
+    for response_id in dict.fromkeys(response_ids):
+        session.add(AssessmentEvidence(assessment_id=assessment.id, response_id=response_id))
+
+
+def _next_version(session: Session, client_id: uuid.UUID) -> int:
+    highest = session.scalar(
+        select(func.max(DimensionalAssessment.version)).where(
+            DimensionalAssessment.client_id == client_id
+        )
+    )
+    return (highest or 0) + 1
+
+
+def start_assessment(
+    session: Session, *, actor: Actor, client_id: uuid.UUID, data: AssessmentInput
+) -> DimensionalAssessment:
+    """A new draft version for the client."""
+    client = clients_service.get_client(session, actor=actor, client_id=client_id)
+    assessment = DimensionalAssessment(
+        client_id=client.id,
+        version=_next_version(session, client.id),
+        status=AssessmentStatus.DRAFT,
+        created_by=actor.user_id,
+        **data.model_dump(exclude={"evidence"}),
+    )
+    session.add(assessment)
+    session.flush()
+    _set_evidence(session, actor, assessment, data.evidence)
+    _audit(
+        session,
+        actor,
+        AuditAction.CREATE,
+        "dimensional_assessment",
+        assessment.id,
+        client.id,
+        {"version": assessment.version},
+    )
+    return assessment
+
+
+def update_draft(
+    session: Session, *, actor: Actor, assessment_id: uuid.UUID, data: AssessmentInput
+) -> DimensionalAssessment:
+    assessment = get_assessment(session, actor=actor, assessment_id=assessment_id)
+    if assessment.status is AssessmentStatus.SIGNED:
+        raise Conflict(
+            "This assessment is signed and read-only; write an addendum instead.",
+            rule="assessment.signed_is_read_only",
+        )
+    for field, value in data.model_dump(exclude={"evidence"}).items():
+        setattr(assessment, field, value)
+    _set_evidence(session, actor, assessment, data.evidence)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "dimensional_assessment",
+        assessment.id,
+        assessment.client_id,
+    )
+    return assessment
+
+
+def addendum(session: Session, *, actor: Actor, assessment_id: uuid.UUID) -> DimensionalAssessment:
+    """A new draft copying a signed version, which it supersedes."""
+    base = get_assessment(session, actor=actor, assessment_id=assessment_id)
+    if base.status is not AssessmentStatus.SIGNED:
+        raise Conflict(
+            "Only a signed assessment takes an addendum; edit the draft instead.",
+            rule="assessment.addendum_needs_signed",
+        )
+    copy = DimensionalAssessment(
+        client_id=base.client_id,
+        version=_next_version(session, base.client_id),
+        supersedes_id=base.id,
+        status=AssessmentStatus.DRAFT,
+        created_by=actor.user_id,
+        **{f: getattr(base, f) for f in (*RATING_FIELDS, *NOTE_FIELDS, *FACT_FIELDS)},
+    )
+    session.add(copy)
+    session.flush()
+    for response_id in evidence_ids(session, base):
+        session.add(AssessmentEvidence(assessment_id=copy.id, response_id=response_id))
+    _audit(
+        session,
+        actor,
+        AuditAction.CREATE,
+        "dimensional_assessment",
+        copy.id,
+        copy.client_id,
+        {"version": copy.version, "supersedes": str(base.id)},
+    )
+    return copy
+
+
+def facts_for(
+    session: Session, *, actor: Actor, assessment: DimensionalAssessment
+) -> rules.PlacementFacts:
+    client = clients_service.get_client(session, actor=actor, client_id=assessment.client_id)
+    attached = set(evidence_ids(session, assessment))
+    summary = evidence.summarize(
+        evidence.Result(r.instrument, r.total, r.band, frozenset(r.flags), r.administered_at)
+        for r in assessments_service.list_responses(session, actor=actor, client=client)
+        if r.id in attached and not r.entered_in_error
+    )
+    born = client.date_of_birth
+    now = today()
+    age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
+    return rules.PlacementFacts(
+        dimensions=rules.DimensionRatings(
+            intoxication_withdrawal=assessment.d1_rating,
+            biomedical=assessment.d2_rating,
+            emotional_behavioral_cognitive=assessment.d3_rating,
+            readiness_to_change=assessment.d4_rating,
+            relapse_continued_use=assessment.d5_rating,
+            recovery_environment=assessment.d6_rating,
+        ),
+        instruments=summary,
+        withdrawal_risk=rules.WithdrawalRisk(assessment.withdrawal_risk),
+        environment_stable=assessment.environment_stable,
+        recent_level=rules.RecentLevel(assessment.recent_level),
+        age=max(age, 0),
+        co_occurring_mental_health=assessment.co_occurring,
+        availability=rules.Availability(
+            day=assessment.day_available, evening=assessment.evening_available
+        ),
+    )
+
+
+def serialize(recommendation: rules.Recommendation) -> dict[str, Any]:
+    return {
+        "level": recommendation.level.value,
+        "track": recommendation.track.value,
+        "referral_out": recommendation.referral_out,
+        "then_level": recommendation.then_level.value if recommendation.then_level else None,
+        "weekly_hours": str(recommendation.weekly_hours) if recommendation.weekly_hours else None,
+        "services": list(recommendation.services),
+        "reasons": [
+            {
+                "rule_id": r.rule_id,
+                "action": r.action.value,
+                "fact": r.fact,
+                "value": r.value,
+                "sentence": r.sentence,
+            }
+            for r in recommendation.reasons
+        ],
+    }
+
+
+def recommendation_for(
+    session: Session, *, actor: Actor, assessment: DimensionalAssessment
+) -> dict[str, Any]:
+    """The frozen recommendation of a signed assessment, or a live one for a draft."""
+    if assessment.recommendation is not None:
+        return assessment.recommendation
+    return serialize(rules.recommend(facts_for(session, actor=actor, assessment=assessment)))
+
+
+def sign(session: Session, *, actor: Actor, assessment_id: uuid.UUID) -> DimensionalAssessment:
+    assessment = get_assessment(session, actor=actor, assessment_id=assessment_id)
+    if assessment.status is AssessmentStatus.SIGNED:
+        raise Conflict("This assessment is already signed.", rule="assessment.already_signed")
+    assessment.recommendation = serialize(
+        rules.recommend(facts_for(session, actor=actor, assessment=assessment))
+    )
+    assessment.status = AssessmentStatus.SIGNED
+    assessment.signed_by = actor.user_id
+    assessment.signed_at = utc_now()
+    session.flush()
+    _audit(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "dimensional_assessment",
+        assessment.id,
+        assessment.client_id,
+        {"signed": True, "recommended": assessment.recommendation["level"]},
+    )
+    return assessment
+
+
+def decision_for(session: Session, assessment_id: uuid.UUID) -> PlacementDecision | None:
+    return session.scalar(
+        select(PlacementDecision).where(PlacementDecision.assessment_id == assessment_id)
+    )
+
+
+def decide(
+    session: Session, *, actor: Actor, assessment_id: uuid.UUID, data: DecisionInput
+) -> PlacementDecision:
+    """Accept the recommendation or place elsewhere (with a reason), and carry it out."""
+    assessment = get_assessment(session, actor=actor, assessment_id=assessment_id)
+    if assessment.status is not AssessmentStatus.SIGNED or assessment.recommendation is None:
+        raise Conflict(
+            "Sign the assessment before placing the client.", rule="placement.needs_signature"
+        )
+    if decision_for(session, assessment.id) is not None:
+        raise Conflict(
+            "A placement was already decided on this assessment; write an addendum to revisit.",
+            rule="placement.already_decided",
+        )
+    recommended = assessment.recommendation
+    level = recommended["level"] if data.accept else (data.level or "").upper()
+    track = Track(recommended["track"]) if data.accept else (data.track or Track.NONE)
+    differs = (level, track.value) != (recommended["level"], recommended["track"])
+    if differs and data.discrepancy is None:
+        raise Invalid(
+            "placing elsewhere than recommended needs a reason from the list", field="discrepancy"
+        )
+    if data.discrepancy is Discrepancy.OTHER and not data.discrepancy_text.strip():
+        raise Invalid("say what the other reason is", field="discrepancy_text")
+    note = data.reason.strip() or f"Placement after assessment version {assessment.version}."
+    episode_id = _carry_out(session, actor, assessment.client_id, level, track, data, note)
+    decision = PlacementDecision(
+        assessment_id=assessment.id,
+        client_id=assessment.client_id,
+        recommended_level=recommended["level"],
+        recommended_track=recommended["track"],
+        placed_level=level,
+        placed_track=track.value,
+        discrepancy=data.discrepancy if differs else None,
+        discrepancy_text=data.discrepancy_text.strip() if differs else "",
+        effective_on=data.on,
+        episode_id=episode_id,
+        partner_id=data.partner_id,
+        decided_by=actor.user_id,
+        decided_at=utc_now(),
+    )
+    session.add(decision)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        AuditAction.CREATE,
+        "placement_decision",
+        decision.id,
+        assessment.client_id,
+        {
+            "recommended": recommended["level"],
+            "placed": level,
+            "discrepancy": decision.discrepancy.value if decision.discrepancy else None,
+        },
+    )
+    return decision
+
+
+def _carry_out(
+    session: Session,
+    actor: Actor,
+    client_id: uuid.UUID,
+    level_code: str,
+    track: Track,
+    data: DecisionInput,
+    note: str,
+) -> uuid.UUID:
+    """Move the client through the continuum service, so the timeline shows the decision."""
+    level = continuum_service.level_by_code(session, level_code)
+    open_episode = continuum_repository.open_episode_of(session, client_id)
+    skip_reason = data.discrepancy_text or note
+    if not level.provided_in_house:
+        if data.partner_id is None:
+            raise Invalid(f"choose the partner for {level.name}", field="partner_id")
+        if open_episode is None:
+            episode = continuum_service.admit_referred_out(
+                session,
+                actor=actor,
+                client_id=client_id,
+                partner_id=data.partner_id,
+                on=data.on,
+                reason=note,
+            )
+            return episode.id
+        continuum_service.refer_out(
+            session,
+            actor=actor,
+            episode_id=open_episode.id,
+            partner_id=data.partner_id,
+            on=data.on,
+            reason=note,
+        )
+        return open_episode.id
+    if open_episode is None:
+        episode = continuum_service.admit(
+            session,
+            actor=actor,
+            client_id=client_id,
+            level_code=level.code,
+            track=track,
+            on=data.on,
+            reason=note,
+        )
+        return episode.id
+    if open_episode.status is EpisodeStatus.ON_HOLD:
+        continuum_service.return_from_referral(
+            session,
+            actor=actor,
+            episode_id=open_episode.id,
+            level_code=level.code,
+            track=track,
+            on=data.on,
+            reason=note,
+        )
+        return open_episode.id
+    current = continuum_service.current_segment(session, open_episode)
+    current_level = continuum_service.level_for(session, current.level_id)
+    if current_level.id == level.id:
+        if current.track is not track:
+            continuum_service.change_track(
+                session,
+                actor=actor,
+                episode_id=open_episode.id,
+                track=track,
+                on=data.on,
+                reason=note,
+            )
+        return open_episode.id
+    direction = (
+        Transition.STEP_DOWN
+        if level.step_down_order > current_level.step_down_order
+        else Transition.STEP_UP
+    )
+    continuum_service.step(
+        session,
+        actor=actor,
+        episode_id=open_episode.id,
+        direction=direction,
+        level_code=level.code,
+        track=track,
+        on=data.on,
+        reason=note,
+        skip_reason=skip_reason,
+    )
+    return open_episode.id
+
+
+@dataclass(frozen=True)
+class Report:
+    date_from: date
+    date_to: date
+    rows: list[tuple[PlacementDecision, Client]]
+
+    @property
+    def agreed(self) -> int:
+        return sum(
+            1
+            for d, _ in self.rows
+            if (d.placed_level, d.placed_track) == (d.recommended_level, d.recommended_track)
+        )
+
+    @property
+    def by_reason(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for decision, _ in self.rows:
+            if decision.discrepancy is not None:
+                counts[decision.discrepancy.value] = counts.get(decision.discrepancy.value, 0) + 1
+        return counts
+
+
+def report(session: Session, *, actor: Actor, date_from: date, date_to: date) -> Report:
+    """Recommended against actual placements decided in the range (inclusive)."""
+    if date_to < date_from:
+        raise Invalid("the end date is before the start date", field="date_to")
+    start = datetime.combine(date_from, time.min, tzinfo=UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+    visible = clients_repository.readable(actor).subquery()
+    rows = session.execute(
+        select(PlacementDecision, Client)
+        .join(visible, visible.c.id == PlacementDecision.client_id)
+        .join(Client, Client.id == PlacementDecision.client_id)
+        .where(PlacementDecision.decided_at >= start, PlacementDecision.decided_at < end)
+        .order_by(PlacementDecision.decided_at)
+    ).all()
+    result = Report(date_from, date_to, [(d, c) for d, c in rows])
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.READ,
+        entity_type="placement_report",
+        detail={"from": date_from.isoformat(), "to": date_to.isoformat(), "rows": len(rows)},
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class PlacementTab:
+    assessments: list[DimensionalAssessment]
+    decisions: dict[uuid.UUID, PlacementDecision]
+    can_assess: bool
+
+
+def chart_tab(session: Session, *, actor: Actor, client: Client) -> PlacementTab:
+    """The chart's Placement tab: every assessment version and the decision made on it."""
+    if not access.READ.allows(actor.role):
+        raise Forbidden(f"your role ({actor.role.label}) may not {access.READ.description}")
+    assessments = list_assessments(session, actor=actor, client=client)
+    decisions = {
+        d.assessment_id: d
+        for d in session.scalars(
+            select(PlacementDecision).where(PlacementDecision.client_id == client.id)
+        )
+    }
+    return PlacementTab(assessments, decisions, access.ASSESS.allows(actor.role))
