@@ -224,8 +224,12 @@ async def decide_placement(
     actor: Annotated[Actor, allow(access.PLACE)],
 ) -> Response:
     form = await request.form()
+    # Blank choices mean "not chosen"; blank text stays blank text.
+    choices = ("level", "track", "discrepancy", "partner_id")
     raw: dict[str, Any] = {
-        key: str(value) or None for key, value in form.items() if key != "csrf_token"
+        key: (str(value) or None) if key in choices else str(value)
+        for key, value in form.items()
+        if key != "csrf_token"
     }
     raw["accept"] = raw.get("accept") == "yes"
     nested = session.begin_nested()
