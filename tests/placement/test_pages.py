@@ -44,9 +44,18 @@ def test_full_assessment_and_placement(client: TestClient, session: Session) -> 
     signed = client.post(f"{assessment_url}/sign", data={"csrf_token": token})
     assert "Assessment signed; it is now read-only." in signed.text
     assert "Place the client" in signed.text
+    # Every field, blank where untouched, exactly as a browser submits the form.
+    blank = {"level": "", "track": "", "discrepancy": "", "partner_id": ""}
     placed = client.post(
         f"{assessment_url}/decision",
-        data={"csrf_token": token, "accept": "yes", "on": "2026-11-23"},
+        data={
+            "csrf_token": token,
+            "accept": "yes",
+            "on": "2026-11-23",
+            **blank,
+            "discrepancy_text": "",
+            "reason": "",
+        },
     )
     assert placed.status_code == 200
     assert "Placed at PHP (day)." in placed.text
