@@ -7,7 +7,12 @@ from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
 from stepdown.kit.orm import Base
-from stepdown.placement.models import AssessmentEvidence, DimensionalAssessment, PlacementDecision
+from stepdown.placement.models import (
+    AssessmentEvidence,
+    DimensionalAssessment,
+    PlacementDecision,
+    PlacementRuleTable,
+)
 from stepdown.programs.models import Room, Site
 from stepdown.security.models import ApiToken, User, WebSession
 
@@ -26,6 +31,7 @@ __all__ = [
     "LevelOfCare",
     "PartnerProvider",
     "PlacementDecision",
+    "PlacementRuleTable",
     "Room",
     "Segment",
     "Site",

@@ -12,6 +12,7 @@ from stepdown import __version__
 from stepdown.assessments.cli import app as assess_app
 from stepdown.cli import audit, clients, context, db, users
 from stepdown.inquiries.cli import app as inquiries_app
+from stepdown.placement.cli import app as placement_app
 from stepdown.scheduling.cli import app as schedule_app
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.command("census")(clients.census)
 app.add_typer(assess_app, name="assess")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(inquiries_app, name="inquiries")
+app.add_typer(placement_app, name="placement")
 
 
 @app.command()

@@ -27,3 +27,8 @@ RULES_READ = policy(
     Role.UTILIZATION_REVIEW,
     description="read the placement rules",
 )
+RULES_WRITE = policy(
+    "placement.rules_write",
+    Role.DIRECTOR,
+    description="change the placement rules",
+)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, status
 
 from stepdown.clients import service as clients_service
 from stepdown.kit.web import DbSession
-from stepdown.placement import access, service
+from stepdown.placement import access, rule_store, service
 from stepdown.placement.models import DimensionalAssessment
 from stepdown.placement.schemas import (
     AssessmentInput,
@@ -19,6 +19,8 @@ from stepdown.placement.schemas import (
     DecisionRead,
     ReportRead,
     ReportRow,
+    RuleTableInput,
+    RuleTableRead,
 )
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -137,3 +139,26 @@ def report(
             for d, c in result.rows
         ],
     )
+
+
+def _table_read(session: DbSession, table: rule_store.ActiveTable) -> RuleTableRead:
+    return RuleTableRead(
+        version=table.version,
+        created_by=rule_store.published_by(session, table.stored),
+        created_at=table.created_at,
+        note=table.note,
+        rows=[rule_store.row_of(rule) for rule in table.rules],
+    )
+
+
+@router.get("/placement/rules", response_model=RuleTableRead)
+def read_rules(session: DbSession, _: Annotated[Actor, allow(access.RULES_READ)]) -> RuleTableRead:
+    return _table_read(session, rule_store.active(session))
+
+
+@router.post("/placement/rules", response_model=RuleTableRead, status_code=status.HTTP_201_CREATED)
+def publish_rules(
+    body: RuleTableInput, session: DbSession, actor: Annotated[Actor, allow(access.RULES_WRITE)]
+) -> RuleTableRead:
+    rule_store.publish(session, actor=actor, rows=body.rows, note=body.note)
+    return _table_read(session, rule_store.active(session))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from stepdown.kit.clock import utc_now
 from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
 
 
@@ -137,3 +138,21 @@ class PlacementDecision(IdMixin, Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PlacementRuleTable(IdMixin, Base):
+    """One published version of the whole placement rule table. Versions are never changed:
+    a change or a revert is a new version, so every signed recommendation can name the table
+    that produced it and the history shows who changed what, and why."""
+
+    __tablename__ = "placement_rule_table"
+
+    version: Mapped[int] = mapped_column(unique=True)
+    # The rows as plain JSON (rule_store.rows_to_json), readable without the application.
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -16,13 +17,13 @@ from stepdown.clients import service as clients_service
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import Track
 from stepdown.kit.clock import today
-from stepdown.kit.errors import StepdownError
+from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
-from stepdown.placement import access, service
+from stepdown.placement import access, rule_store, service
 from stepdown.placement.models import DIMENSIONS, AssessmentStatus, Discrepancy
-from stepdown.placement.rule_table import DEFAULT_RULES
+from stepdown.placement.rule_table import FACTS, IN_HOUSE, Action, Rule
 from stepdown.placement.rules import RecentLevel, WithdrawalRisk
-from stepdown.placement.schemas import AssessmentInput, DecisionInput
+from stepdown.placement.schemas import AssessmentInput, DecisionInput, RuleRow
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
 from stepdown.web import flash, navigation
@@ -31,6 +32,7 @@ from stepdown.web.templating import render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 navigation.register("Placement report", "/placement/report", access.REPORT, order=60)
 
+MAX_ROWS = 200  # as many as the API takes
 BOOLEANS = ("environment_stable", "co_occurring", "day_available", "evening_available")
 
 
@@ -291,6 +293,167 @@ def placement_report(
     )
 
 
+def _rules_context(session: DbSession) -> dict[str, Any]:
+    table = rule_store.active(session)
+    versions = rule_store.history(session)
+    return {
+        "table": table,
+        "rules": table.rules,
+        "published_by": rule_store.published_by(session, table.stored),
+        "history": [(v, rule_store.published_by(session, v)) for v in versions],
+    }
+
+
 @router.get("/placement/rules", response_class=HTMLResponse)
-def rules_page(request: Request, _: Annotated[Actor, allow(access.RULES_READ)]) -> Response:
-    return render(request, "placement/rules.html", {"rules": DEFAULT_RULES})
+def rules_page(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.RULES_READ)]
+) -> Response:
+    return render(
+        request,
+        "placement/rules.html",
+        {
+            **_rules_context(session),
+            "can_edit": access.RULES_WRITE.allows(actor.role),
+            "errors": {},
+        },
+    )
+
+
+def _form_rows(rules: tuple[Rule, ...]) -> list[dict[str, Any]]:
+    """The edit form's rows: every rule, enabled, then one empty row for a new rule."""
+    rows = [
+        {**rule_store.row_of(rule).model_dump(), "enabled": True, "new": False} for rule in rules
+    ]
+    blank = {"id": "", "looks_at": "", "when": [], "action": "", "drives": "", "sentence": ""}
+    return [*rows, {**blank, "then": None, "enabled": True, "new": True}]
+
+
+def _posted_rows(form: FormData) -> list[dict[str, Any]]:
+    """The rows as the director left them, so a refused form comes back as typed."""
+    count = str(form.get("row_count", ""))
+    rows = []
+    for i in range(min(int(count), MAX_ROWS) if count.isdigit() else 0):
+
+        def field(name: str, i: int = i) -> str:
+            return str(form.get(f"r{i}-{name}", "")).strip()
+
+        rows.append(
+            {
+                **{name: field(name) for name in ("id", "looks_at", "action", "drives")},
+                "when": [line.strip() for line in field("when").splitlines() if line.strip()],
+                "sentence": field("sentence"),
+                "then": field("then") or None,
+                "enabled": f"r{i}-enabled" in form,
+                "new": field("new") == "yes",
+            }
+        )
+    return rows
+
+
+def _to_publish(rows: list[dict[str, Any]]) -> list[RuleRow]:
+    """Enabled rows, leaving out the new row if the director left it empty."""
+    published = []
+    for row in rows:
+        if not row["enabled"] or (row["new"] and not any(row[k] for k in RULE_TEXT_FIELDS)):
+            continue
+        fields = {k: v for k, v in row.items() if k not in ("enabled", "new")}
+        try:
+            published.append(RuleRow.model_validate(fields))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            name = ".".join(str(part) for part in problem["loc"])
+            raise Invalid(
+                f"rule {row['id'] or '(new)'}: {name}: {problem['msg']}", field="rules"
+            ) from None
+    return published
+
+
+RULE_TEXT_FIELDS = ("id", "looks_at", "when", "action", "drives", "sentence", "then")
+_NAMED_RULE = re.compile(r"^rule (\S+):")
+
+
+def _edit_page(
+    request: Request,
+    session: DbSession,
+    rows: list[dict[str, Any]],
+    *,
+    note: str = "",
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    errors = errors or {}
+    named = _NAMED_RULE.match(errors.get("rules", ""))
+    return render(
+        request,
+        "placement/rules_edit.html",
+        {
+            "table": rule_store.active(session),
+            "rows": rows,
+            "note": note,
+            "errors": errors,
+            "bad_rule": named.group(1) if named else None,
+            "facts": FACTS,
+            "actions": list(Action),
+            "levels": [level.value for level in IN_HOUSE],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/placement/rules/edit", response_class=HTMLResponse)
+def edit_rules_form(
+    request: Request, session: DbSession, _: Annotated[Actor, allow(access.RULES_WRITE)]
+) -> Response:
+    return _edit_page(request, session, _form_rows(rule_store.active_rules(session)))
+
+
+@router.post("/placement/rules/edit", response_class=HTMLResponse)
+async def edit_rules(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.RULES_WRITE)]
+) -> Response:
+    form = await request.form()
+    rows = _posted_rows(form)
+    note = str(form.get("note", "")).strip()
+    nested = session.begin_nested()
+    try:
+        stored = rule_store.publish(session, actor=actor, rows=_to_publish(rows), note=note)
+    except StepdownError as exc:
+        nested.rollback()
+        return _edit_page(
+            request,
+            session,
+            rows,
+            note=note,
+            errors={exc.field or "form": exc.message},
+            status_code=422,
+        )
+    nested.commit()
+    response = RedirectResponse("/placement/rules", status_code=303)
+    flash.flash(request, response, f"Rule table version {stored.version} is now in force.")
+    return response
+
+
+@router.post("/placement/rules/revert", response_class=HTMLResponse)
+async def revert_rules(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.RULES_WRITE)]
+) -> Response:
+    form = await request.form()
+    note = str(form.get("note", "")).strip()
+    nested = session.begin_nested()
+    try:
+        stored = rule_store.revert(
+            session, actor=actor, version=int(str(form.get("version", ""))), note=note
+        )
+    except (ValueError, StepdownError) as exc:
+        nested.rollback()
+        message = exc.message if isinstance(exc, StepdownError) else "choose a version"
+        return render(
+            request,
+            "placement/rules.html",
+            {**_rules_context(session), "can_edit": True, "errors": {"revert": message}},
+            status_code=422,
+        )
+    nested.commit()
+    response = RedirectResponse("/placement/rules", status_code=303)
+    flash.flash(request, response, f"Rule table version {stored.version} is now in force.")
+    return response

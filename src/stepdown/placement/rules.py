@@ -270,7 +270,7 @@ def check_rules(rules: Sequence[Rule]) -> None:
             raise RuleTableError(f"{where}: a referral, and only a referral, names then")
         try:
             rule.sentence.format(value="")
-        except (KeyError, IndexError, ValueError):
+        except (AttributeError, KeyError, IndexError, ValueError):
             raise RuleTableError(f"{where}: sentence may only use {{value}}") from None
     for action in (Action.OTHERWISE, Action.TRACK):
         if not any(r.action is action and not r.when for r in rules):

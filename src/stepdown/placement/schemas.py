@@ -115,3 +115,28 @@ class ReportRead(Schema):
     agreed: int
     by_reason: dict[str, int]
     rows: list[ReportRow]
+
+
+class RuleRow(Schema):
+    """One row of a rule table as the director writes it; ``rule_store`` checks the meaning."""
+
+    id: Annotated[str, Field(max_length=60)]
+    looks_at: Annotated[str, Field(max_length=60)]
+    when: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
+    action: Annotated[str, Field(max_length=30)]
+    drives: Annotated[str, Field(max_length=200)]
+    sentence: Annotated[str, Field(max_length=1000)]
+    then: Annotated[str, Field(max_length=20)] | None = None
+
+
+class RuleTableInput(Schema):
+    rows: list[RuleRow] = Field(max_length=200)
+    note: Annotated[str, Field(max_length=2000)]
+
+
+class RuleTableRead(Schema):
+    version: int
+    created_by: str | None
+    created_at: datetime | None
+    note: str
+    rows: list[RuleRow]

@@ -22,7 +22,7 @@ from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import EpisodeStatus, Track, Transition
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
-from stepdown.placement import access, evidence, rules
+from stepdown.placement import access, evidence, rule_store, rules
 from stepdown.placement.models import (
     AssessmentEvidence,
     AssessmentStatus,
@@ -262,8 +262,9 @@ def facts_for(
     )
 
 
-def serialize(recommendation: rules.Recommendation) -> dict[str, Any]:
+def serialize(recommendation: rules.Recommendation, *, rule_table_version: int) -> dict[str, Any]:
     return {
+        "rule_table_version": rule_table_version,
         "level": recommendation.level.value,
         "track": recommendation.track.value,
         "referral_out": recommendation.referral_out,
@@ -289,16 +290,22 @@ def recommendation_for(
     """The frozen recommendation of a signed assessment, or a live one for a draft."""
     if assessment.recommendation is not None:
         return assessment.recommendation
-    return serialize(rules.recommend(facts_for(session, actor=actor, assessment=assessment)))
+    return _recommend(session, actor, assessment)
+
+
+def _recommend(session: Session, actor: Actor, assessment: DimensionalAssessment) -> dict[str, Any]:
+    """Apply the rule table in force now, naming its version so a frozen recommendation
+    still says which rules produced it after the director changes them."""
+    table = rule_store.active(session)
+    facts = facts_for(session, actor=actor, assessment=assessment)
+    return serialize(rules.recommend(facts, rules=table.rules), rule_table_version=table.version)
 
 
 def sign(session: Session, *, actor: Actor, assessment_id: uuid.UUID) -> DimensionalAssessment:
     assessment = get_assessment(session, actor=actor, assessment_id=assessment_id)
     if assessment.status is AssessmentStatus.SIGNED:
         raise Conflict("This assessment is already signed.", rule="assessment.already_signed")
-    assessment.recommendation = serialize(
-        rules.recommend(facts_for(session, actor=actor, assessment=assessment))
-    )
+    assessment.recommendation = _recommend(session, actor, assessment)
     assessment.status = AssessmentStatus.SIGNED
     assessment.signed_by = actor.user_id
     assessment.signed_at = utc_now()
@@ -310,7 +317,11 @@ def sign(session: Session, *, actor: Actor, assessment_id: uuid.UUID) -> Dimensi
         "dimensional_assessment",
         assessment.id,
         assessment.client_id,
-        {"signed": True, "recommended": assessment.recommendation["level"]},
+        {
+            "signed": True,
+            "recommended": assessment.recommendation["level"],
+            "rule_table_version": assessment.recommendation["rule_table_version"],
+        },
     )
     return assessment
 
