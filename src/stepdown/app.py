@@ -40,6 +40,8 @@ from stepdown.kit.errors import StepdownError, Unauthorized
 from stepdown.kit.web import wants_html
 from stepdown.placement import api as placement_api
 from stepdown.placement import pages as placement_pages
+from stepdown.programs import api as programs_api
+from stepdown.programs import pages as programs_pages
 from stepdown.programs.models import Site
 from stepdown.security import api as security_api
 from stepdown.security import pages as security_pages
@@ -111,6 +113,8 @@ def create_app(
         assessments_api.router,
         placement_pages.router,
         placement_api.router,
+        programs_pages.router,
+        programs_api.router,
     ):
         app.include_router(router)
     _install_middleware(app)

@@ -13,7 +13,15 @@ from stepdown.placement.models import (
     PlacementDecision,
     PlacementRuleTable,
 )
-from stepdown.programs.models import Room, Site
+from stepdown.programs.models import (
+    ClientScheduleProfile,
+    GroupSession,
+    KeepApart,
+    Room,
+    Site,
+    StaffProfile,
+    TimeBlock,
+)
 from stepdown.security.models import ApiToken, User, WebSession
 
 __all__ = [
@@ -23,11 +31,14 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Client",
+    "ClientScheduleProfile",
     "DimensionalAssessment",
     "Episode",
+    "GroupSession",
     "Inquiry",
     "InquiryStatusChange",
     "InstrumentResponse",
+    "KeepApart",
     "LevelOfCare",
     "PartnerProvider",
     "PlacementDecision",
@@ -35,6 +46,8 @@ __all__ = [
     "Room",
     "Segment",
     "Site",
+    "StaffProfile",
+    "TimeBlock",
     "User",
     "WebSession",
 ]

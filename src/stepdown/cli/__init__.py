@@ -13,6 +13,7 @@ from stepdown.assessments.cli import app as assess_app
 from stepdown.cli import audit, clients, context, db, users
 from stepdown.inquiries.cli import app as inquiries_app
 from stepdown.placement.cli import app as placement_app
+from stepdown.programs.cli import app as programs_app
 from stepdown.scheduling.cli import app as schedule_app
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.command("census")(clients.census)
 app.add_typer(assess_app, name="assess")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(inquiries_app, name="inquiries")
+app.add_typer(programs_app, name="programs")
 app.add_typer(placement_app, name="placement")
 
 

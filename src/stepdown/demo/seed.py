@@ -24,6 +24,7 @@ from stepdown.clients.schemas import ClientCreate
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
 from stepdown.inquiries.demo import seed_demo_inquiries
+from stepdown.programs.demo import seed_program_setup
 from stepdown.programs.models import Room, Site
 from stepdown.security import repository as security_repository
 from stepdown.security import service as security_service
@@ -204,6 +205,7 @@ def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
         clients_service.link_portal_account(
             session, actor=actor, client=first_client, user_id=portal.id
         )
+    seed_program_setup(session, actor=actor, sites=sites)
     first_of_role: dict[Role, str] = {}
     for username, _, role, _ in STAFF:
         first_of_role.setdefault(role, username)

@@ -1,13 +1,46 @@
-"""Use cases on the program's sites and rooms (not PHI)."""
+"""Use cases on the program set-up: sites and rooms, staff profiles, time blocks, the candidate
+group sessions, clients' schedule profiles and keep-apart pairs.
+
+Every write is validated by ``rules`` before anything changes and audited in the caller's
+transaction. Client schedule profiles and keep-apart pairs are PHI: they are reached only
+through clients the actor may read, and every read and change names the client in the audit.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from stepdown.programs.models import Room, Site
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
+from stepdown.clients import repository as clients_repository
+from stepdown.clients import service as clients_service
+from stepdown.clients.models import Client
+from stepdown.kit.errors import Conflict, Invalid, NotFound
+from stepdown.programs import rules
+from stepdown.programs.models import (
+    Audience,
+    BlockKind,
+    ClientScheduleProfile,
+    GroupSession,
+    KeepApart,
+    KeepApartReason,
+    Room,
+    SessionGender,
+    Site,
+    StaffProfile,
+    TimeBlock,
+)
+from stepdown.scheduling.exchange import DAYS
+from stepdown.security import repository as security_repository
+from stepdown.security.actor import Actor
+from stepdown.security.models import User
+from stepdown.security.roles import STAFF_ROLES
 
 
 def list_sites(session: Session) -> list[Site]:
@@ -27,3 +60,410 @@ def rooms_by_site(session: Session) -> dict[uuid.UUID, list[Room]]:
 
 def site_by_code(session: Session, code: str) -> Site | None:
     return session.scalar(select(Site).where(Site.code == code.strip().upper()))
+
+
+def require_site(session: Session, code: str, field: str = "site") -> Site:
+    site = site_by_code(session, code) if code.strip() else None
+    if site is None:
+        raise Invalid(f"no site with code {code!r}", field=field)
+    return site
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    *,
+    client_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    audit_service.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        client_id=client_id,
+        detail=detail,
+    )
+
+
+def add_room(
+    session: Session, *, actor: Actor, site: Site, code: str, name: str, capacity: int
+) -> Room:
+    code = code.strip().upper()
+    if not re.fullmatch(r"[A-Z0-9-]{1,20}", code):
+        raise Invalid("use 1-20 letters, digits or dashes", field="code")
+    if not name.strip():
+        raise Invalid("a room needs a name", field="name")
+    if not 1 <= capacity <= 200:
+        raise Invalid("must be between 1 and 200", field="capacity")
+    taken = session.scalar(select(Room).where(Room.site_id == site.id, Room.code == code))
+    if taken is not None:
+        raise Conflict(f"{site.code} already has a room {code}", field="code")
+    room = Room(site_id=site.id, code=code, name=name.strip(), capacity=capacity)
+    session.add(room)
+    session.flush()
+    _audit(session, actor, AuditAction.CREATE, "room", room.id)
+    return room
+
+
+# --- staff profiles -------------------------------------------------------------------------
+
+
+def staff_profiles(session: Session) -> list[tuple[StaffProfile, User]]:
+    rows = session.execute(
+        select(StaffProfile, User)
+        .join(User, User.id == StaffProfile.user_id)
+        .order_by(User.display_name)
+    )
+    return [(profile, user) for profile, user in rows]
+
+
+def staff_profile_of(session: Session, user_id: uuid.UUID) -> StaffProfile | None:
+    return session.scalar(select(StaffProfile).where(StaffProfile.user_id == user_id))
+
+
+def staff_member(session: Session, user_id: uuid.UUID) -> User:
+    user = security_repository.user_by_id(session, user_id)
+    if user is None or user.role not in STAFF_ROLES:
+        raise NotFound("no such staff member")
+    return user
+
+
+def save_staff_profile(
+    session: Session,
+    *,
+    actor: Actor,
+    user: User,
+    site: Site,
+    topics: list[str],
+    availability: list[dict[str, Any]],
+    max_hours: float,
+) -> StaffProfile:
+    """Create or replace what the scheduler knows about one staff member."""
+    if user.role not in STAFF_ROLES:
+        raise Invalid("only staff members lead groups or see clients", field="user")
+    values = {
+        "site_id": site.id,
+        "topics": rules.check_topics(topics),
+        "availability": rules.check_windows(availability),
+        "max_hours": rules.check_max_hours(max_hours),
+    }
+    profile = staff_profile_of(session, user.id)
+    action = AuditAction.UPDATE if profile else AuditAction.CREATE
+    if profile is None:
+        profile = StaffProfile(user_id=user.id, **values)
+        session.add(profile)
+    else:
+        for key, value in values.items():
+            setattr(profile, key, value)
+    session.flush()
+    _audit(session, actor, action, "staff_profile", profile.id, detail={"user_id": str(user.id)})
+    return profile
+
+
+# --- time blocks and the curriculum ---------------------------------------------------------
+
+
+def time_blocks(session: Session) -> list[TimeBlock]:
+    blocks = list(session.scalars(select(TimeBlock)))
+    return sorted(blocks, key=lambda b: (b.site_id.hex, DAYS.index(b.day), b.start))
+
+
+def add_time_block(
+    session: Session,
+    *,
+    actor: Actor,
+    site: Site,
+    kind: BlockKind,
+    name: str,
+    day: str,
+    start: str,
+    end: str,
+    levels: list[str],
+) -> TimeBlock:
+    day, start, end = rules.check_interval(day, start, end)
+    block = TimeBlock(
+        site_id=site.id,
+        kind=kind,
+        name=name.strip() or kind.label,
+        day=day,
+        start=start,
+        end=end,
+        levels=rules.check_levels(levels),
+    )
+    session.add(block)
+    session.flush()
+    _audit(session, actor, AuditAction.CREATE, "time_block", block.id)
+    return block
+
+
+def delete_time_block(session: Session, *, actor: Actor, block_id: uuid.UUID) -> None:
+    block = session.get(TimeBlock, block_id)
+    if block is None:
+        raise NotFound("no such time block")
+    for group in session.scalars(
+        select(GroupSession).where(GroupSession.time_block_id == block.id)
+    ):
+        group.time_block_id = None
+    session.delete(block)
+    session.flush()
+    _audit(session, actor, AuditAction.DELETE, "time_block", block_id)
+
+
+def group_sessions(session: Session) -> list[GroupSession]:
+    found = list(session.scalars(select(GroupSession)))
+    return sorted(found, key=lambda g: (g.site_id.hex, DAYS.index(g.day), g.start, g.code))
+
+
+def _next_session_code(session: Session, site: Site) -> str:
+    codes = session.scalars(select(GroupSession.code).where(GroupSession.site_id == site.id))
+    numbers = [int(c[1:]) for c in codes if re.fullmatch(r"G\d+", c)]
+    return f"G{max(numbers, default=0) + 1}"
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """A candidate group session as entered (form, API or CSV), before validation."""
+
+    day: str
+    start: str
+    end: str
+    topic: str
+    levels: list[str]
+    audience: Audience = Audience.ADULT
+    gender: SessionGender = SessionGender.ANY
+    min_size: int = 3
+    max_size: int = 12
+    telehealth: bool = False
+    time_block_id: uuid.UUID | None = None
+    code: str = ""
+
+
+def save_group_session(
+    session: Session, *, actor: Actor, site: Site, spec: SessionSpec
+) -> GroupSession:
+    """Add a candidate session, or replace the one with the same code at the site."""
+    day, start, end = rules.check_interval(spec.day, spec.start, spec.end)
+    topic = rules.check_topics([spec.topic.strip().upper()], field="topic", allow_empty=False)[0]
+    levels = rules.check_levels(spec.levels)
+    rules.check_sizes(spec.min_size, spec.max_size)
+    if spec.time_block_id is not None:
+        block = session.get(TimeBlock, spec.time_block_id)
+        if block is None or block.site_id != site.id:
+            raise Invalid("no such time block at this site", field="time_block")
+    code = spec.code.strip().upper() or _next_session_code(session, site)
+    if not re.fullmatch(r"[A-Z0-9-]{1,20}", code):
+        raise Invalid("use 1-20 letters, digits or dashes", field="code")
+    values = {
+        "day": day,
+        "start": start,
+        "end": end,
+        "topic": topic,
+        "levels": levels,
+        "audience": spec.audience,
+        "gender": spec.gender,
+        "min_size": spec.min_size,
+        "max_size": spec.max_size,
+        "telehealth": spec.telehealth,
+        "time_block_id": spec.time_block_id,
+    }
+    group = session.scalar(
+        select(GroupSession).where(GroupSession.site_id == site.id, GroupSession.code == code)
+    )
+    action = AuditAction.UPDATE if group else AuditAction.CREATE
+    if group is None:
+        group = GroupSession(site_id=site.id, code=code, **values)
+        session.add(group)
+    else:
+        for key, value in values.items():
+            setattr(group, key, value)
+    session.flush()
+    _audit(session, actor, action, "group_session", group.id)
+    return group
+
+
+def delete_group_session(session: Session, *, actor: Actor, session_id: uuid.UUID) -> None:
+    group = session.get(GroupSession, session_id)
+    if group is None:
+        raise NotFound("no such group session")
+    session.delete(group)
+    session.flush()
+    _audit(session, actor, AuditAction.DELETE, "group_session", session_id)
+
+
+# --- client schedule profiles (PHI) ---------------------------------------------------------
+
+
+def client_by_record_number(
+    session: Session, *, actor: Actor, record_number: str, field: str = "record_number"
+) -> Client:
+    """A client the actor may see, by record number (a read of their record)."""
+    client = session.scalar(
+        clients_repository.readable(actor).where(
+            Client.record_number == record_number.strip().upper()
+        )
+    )
+    if client is None:
+        raise Invalid(f"no client {record_number.strip()!r} you may see", field=field)
+    audit_service.record_reads(session, actor=actor, entity_type="client", client_ids=[client.id])
+    return client
+
+
+def client_profile(
+    session: Session, *, actor: Actor, client_id: uuid.UUID
+) -> tuple[Client, ClientScheduleProfile | None]:
+    """A client and their schedule profile, if any; an audited read of both."""
+    client = clients_service.get_client(session, actor=actor, client_id=client_id)
+    profile = session.scalar(
+        select(ClientScheduleProfile).where(ClientScheduleProfile.client_id == client.id)
+    )
+    if profile is not None:
+        _audit(
+            session,
+            actor,
+            AuditAction.READ,
+            "client_schedule_profile",
+            profile.id,
+            client_id=client.id,
+        )
+    return client, profile
+
+
+def save_client_profile(
+    session: Session,
+    *,
+    actor: Actor,
+    client: Client,
+    availability: list[dict[str, Any]],
+    therapist_id: uuid.UUID | None,
+    individual_sessions: int,
+    family_sessions: int,
+) -> ClientScheduleProfile:
+    """Create or replace a client's weekly availability and appointment needs.
+
+    The caller has loaded ``client`` through the actor's scoped queries. The therapist
+    defaults to the client's primary clinician.
+    """
+    therapist_id = therapist_id or client.primary_clinician_id
+    therapist = security_repository.user_by_id(session, therapist_id) if therapist_id else None
+    if therapist is None or therapist.role not in STAFF_ROLES or not therapist.is_active:
+        raise Invalid("choose an active staff member as primary therapist", field="therapist")
+    values = {
+        "availability": rules.check_windows(availability),
+        "primary_therapist_id": therapist.id,
+        "individual_sessions": rules.check_count(individual_sessions, "individual_sessions"),
+        "family_sessions": rules.check_count(family_sessions, "family_sessions"),
+        "updated_by": actor.user_id,
+    }
+    profile = session.scalar(
+        select(ClientScheduleProfile).where(ClientScheduleProfile.client_id == client.id)
+    )
+    action = AuditAction.UPDATE if profile else AuditAction.CREATE
+    if profile is None:
+        profile = ClientScheduleProfile(client_id=client.id, **values)
+        session.add(profile)
+    else:
+        for key, value in values.items():
+            setattr(profile, key, value)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        action,
+        "client_schedule_profile",
+        profile.id,
+        client_id=client.id,
+        detail={"fields": sorted(k for k in values if k != "updated_by")},
+    )
+    return profile
+
+
+# --- keep-apart pairs (PHI) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairView:
+    pair: KeepApart
+    client_a: Client
+    client_b: Client
+
+
+def keep_apart_pairs(session: Session, *, actor: Actor) -> list[PairView]:
+    """Pairs whose two clients the actor may both see; each client shown is an audited read.
+
+    A clinician sees the pairs inside their caseload; pairs across caseloads are the
+    director's to manage, since naming the other client would disclose them.
+    """
+    visible = clients_repository.readable(actor).with_only_columns(Client.id).scalar_subquery()
+    pairs = list(
+        session.scalars(
+            select(KeepApart).where(
+                KeepApart.client_a_id.in_(visible), KeepApart.client_b_id.in_(visible)
+            )
+        )
+    )
+    ids = list({p.client_a_id for p in pairs} | {p.client_b_id for p in pairs})
+    clients = clients_service.clients_by_id(session, actor=actor, client_ids=ids)
+    audit_service.record_reads(session, actor=actor, entity_type="keep_apart", client_ids=ids)
+    views = [PairView(p, clients[p.client_a_id], clients[p.client_b_id]) for p in pairs]
+    return sorted(views, key=lambda v: (v.client_a.record_number, v.client_b.record_number))
+
+
+def add_keep_apart(
+    session: Session, *, actor: Actor, client_a: Client, client_b: Client, reason: KeepApartReason
+) -> KeepApart:
+    """Record that two clients (loaded through the actor's scoped queries) never share a group."""
+    first, second = rules.keep_apart_pair(client_a.id, client_b.id)
+    existing = session.scalar(
+        select(KeepApart).where(KeepApart.client_a_id == first, KeepApart.client_b_id == second)
+    )
+    if existing is not None:
+        raise Conflict("these two clients are already kept apart", field="client_b")
+    pair = KeepApart(client_a_id=first, client_b_id=second, reason=reason, created_by=actor.user_id)
+    session.add(pair)
+    session.flush()
+    for client_id in (first, second):
+        _audit(
+            session,
+            actor,
+            AuditAction.CREATE,
+            "keep_apart",
+            pair.id,
+            client_id=client_id,
+            detail={"reason": reason.value},
+        )
+    return pair
+
+
+def remove_keep_apart(session: Session, *, actor: Actor, pair_id: uuid.UUID) -> None:
+    visible = clients_repository.readable(actor).with_only_columns(Client.id).scalar_subquery()
+    pair = session.scalar(
+        select(KeepApart).where(
+            KeepApart.id == pair_id,
+            KeepApart.client_a_id.in_(visible),
+            KeepApart.client_b_id.in_(visible),
+        )
+    )
+    if pair is None:
+        raise NotFound("no such keep-apart pair, or not one you may see")
+    for client_id in (pair.client_a_id, pair.client_b_id):
+        _audit(session, actor, AuditAction.DELETE, "keep_apart", pair.id, client_id=client_id)
+    session.delete(pair)
+    session.flush()
+
+
+def keep_apart_of(session: Session, client_ids: list[uuid.UUID]) -> list[KeepApart]:
+    """Every pair touching these clients (for the export, which names only exported clients)."""
+    if not client_ids:
+        return []
+    return list(
+        session.scalars(
+            select(KeepApart).where(
+                or_(KeepApart.client_a_id.in_(client_ids), KeepApart.client_b_id.in_(client_ids))
+            )
+        )
+    )
