@@ -6,7 +6,6 @@ the API's 422 and the form's field messages name the same field.
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,10 +15,9 @@ from pydantic_core import PydanticCustomError
 
 from stepdown.inquiries.rules import CallerType, InquirySource, InquiryStatus, Substance, Urgency
 from stepdown.kit.clock import today
+from stepdown.kit.contact import check_email, check_phone
 from stepdown.kit.schemas import Schema
 
-PHONE = re.compile(r"^[0-9+().\s-]+$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CONTACT_FIELDS = ("phone", "email", "preferred_contact_time", "contact_instructions")
 
 
@@ -106,17 +104,12 @@ class InquiryFields(Schema):
     @field_validator("phone")
     @classmethod
     def _phone_shape(cls, value: str) -> str:
-        digits = sum(ch.isdigit() for ch in value)
-        if value and (not PHONE.match(value) or not 7 <= digits <= 15):
-            raise _problem("Enter a phone number of 7 to 15 digits (spaces, +, - and () are fine).")
-        return value
+        return check_phone(value)
 
     @field_validator("email")
     @classmethod
     def _email_shape(cls, value: str) -> str:
-        if value and not EMAIL.match(value):
-            raise _problem("Enter an email address like name@example.org.")
-        return value
+        return check_email(value)
 
     @field_validator("consent_to_contact")
     @classmethod

@@ -13,7 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from stepdown.inquiries.rules import Substance
-from stepdown.inquiries.schemas import EMAIL, PHONE
+from stepdown.kit.contact import check_email, check_phone
 from stepdown.kit.schemas import Schema
 
 NAME_MAX = 80
@@ -58,16 +58,12 @@ class ConsultationRequest(Schema):
     @field_validator("email")
     @classmethod
     def _email_shape(cls, value: str) -> str:
-        if value and not EMAIL.match(value):
-            raise _problem("Enter an email address like name@example.org.")
-        return value
+        return check_email(value)
 
     @field_validator("phone")
     @classmethod
     def _phone_or_email(cls, value: str, info: ValidationInfo) -> str:
-        digits = sum(ch.isdigit() for ch in value)
-        if value and (not PHONE.match(value) or not 7 <= digits <= 15):
-            raise _problem("Enter a phone number of 7 to 15 digits (spaces, +, - and () are fine).")
+        check_phone(value)
         # A bad email has its own message already; only ask for a way to reach them.
         if not value and "email" in info.data and not info.data["email"]:
             raise _problem("Give us a phone number or an email address, so we can reach you.")
