@@ -172,21 +172,8 @@ def admit(
         on=on,
         today=today(),
     )
-    episode = Episode(
-        client_id=client.id, site_id=client.site_id, status=EpisodeStatus.ACTIVE, admitted_on=on
-    )
-    session.add(episode)
-    session.flush()
-    _new_segment(session, actor, episode, spec, reason)
-    session.flush()
-    _audit(
-        session,
-        actor,
-        episode,
-        AuditAction.CREATE,
-        {"transition": "admit", "level": level.code, "track": track.value, "on": on.isoformat()},
-    )
-    return episode
+    detail = {"transition": "admit", "level": level.code, "track": track.value}
+    return _open_episode(session, actor, client, EpisodeStatus.ACTIVE, spec, reason, detail)
 
 
 def admit_referred_out(
@@ -212,8 +199,26 @@ def admit_referred_out(
         on=on,
         today=today(),
     )
+    detail = {
+        "transition": "admit_referred_out",
+        "level": target.code,
+        "partner_id": str(partner.id),
+    }
+    return _open_episode(session, actor, client, EpisodeStatus.ON_HOLD, spec, reason, detail)
+
+
+def _open_episode(
+    session: Session,
+    actor: Actor,
+    client: Client,
+    status: EpisodeStatus,
+    spec: rules.NewSegment,
+    reason: str,
+    detail: dict[str, Any],
+) -> Episode:
+    """Write an admission the rules have already allowed: the episode, its first segment."""
     episode = Episode(
-        client_id=client.id, site_id=client.site_id, status=EpisodeStatus.ON_HOLD, admitted_on=on
+        client_id=client.id, site_id=client.site_id, status=status, admitted_on=spec.starts_on
     )
     session.add(episode)
     session.flush()
@@ -224,12 +229,7 @@ def admit_referred_out(
         actor,
         episode,
         AuditAction.CREATE,
-        {
-            "transition": "admit_referred_out",
-            "level": target.code,
-            "partner_id": str(partner.id),
-            "on": on.isoformat(),
-        },
+        {**detail, "on": spec.starts_on.isoformat()},
     )
     return episode
 
@@ -440,6 +440,28 @@ def client_episodes(session: Session, *, actor: Actor, client: Client) -> list[E
             client_id=client.id,
         )
     return [EpisodeView(e, grouped[e.id]) for e in episodes]
+
+
+def active_client_ids(session: Session, site_id: uuid.UUID, on: date) -> list[uuid.UUID]:
+    """Clients of a site in care at an in-house level on a day, sorted by id.
+
+    Read from the segments, so a past day gives who was in care then; clients away at a
+    partner's detox or residential care are not in-house. Ids only, for the random drug-test
+    draw, which runs as the system.
+    """
+    stmt = (
+        select(Episode.client_id)
+        .join(Segment, Segment.episode_id == Episode.id)
+        .join(LevelOfCare, LevelOfCare.id == Segment.level_id)
+        .where(
+            Episode.site_id == site_id,
+            LevelOfCare.provided_in_house.is_(True),
+            Segment.starts_on <= on,
+            (Segment.ends_on.is_(None)) | (Segment.ends_on > on),
+        )
+        .distinct()
+    )
+    return sorted(session.scalars(stmt), key=str)
 
 
 @dataclass(frozen=True)
