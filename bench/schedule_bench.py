@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from stepdown.scheduling.eligibility import Eligibility
 from stepdown.scheduling.exchange import Instance, Solution, load_instance
 from stepdown.scheduling.first_fit import first_fit
 from stepdown.scheduling.solver import solve
-from stepdown.scheduling.unmet import Eligibility
 from stepdown.scheduling.validator import check
 
 # The shared folder sits beside the repository (as on CI); STEPDOWN_SHARED_DIR overrides it.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from stepdown.scheduling.eligibility import Eligibility
 from stepdown.scheduling.exchange import Instance
 from stepdown.scheduling.solver import solve
-from stepdown.scheduling.unmet import Eligibility, own_availability_reason
+from stepdown.scheduling.unmet import own_availability_reason
 from tests.scheduling.test_exchange import week_data, window
 
 
@@ -45,14 +46,6 @@ def test_compliable_client_has_no_own_reason() -> None:
     elig = Eligibility(Instance.model_validate(week_data()))
     assert elig.can_comply("C1")
     assert own_availability_reason(elig, "C1") is None
-
-
-def test_max_days_limits_what_availability_can_hold() -> None:
-    data = week_data(days=("mon", "tue", "wed"))
-    data["levels"]["IOP"]["max_days"] = 1
-    data["sessions"] = [s for s in data["sessions"] if s["start"] == "09:00"]
-    elig = Eligibility(Instance.model_validate(data))
-    assert not elig.can_comply("C1")
 
 
 def test_competition_is_reported_as_such() -> None:

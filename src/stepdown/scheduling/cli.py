@@ -1,4 +1,4 @@
-"""`stepdown schedule solve|check`: run the optimizer and the checker on exchange-format files.
+"""`stepdown schedule solve|check|replan`: the optimizer, the checker and mid-week re-planning.
 
 Bad input ends with one `error:` line and exit status 2, so scripts and coordinators see the
 cause rather than a traceback; an invalid solution exits 1 so `check` can gate a pipeline.
@@ -6,21 +6,34 @@ cause rather than a traceback; an invalid solution exits 1 so `check` can gate a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from .exchange import ExchangeError, Solution, load_instance, load_solution, save_solution
+from .exchange import (
+    DAYS,
+    Client,
+    Day,
+    ExchangeError,
+    Solution,
+    load_instance,
+    load_solution,
+    save_solution,
+)
+from .replan import Admit, Change, CloseRoom, Sick, changed_instance, replan
 from .solver import Progress, solve
 from .validator import CheckReport, check
 
 app = typer.Typer(
-    help="Weekly schedule optimizer: solve an exchange-format week, or check a solution.",
+    help="Weekly schedule optimizer: solve an exchange-format week, check a solution, or "
+    "re-plan a published week mid-week.",
     no_args_is_help=True,
 )
 
@@ -128,4 +141,90 @@ def check_command(
         f"continuity {report.continuity}, staff {report.staff_hours:g} h"
     )
     if not report.valid:
+        raise typer.Exit(1)
+
+
+def _admitted(text: str) -> Client:
+    """A client record given inline (`{...}`) or as a path to a JSON file."""
+    try:
+        data = json.loads(text) if text.lstrip().startswith("{") else None
+    except json.JSONDecodeError as exc:
+        raise ExchangeError(f"--admit is not valid JSON: {exc.msg}") from exc
+    if data is None:
+        path = Path(text)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ExchangeError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise ExchangeError(f"{path} is not valid JSON: {exc.msg}") from exc
+    try:
+        return Client.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ExchangeError(f"--admit: {where}: {first['msg']}") from exc
+
+
+def _change(admit: str | None, sick: str | None, close_room: str | None) -> Change:
+    given = [option for option in (admit, sick, close_room) if option is not None]
+    if len(given) != 1:
+        raise ExchangeError("give exactly one of --admit, --sick, --close-room")
+    if admit is not None:
+        return Admit(_admitted(admit))
+    if sick is not None:
+        return Sick(sick)
+    assert close_room is not None
+    return CloseRoom(close_room)
+
+
+@app.command("replan")
+def replan_command(
+    instance: Annotated[Path, typer.Argument(help="Instance JSON the week was published for.")],
+    published: Annotated[Path, typer.Argument(help="The published solution JSON.")],
+    from_day: Annotated[str, typer.Option("--from", help="First day that may change (mon…sun).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the new week.")],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds the re-planning may use.")
+    ] = 10.0,
+    admit: Annotated[
+        str | None,
+        typer.Option(help="Admitted client: a client JSON record or a file holding one."),
+    ] = None,
+    sick: Annotated[
+        str | None, typer.Option(help="Staff id calling in sick from --from on.")
+    ] = None,
+    close_room: Annotated[str | None, typer.Option(help="Room id closed from --from on.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="CP-SAT search threads.")] = 2,
+) -> None:
+    """Absorb one change into a published week, keeping earlier days and changing least."""
+    try:
+        day = from_day.lower()
+        if day not in DAYS:
+            raise ExchangeError(f"--from {from_day!r} is not one of {', '.join(DAYS)}")
+        checked_day: Day = DAYS[DAYS.index(day)]
+        change = _change(admit, sick, close_room)
+        week = load_instance(instance)
+        before = load_solution(published)
+        after = replan(
+            week,
+            before,
+            change=change,
+            from_day=checked_day,
+            time_limit=time_limit,
+            workers=workers,
+        )
+        save_solution(after, output)
+        report = check(changed_instance(week, change, checked_day), after)
+    except ExchangeError as exc:
+        raise _fail(str(exc)) from None
+    stats = after.stats
+    _out.print(
+        f"re-planned from {checked_day}: compliant {report.compliant}/{report.clients} "
+        f"(published {stats['published_compliant']}), {stats['changed_assignments']} of "
+        f"{stats['published_assignments']} published assignments changed, "
+        f"{stats['seconds']} s"
+    )
+    if not report.valid:
+        _err.print(f"[red]re-planning produced an invalid schedule: {report.violations[0]}[/red]")
         raise typer.Exit(1)

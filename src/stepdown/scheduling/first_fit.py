@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .eligibility import ClientOptions, Eligibility
 from .exchange import (
     DAYS,
     MINUTES_PER_DAY,
@@ -21,7 +22,7 @@ from .exchange import (
     Solution,
     to_clock,
 )
-from .unmet import ClientOptions, Eligibility, unmet_for
+from .unmet import unmet_for
 
 Span = tuple[int, int]
 

@@ -1,9 +1,10 @@
 """Weekly schedule optimizer on OR-Tools CP-SAT (the model is explained in docs/scheduling.md).
 
-Goals are met in FORMAT.md's order by two stages per model: most compliant clients first, then
-shortfall, continuity and staff hours with weights that provably make each dominate the next.
+Goals are met in FORMAT.md's order by three stages per model: most compliant clients, then
+shortfall as a tie-break with compliance held, then continuity and staff hours with both held.
 Sites that no client or therapist links are separate models; telehealth links between them are
-handled by solving a restriction and bounding with a relaxation (see `solve`).
+handled by solving a restriction. Bounds come from CP-SAT and from small relaxations, one per
+group of clients sharing a therapist and hours (see `_group_bound`).
 """
 
 from __future__ import annotations
@@ -12,18 +13,24 @@ import itertools
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .eligibility import ClientOptions, Eligibility
 from .exchange import MINUTES_PER_DAY, Instance, Solution, week_minute
 from .first_fit import assemble, first_fit
-from .unmet import Eligibility
 
 Lit = cp_model.IntVar
 Item = tuple[int, int, Lit]
 """Something that occupies a person or a room class: week-minute start and end, and its literal."""
+
+
+BOUND_SHARE = 0.25
+"""Most of the time limit spent proving the grouped-relaxation bound before solving."""
+FINISH_SHARE = 0.01
+"""Time limit left for assembling the solution after the search."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,6 @@ class Component:
     sessions: list[str] = field(default_factory=list)
     clients: list[str] = field(default_factory=list)
     staff: list[str] = field(default_factory=list)
-    relaxed: frozenset[str] = frozenset()
-    """Telehealth sessions shared with other components, relaxed to bound this one: no leader
-    needed, no minimum size, all seats available to this component's clients."""
 
 
 def components(elig: Eligibility) -> list[Component]:
@@ -138,8 +142,25 @@ class _Model:
     It starts out maximizing the number of compliant clients; `refine` switches to the rest.
     """
 
-    def __init__(self, elig: Eligibility, part: Component, weights: Weights) -> None:
+    def __init__(
+        self,
+        elig: Eligibility,
+        part: Component,
+        weights: Weights,
+        *,
+        closed_rooms: Mapping[str, int] | None = None,
+        twins: bool = True,
+        min_sizes: bool = True,
+    ) -> None:
         self.elig = elig
+        self.closed_rooms = dict(closed_rooms or {})
+        """Room id → week minute from which it cannot be used (a mid-week closure)."""
+        self.min_sizes = min_sizes
+        """Off for relaxations of a subset of clients: their share of a week may leave any
+        group below its minimum, since the other members are not in the model."""
+        self.order_twins = twins
+        """Break the symmetry between parallel sections; off when a published week must be
+        matched section by section (re-planning)."""
         self.part = part
         self.weights = weights
         self.model = cp_model.CpModel()
@@ -154,6 +175,8 @@ class _Model:
         self.short: dict[str, cp_model.IntVar] = {}
         self.days: dict[tuple[str, int], Lit] = {}
         self.twins: list[list[str]] = []
+        self.short_range = 0
+        """Largest possible total shortfall, in model time units."""
         self._sessions()
         self._clients()
         self._keep_apart()
@@ -171,20 +194,17 @@ class _Model:
         for cid in self.part.clients:
             for sid in elig.clients[cid].sessions:
                 takers[sid].append(cid)
-        shared = {sid for sid in self.part.sessions if elig.sessions[sid].telehealth}
-        for sid in (*self.part.sessions, *self.part.relaxed):
+        for sid in self.part.sessions:
             session = elig.sessions[sid]
-            loose = sid in self.part.relaxed or (bool(self.part.relaxed) and sid in shared)
-            min_size = 0 if loose else session.min_size
+            min_size = session.min_size if self.min_sizes else 0
             if len(takers[sid]) < max(min_size, 1):
                 continue
             run = self.run[sid] = m.new_bool_var(f"run[{sid}]")
-            if sid not in self.part.relaxed:
-                leaders = [
-                    self.lead.setdefault((sid, pid), m.new_bool_var(f"lead[{sid},{pid}]"))
-                    for pid in elig.leaders[sid]
-                ]
-                m.add_exactly_one([~run, *leaders])
+            leaders = [
+                self.lead.setdefault((sid, pid), m.new_bool_var(f"lead[{sid},{pid}]"))
+                for pid in elig.leaders[sid]
+            ]
+            m.add_exactly_one([~run, *leaders])
             for cid in takers[sid]:
                 lit = self.attend[(cid, sid)] = m.new_bool_var(f"x[{cid},{sid}]")
                 self.members[sid].append(lit)
@@ -237,6 +257,7 @@ class _Model:
                 m.add(sum(self.days[(cid, day)] for day in by_day) <= options.rule.max_days)
             need = self.units(options.min_minutes)
             short = self.short[cid] = m.new_int_var(0, need, f"short[{cid}]")
+            self.short_range += need
             m.add(short + hours >= need)
             if elig.can_comply(cid):
                 comply = self.comply[cid] = m.new_bool_var(f"comply[{cid}]")
@@ -278,17 +299,28 @@ class _Model:
         after solving; this removes every symmetry between identical rooms.
         """
         elig = self.elig
-        rooms_of: dict[tuple[str, int], int] = defaultdict(int)
-        for room in elig.instance.rooms:
-            rooms_of[(room.site, room.capacity)] += 1
-        per_class: dict[tuple[str, int], list[Item]] = defaultdict(list)
+        per_class: dict[tuple[str, int, int], list[Item]] = defaultdict(list)
         for sid, classes in self.room_classes.items():
+            start, end = elig.span[sid]
             for cap, lit in classes:
-                per_class[(elig.sessions[sid].site, cap)].append((*elig.span[sid], lit))
-        for key, items in per_class.items():
+                day = start // MINUTES_PER_DAY
+                per_class[(elig.sessions[sid].site, cap, day)].append((start, end, lit))
+        # Sessions never cross midnight, so overlaps only happen within a day; counting open
+        # rooms per day lets a room close part-way through the week (re-planning).
+        for (site, cap, day), items in per_class.items():
+            rooms = sum(
+                1
+                for room in elig.instance.rooms
+                if room.site == site
+                and room.capacity == cap
+                and self.closed_rooms.get(room.id, MINUTES_PER_DAY * 8) > day * MINUTES_PER_DAY
+            )
+            if rooms == 0:
+                for _, _, lit in items:
+                    self.model.add(lit == 0)
             for clique in _maximal_cliques(items):
-                if len(clique) > rooms_of[key]:
-                    self.model.add(sum(clique) <= rooms_of[key])
+                if len(clique) > rooms:
+                    self.model.add(sum(clique) <= rooms)
 
     def _parallel_sections(self) -> None:
         """Identical sections at the same time are interchangeable: open them in id order.
@@ -315,70 +347,100 @@ class _Model:
                     s.gender,
                 )
                 twins[(*key, s.min_size, s.max_size, s.telehealth)].append(sid)
-        self.twins = [group for group in twins.values() if len(group) > 1]
+        self.twins = [group for group in twins.values() if len(group) > 1 and self.order_twins]
         for group in self.twins:
             for first, second in itertools.pairwise(group):
                 self.model.add_implication(self.run[second], self.run[first])
                 self.model.add(sum(self.members[second]) <= sum(self.members[first]))
 
-    def refine(self, solver: cp_model.CpSolver, compliant: int) -> None:
-        """Second stage: keep `compliant` clients compliant, then order the remaining goals.
+    @property
+    def comply_weight(self) -> int:
+        """Objective units per compliant client in `stage_shortfall`: above any total shortfall."""
+        return self.short_range + 1
 
-        Shortfall, continuity and staff hours are folded with weights that make each dominate
-        the whole range of the next; the previous stage's schedule is the starting hint.
-        """
+    def rehint(self, solver: cp_model.CpSolver) -> None:
+        """Start the next stage from the previous stage's schedule."""
         m = self.model
-        proto = m.proto
         m.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves it unannotated
-        for index in range(len(proto.variables)):
+        for index in range(len(m.proto.variables)):
             var = m.get_int_var_from_proto_index(index)
             m.add_hint(var, solver.value(var))
-        m.add(sum(self.comply.values()) >= compliant)
-        elig, w = self.elig, self.weights
-        ranges = _ranges(elig, w.unit, self.part)
+
+    def stage_shortfall(self, compliant: int) -> None:
+        """Keep at least `compliant` clients compliant; maximize K·compliant − shortfall.
+
+        K exceeds the whole shortfall range, so shortfall only breaks ties and never trades
+        against compliance, and compliance can still improve; the coefficients stay in the
+        thousands, which CP-SAT's LP handles well (unlike weights spanning all four goals).
+        """
+        self.model.add(sum(self.comply.values()) >= compliant)
+        self.model.maximize(
+            self.comply_weight * sum(self.comply.values()) - sum(self.short.values())
+        )
+
+    def staff_used(self) -> cp_model.LinearExpr:
+        elig = self.elig
+        leading = [
+            (lit, self.units(elig.span[sid][1] - elig.span[sid][0]))
+            for (sid, _), lit in self.lead.items()
+        ]
+        appointments = [(lit, self.units(self.length)) for lit in self.appoint.values()]
+        return _weighted([*leading, *appointments])
+
+    def hold(self, compliant: int, shortfall: int) -> None:
+        """Fix the first two goals at what an earlier stage reached, for the later goals."""
+        self.model.add(sum(self.comply.values()) >= compliant)
+        self.model.add(sum(self.short.values()) <= shortfall)
+
+    def stage_rest(self, compliant: int, shortfall: int) -> None:
+        """Last stage: with compliance and shortfall held, continuity first, then staff hours.
+
+        The continuity weight exceeds the whole staff-hour range, so it dominates exactly.
+        """
+        self.hold(compliant, shortfall)
+        elig = self.elig
         previous = [
             self.attend[(cid, sid)]
             for cid in self.part.clients
             for sid in elig.clients[cid].client.previous_sessions
             if (cid, sid) in self.attend
         ]
-        leading = [
-            (lit, self.units(elig.span[sid][1] - elig.span[sid][0]))
-            for (sid, _), lit in self.lead.items()
-        ]
-        appointments = [(lit, self.units(self.length)) for lit in self.appoint.values()]
-        staff_used = _weighted([*leading, *appointments])
-        m.maximize(
-            w.shortfall * (ranges.shortfall - sum(self.short.values()))
-            + w.continuity * sum(previous)
-            + w.staff * (ranges.staff - staff_used)
+        weight = _ranges(elig, self.weights.unit, self.part).staff + 1
+        self.model.maximize(weight * sum(previous) - self.staff_used())
+
+    def values(self, solver: cp_model.CpSolver) -> tuple[int, int]:
+        """Compliant count and total shortfall (model units) of the solver's schedule."""
+        return (
+            sum(solver.boolean_value(lit) for lit in self.comply.values()),
+            sum(solver.value(var) for var in self.short.values()),
         )
 
-    def hint(self, start: Solution) -> None:
+    def hint(self, start: _Schedule) -> None:
         """Seed the search with a complete schedule, relabelled to respect the twin ordering."""
         elig, m = self.elig, self.model
-        runs = {run.id: run for run in start.sessions}
+        m.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves it unannotated
+        runs = {sid: (leader, start.rooms.get(sid)) for sid, leader in start.leaders.items()}
         members: dict[str, set[str]] = defaultdict(set)
-        for row in start.attendance:
-            members[row.session].add(row.client)
+        for sid, group in start.members.items():
+            members[sid] |= set(group)
         for group in self.twins:
             ranked = sorted(group, key=lambda sid: (sid in runs, len(members[sid])), reverse=True)
             moved = [(runs.pop(old, None), members.pop(old, set())) for old in ranked]
             for new, (run, group_members) in zip(group, moved, strict=True):
                 if run is not None:
-                    runs[new] = run.model_copy(update={"id": new})
+                    runs[new] = run
                 members[new] = group_members
         capacity = {room.id: room.capacity for room in elig.instance.rooms}
         for sid, lit in self.run.items():
             m.add_hint(lit, sid in runs)
         for (sid, pid), lit in self.lead.items():
-            m.add_hint(lit, sid in runs and runs[sid].leader == pid)
+            m.add_hint(lit, sid in runs and runs[sid][0] == pid)
         for sid, classes in self.room_classes.items():
             for cap, lit in classes:
-                m.add_hint(lit, sid in runs and capacity.get(runs[sid].room or "") == cap)
+                m.add_hint(lit, sid in runs and capacity.get(runs[sid][1] or "") == cap)
         for (cid, sid), lit in self.attend.items():
             m.add_hint(lit, cid in members[sid])
-        booked = {(a.client, week_minute(a.day, a.start)) for a in start.appointments}
+        booked = set(start.appointments)
         for key, lit in self.appoint.items():
             m.add_hint(lit, key in booked)
         busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -399,9 +461,19 @@ class _Model:
         for (cid, day), lit in self.days.items():
             m.add_hint(lit, any(begin // MINUTES_PER_DAY == day for begin, _ in busy[cid]))
 
-    def extract(self, solver: cp_model.CpSolver, into: _Schedule) -> None:
-        """Read the solution; room ids come from colouring each capacity class's interval graph."""
+    def extract(
+        self,
+        solver: cp_model.CpSolver,
+        into: _Schedule,
+        prefer: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """Read the solution; room ids come from colouring each capacity class's interval graph.
+
+        Colouring in start order succeeds whichever free room each session takes, so a session
+        keeps its `prefer`red room (the published one, when re-planning) whenever it is free.
+        """
         elig = self.elig
+        prefer = prefer or {}
         running = [sid for sid, lit in self.run.items() if solver.boolean_value(lit)]
         for (sid, pid), lit in self.lead.items():
             if solver.boolean_value(lit):
@@ -418,7 +490,14 @@ class _Model:
             if chosen:
                 start, end = elig.span[sid]
                 site = elig.sessions[sid].site
-                room_id = next(r for r in rooms[(site, chosen[0])] if free_at.get(r, -1) <= start)
+                free = [
+                    r
+                    for r in rooms[(site, chosen[0])]
+                    if free_at.get(r, -1) <= start
+                    and self.closed_rooms.get(r, MINUTES_PER_DAY * 8) > start
+                ]
+                room_id = prefer.get(sid) if prefer.get(sid) in free else free[0]
+                assert room_id is not None
                 free_at[room_id] = end
                 into.rooms[sid] = room_id
         for (cid, sid), lit in self.attend.items():
@@ -436,8 +515,14 @@ class _Schedule:
     members: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     appointments: list[tuple[str, int]] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, start: Solution, part: Component) -> _Schedule:
+        """A component's share of a complete schedule (the heuristic's, kept as a fallback)."""
+        schedule = cls()
+        schedule.take(start, part)
+        return schedule
+
     def take(self, start: Solution, part: Component) -> None:
-        """Keep the heuristic's schedule for a component the solver found nothing better for."""
         clients = set(part.clients)
         for run in start.sessions:
             if run.id in part.sessions:
@@ -452,6 +537,13 @@ class _Schedule:
             if a.client in clients
         ]
 
+    def merge(self, other: _Schedule) -> None:
+        self.leaders |= other.leaders
+        self.rooms |= other.rooms
+        for sid, members in other.members.items():
+            self.members[sid] += members
+        self.appointments += other.appointments
+
 
 @dataclass
 class _PartState:
@@ -463,25 +555,18 @@ class _PartState:
     bound: int
     lower_range: int
     """Most the terms after compliance can add to the score."""
-    compliance_proven: bool = False
 
-    def stage_one(self, compliant: int | None, bound: int | None, weights: Weights) -> None:
+    def improve(self, compliant: int | None, ceiling: int | None, weights: Weights) -> None:
+        """Record a better compliant count or a proven ceiling on it."""
         if compliant is not None:
             self.compliant = max(self.compliant, compliant)
-        if bound is not None and bound < self.compliant_bound:
-            self.compliant_bound = bound
-            self.bound = min(self.bound, weights.compliant * bound + self.lower_range)
-
-    def stage_two(self, lower: int | None, lower_bound: int | None, weights: Weights) -> None:
-        base = weights.compliant * self.compliant
-        if lower is not None:
-            self.score = max(self.score, base + lower)
-        if lower_bound is not None and self.compliance_proven:
-            self.bound = min(self.bound, base + lower_bound)
+        if ceiling is not None and ceiling < self.compliant_bound:
+            self.compliant_bound = ceiling
+            self.bound = min(self.bound, weights.compliant * ceiling + self.lower_range)
 
 
 def _terms(
-    elig: Eligibility, weights: Weights, solution: Solution, part: Component
+    elig: Eligibility, weights: Weights, schedule: _Schedule, part: Component
 ) -> tuple[int, int]:
     """Score and compliant count of a component's share of a schedule, recomputed from rows."""
     clients = set(part.clients)
@@ -490,15 +575,16 @@ def _terms(
     minutes: dict[str, int] = defaultdict(int)
     booked: dict[str, int] = defaultdict(int)
     continuity = 0
-    for row in solution.attendance:
-        if row.client in clients:
-            start, end = elig.span[row.session]
-            minutes[row.client] += end - start
-            continuity += row.session in elig.clients[row.client].client.previous_sessions
-    for appointment in solution.appointments:
-        if appointment.client in clients:
-            minutes[appointment.client] += length
-            booked[appointment.client] += 1
+    for sid, members in schedule.members.items():
+        start, end = elig.span[sid]
+        for cid in members:
+            if cid in clients:
+                minutes[cid] += end - start
+                continuity += sid in elig.clients[cid].client.previous_sessions
+    for cid, _ in schedule.appointments:
+        if cid in clients:
+            minutes[cid] += length
+            booked[cid] += 1
     compliant = shortfall = 0
     for cid in clients:
         options = elig.clients[cid]
@@ -508,9 +594,9 @@ def _terms(
             and booked[cid] >= options.client.appointments_needed
         )
     staff_used = sum(
-        (elig.span[run.id][1] - elig.span[run.id][0]) // unit
-        for run in solution.sessions
-        if run.id in sessions
+        (elig.span[sid][1] - elig.span[sid][0]) // unit
+        for sid in schedule.leaders
+        if sid in sessions
     )
     staff_used += sum(booked.values()) * length // unit
     ranges = _ranges(elig, weights.unit, part)
@@ -584,12 +670,13 @@ def solve(
 ) -> Solution:
     """Best schedule found within `time_limit` seconds, with its proven bound in `stats`.
 
-    Each component is solved in two stages: most compliant clients first (a pure count, which
-    CP-SAT both improves and bounds far better than one objective with huge weights), then the
-    remaining goals with that count held. When telehealth links components, each is solved
-    with its clients kept to their own component's telehealth (a restriction, so the parts
-    combine into a valid week) and then bounded by a relaxation that opens every telehealth
-    seat to them; the sum of those bounds holds for the whole week.
+    First, up to `BOUND_SHARE` of the time proves a ceiling on each component's compliant
+    clients from small grouped relaxations (`_group_bound`). Then each component is solved in
+    stages (`_solve_part`), starting from the first-fit week topped up by `_fill`, which it
+    never returns worse than. When telehealth links components, each is solved with its
+    clients kept to their own component's telehealth (a restriction, so the parts combine into
+    a valid week); CP-SAT's own bounds then hold for the restriction only and are not used,
+    while the grouped relaxations open every telehealth seat and stay valid.
     """
     began = time.monotonic()
     full = Eligibility(instance)
@@ -610,7 +697,7 @@ def solve(
             + weights.continuity * ranges.continuity
             + weights.staff * ranges.staff
         )
-        score, compliant = _terms(full, weights, start, part)
+        score, compliant = _terms(full, weights, _Schedule.of(start, part), part)
         can_comply = sum(full.can_comply(cid) for cid in part.clients)
         states.append(
             _PartState(compliant, can_comply, score, weights.compliant * can_comply + lower, lower)
@@ -632,39 +719,39 @@ def solve(
         sum(len(elig.clients[cid].sessions) + len(elig.clients[cid].slots) for cid in part.clients)
         for part in parts
     ]
-    solving_share = 0.75 if crossing else 1.0
     schedule = _Schedule()
     statuses: list[str] = []
     publish()
+    bounding = began + BOUND_SHARE * time_limit
+    incumbents = []
     for index, (part, state) in enumerate(zip(parts, states, strict=True)):
-        left = time_limit * solving_share - (time.monotonic() - began)
+        incumbent = _Schedule.of(start, part)
+        _fill(elig, incumbent, part)
+        incumbents.append(incumbent)
+        share = (bounding - time.monotonic()) * sizes[index] / max(1, sum(sizes[index:]))
+        ceiling = _group_bound(full, weights, part, incumbent, time.monotonic() + share, seed)
+        state.improve(None, ceiling, weights)
+        publish()
+    # Assembling the week and its unmet diagnosis takes up to ~1 % of the limit on the samples;
+    # the search stops in time for it so the whole call stays within `time_limit`.
+    searching = time_limit * (1 - FINISH_SHARE) - 0.1
+    for index, (part, state) in enumerate(zip(parts, states, strict=True)):
+        left = searching - (time.monotonic() - began)
         deadline = time.monotonic() + left * sizes[index] / max(1, sum(sizes[index:]))
-        model = _Model(elig, part, weights)
-        model.hint(start)
-
-        def first(value: int | None, bound: int | None, state: _PartState = state) -> None:
-            state.stage_one(value, None if crossing else bound, weights)
-            publish()
-
-        seconds = 0.7 * (deadline - time.monotonic())
-        solver, found, proven = _run(model, seconds, workers, seed, first)
-        if not found:
-            schedule.take(start, part)
-            statuses.append("HEURISTIC")
-            continue
-        compliant = round(solver.objective_value)
-        state.compliance_proven = proven and not crossing
-        model.refine(solver, compliant)
-
-        def second(value: int | None, bound: int | None, state: _PartState = state) -> None:
-            state.stage_two(value, bound, weights)
-            publish()
-
-        refined, found, proven = _run(model, deadline - time.monotonic(), workers, seed, second)
-        model.extract(refined if found else solver, schedule)
-        statuses.append("OPTIMAL" if proven and state.compliance_proven else "FEASIBLE")
-    if crossing:
-        _bound_by_relaxation(full, weights, parts, states, began + time_limit, workers, seed)
+        best, status = _solve_part(
+            elig,
+            part,
+            weights,
+            incumbents[index],
+            state,
+            deadline,
+            workers,
+            seed,
+            publish,
+            proves=not crossing,
+        )
+        schedule.merge(best)
+        statuses.append(status)
     solution = assemble(
         full,
         {sid: (leader, schedule.rooms[sid]) for sid, leader in schedule.leaders.items()},
@@ -672,7 +759,7 @@ def solve(
         schedule.appointments,
     )
     for part, state in zip(parts, states, strict=True):
-        state.score, state.compliant = _terms(full, weights, solution, part)
+        state.score, state.compliant = _terms(full, weights, schedule, part)
     publish()
     score = sum(s.score for s in states)
     bound = sum(s.bound for s in states)
@@ -688,34 +775,237 @@ def solve(
         "gap_compliant": round((compliant_bound - compliant) / compliant_bound, 6)
         if compliant_bound
         else 0.0,
-        "first_fit_compliant": sum(_terms(full, weights, start, part)[1] for part in parts),
+        "first_fit_compliant": sum(
+            _terms(full, weights, _Schedule.of(start, part), part)[1] for part in parts
+        ),
         "status": "OPTIMAL" if set(statuses) == {"OPTIMAL"} else "FEASIBLE",
         "components": len(parts),
     }
     return solution.model_copy(update={"stats": stats})
 
 
-def _bound_by_relaxation(
+def _solve_part(
     elig: Eligibility,
+    part: Component,
     weights: Weights,
-    parts: list[Component],
-    states: list[_PartState],
+    start: _Schedule,
+    state: _PartState,
     deadline: float,
     workers: int,
     seed: int,
-) -> None:
-    """Bound each component with every telehealth seat of the network open to its clients."""
-    telehealth = {s.id for s in elig.instance.sessions if s.telehealth}
-    for index, (part, state) in enumerate(zip(parts, states, strict=True)):
-        others = frozenset(telehealth - set(part.sessions))
-        relaxed = Component(part.sites, part.sessions, part.clients, part.staff, others)
-        model = _Model(elig, relaxed, weights)
+    publish: Callable[[], None],
+    *,
+    proves: bool,
+) -> tuple[_Schedule, str]:
+    """Three stages on one component; never returns less than the heuristic's share.
 
-        def tighten(_: int | None, bound: int | None, state: _PartState = state) -> None:
-            state.stage_one(None, bound, weights)
+    1. most compliant clients (a plain count: CP-SAT improves and bounds it fastest);
+    2. with that count held, K·compliant − shortfall (compliance may still grow);
+    3. with both held, continuity then staff hours.
+    Each stage's schedule is scored exactly like the heuristic's and the best on the
+    lexicographic score is kept, so running out of time can cost improvement but never make
+    the week worse than its own hint. `proves` says whether CP-SAT's bounds hold for the whole
+    week (not when telehealth was restricted to the component's own sessions).
+    """
+    model = _Model(elig, part, weights)
+    # A proven ceiling lets CP-SAT stop as soon as it is reached, leaving time to later stages.
+    model.model.add(sum(model.comply.values()) <= state.compliant_bound)
+    best = start
+    model.hint(best)
+    best_score, _ = _terms(elig, weights, best, part)
 
-        seconds = (deadline - time.monotonic()) / (len(parts) - index)
-        _run(model, seconds, workers, seed, tighten)
+    def keep(solver: cp_model.CpSolver) -> _Schedule:
+        nonlocal best, best_score
+        candidate = _Schedule()
+        model.extract(solver, candidate)
+        _fill(elig, candidate, part)
+        score, compliant = _terms(elig, weights, candidate, part)
+        state.improve(compliant, None, weights)
+        if score > best_score:
+            best, best_score = candidate, score
+        state.score = max(state.score, best_score)
+        publish()
+        return candidate
+
+    def counted(value: int | None, bound: int | None) -> None:
+        state.improve(value, bound if proves else None, weights)
+        publish()
+
+    per_client = model.comply_weight
+
+    def tie_broken(value: int | None, bound: int | None) -> None:
+        compliant = None if value is None else -(-value // per_client)
+        ceiling = None if bound is None or not proves else -(-bound // per_client)
+        state.improve(compliant, ceiling, weights)
+        publish()
+
+    # Fractions of the time still left: stage 1 gets half, stage 2 most of the rest; time a
+    # stage saves by proving optimality passes on.
+    stages = ((0.7, counted), (0.7, tie_broken), (1.0, _quiet))
+    proven_all = proves
+    for stage, (share, hook) in enumerate(stages):
+        solver, found, proven = _run(
+            model, share * (deadline - time.monotonic()), workers, seed, hook
+        )
+        if not found:
+            return best, "HEURISTIC" if stage == 0 else "FEASIBLE"
+        found_schedule = keep(solver)
+        proven_all = proven_all and proven
+        compliant, shortfall = model.values(solver)
+        model.hint(found_schedule)
+        if stage == 0:
+            model.stage_shortfall(compliant)
+        elif stage == 1:
+            model.stage_rest(compliant, shortfall)
+    return best, "OPTIMAL" if proven_all else "FEASIBLE"
+
+
+def _group_bound(
+    full: Eligibility,
+    weights: Weights,
+    part: Component,
+    incumbent: _Schedule,
+    deadline: float,
+    seed: int,
+) -> int:
+    """A proven ceiling on the component's compliant clients, from small relaxations.
+
+    Clients are grouped by primary therapist and availability: a group competes for exactly the
+    same therapist hours and sessions. For disjoint groups, a week's compliant count is the sum
+    of each group's count, and each group's count is at most the optimum of a model holding only
+    that group, with every staff member, room and session still there but no minimum group
+    sizes (the absent clients might have filled them). So the sum of the groups' proven optima
+    bounds the week. Such a model has a handful of clients, and CP-SAT's full portfolio
+    (8 workers: the max-LP-with-symmetry and reduced-cost workers close these) proves it in well
+    under a second, where the whole model's LP bound never moves. Every telehealth session of
+    the network is open to the group (a relaxation when telehealth links sites). Groups already
+    all compliant in `incumbent`, or left when time runs out, count in full.
+    """
+    telehealth = [
+        s.id for s in full.instance.sessions if s.telehealth and s.id not in part.sessions
+    ]
+    groups: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    for cid in part.clients:
+        client = full.clients[cid].client
+        windows = tuple((w.day, w.start, w.end) for w in client.availability)
+        if full.can_comply(cid):
+            groups[(client.primary_therapist, windows)].append(cid)
+    done = _compliant(full, incumbent, part.clients)
+    bound = 0
+    for group in sorted(groups.values(), key=len, reverse=True):
+        left = deadline - time.monotonic()
+        if len(group) < 2 or set(group) <= done or left <= 0.05:
+            bound += len(group)
+            continue
+        relaxed = Component(part.sites, [*part.sessions, *telehealth], group, part.staff)
+        model = _Model(full, relaxed, weights, min_sizes=False)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = min(2.0, left)
+        solver.parameters.num_workers = 8
+        solver.parameters.random_seed = seed
+        status = solver.solve(model.model)
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        bound += min(len(group), math.floor(solver.best_objective_bound)) if found else len(group)
+    return bound
+
+
+def _compliant(elig: Eligibility, schedule: _Schedule, clients: list[str]) -> set[str]:
+    length = elig.instance.individual_minutes
+    minutes: dict[str, int] = defaultdict(int)
+    booked: dict[str, int] = defaultdict(int)
+    for sid, members in schedule.members.items():
+        for cid in members:
+            minutes[cid] += elig.span[sid][1] - elig.span[sid][0]
+    for cid, _ in schedule.appointments:
+        minutes[cid] += length
+        booked[cid] += 1
+    return {
+        cid
+        for cid in clients
+        if minutes[cid] >= elig.clients[cid].min_minutes
+        and booked[cid] >= elig.clients[cid].client.appointments_needed
+    }
+
+
+def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
+    """Greedily seat clients below `min_hours` in free seats of running sessions, then book
+    their missing appointments where their therapist is free.
+
+    It only adds hours and appointments, so compliance never drops and shortfall never grows.
+    CP-SAT's search for compliance leaves such easy seats empty when time runs out (nothing in
+    the first stage rewards them); this gives them back in milliseconds.
+    """
+    length = elig.instance.individual_minutes
+    capacity = {room.id: room.capacity for room in elig.instance.rooms}
+    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    minutes: dict[str, int] = defaultdict(int)
+    booked: dict[str, int] = defaultdict(int)
+    for sid, group in schedule.members.items():
+        for cid in group:
+            busy[cid].append(elig.span[sid])
+            minutes[cid] += elig.span[sid][1] - elig.span[sid][0]
+    for sid, pid in schedule.leaders.items():
+        busy[pid].append(elig.span[sid])
+        minutes[pid] += elig.span[sid][1] - elig.span[sid][0]
+    for cid, start in schedule.appointments:
+        for who in (cid, elig.clients[cid].client.primary_therapist):
+            busy[who].append((start, start + length))
+            minutes[who] += length
+        booked[cid] += 1
+
+    def fits(who: str, start: int, end: int, limit: float) -> bool:
+        free = all(end <= low or high <= start for low, high in busy[who])
+        return free and minutes[who] + end - start <= limit
+
+    def new_day_ok(options: ClientOptions, start: int) -> bool:
+        days = {low // MINUTES_PER_DAY for low, _ in busy[options.client.id]}
+        return len(days | {start // MINUTES_PER_DAY}) <= options.rule.max_days
+
+    def take(who: tuple[str, ...], start: int, end: int) -> None:
+        for person in who:
+            busy[person].append((start, end))
+            minutes[person] += end - start
+
+    for cid in sorted(part.clients, key=lambda cid: (len(elig.clients[cid].sessions), cid)):
+        options = elig.clients[cid]
+        client = options.client
+        for sid in options.sessions:
+            missing = length * (client.appointments_needed - booked[cid])
+            if minutes[cid] + missing >= options.min_minutes:
+                break
+            start, end = elig.span[sid]
+            group = schedule.members[sid]
+            room = schedule.rooms.get(sid)
+            seats = elig.sessions[sid].max_size if room is None else capacity[room]
+            if (
+                sid in schedule.leaders
+                and len(group) < min(seats, elig.sessions[sid].max_size)
+                and fits(cid, start, end, options.max_minutes)
+                and new_day_ok(options, start)
+                and not any(
+                    other in client.keep_apart or cid in elig.clients[other].client.keep_apart
+                    for other in group
+                )
+            ):
+                group.append(cid)
+                take((cid,), start, end)
+        therapist = client.primary_therapist
+        for start in options.slots:
+            if booked[cid] >= client.appointments_needed:
+                break
+            end = start + length
+            if (
+                fits(cid, start, end, options.max_minutes)
+                and fits(therapist, start, end, elig.staff[therapist].max_hours * 60)
+                and new_day_ok(options, start)
+            ):
+                schedule.appointments.append((cid, start))
+                booked[cid] += 1
+                take((cid, therapist), start, end)
+
+
+def _quiet(_: int | None, __: int | None) -> None:
+    """The last stage's objective (continuity, staff hours) is not shown live."""
 
 
 def _weighted(terms: list[tuple[Lit, int]]) -> cp_model.LinearExpr:
