@@ -31,6 +31,7 @@ from stepdown.clients import api as clients_api
 from stepdown.clients import pages as clients_pages
 from stepdown.continuum import api as continuum_api
 from stepdown.continuum import pages as continuum_pages
+from stepdown.drug_testing import api as drug_testing_api
 from stepdown.home import pages as home_pages
 from stepdown.inquiries import api as inquiries_api
 from stepdown.inquiries import pages as inquiries_pages
@@ -115,6 +116,7 @@ def create_app(
         placement_api.router,
         programs_pages.router,
         programs_api.router,
+        drug_testing_api.router,
     ):
         app.include_router(router)
     _install_middleware(app)

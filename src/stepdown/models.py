@@ -5,6 +5,7 @@ from stepdown.assessments.models import InstrumentResponse
 from stepdown.audit.models import AuditEntry
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
+from stepdown.drug_testing.models import RandomTestDraw, TestOrder
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
 from stepdown.kit.orm import Base
 from stepdown.placement.models import (
@@ -43,10 +44,12 @@ __all__ = [
     "PartnerProvider",
     "PlacementDecision",
     "PlacementRuleTable",
+    "RandomTestDraw",
     "Room",
     "Segment",
     "Site",
     "StaffProfile",
+    "TestOrder",
     "TimeBlock",
     "User",
     "WebSession",
