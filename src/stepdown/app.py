@@ -54,6 +54,7 @@ from stepdown.web import api_docs, health
 from stepdown.web.templating import render
 
 log = logging.getLogger("stepdown")
+access_log = logging.getLogger("stepdown.access")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 CSP = (
@@ -144,6 +145,7 @@ def _install_middleware(app: FastAPI) -> None:
         anon = request.cookies.get(ANON_CSRF_COOKIE)
         request.state.anon_csrf = anon or tokens.new_secret(24)
         response = await call_next(request)
+        _log_request(request, response.status_code, request_id)
         if not anon:
             response.set_cookie(
                 ANON_CSRF_COOKIE,
@@ -160,6 +162,21 @@ def _install_middleware(app: FastAPI) -> None:
         if not request.url.path.startswith(DOCS_PATHS):
             response.headers["content-security-policy"] = CSP
         return response
+
+
+def _log_request(request: Request, status: int, request_id: str) -> None:
+    """One line per request with ids only: the path without its query string (a search
+    by name must not reach the logs) and the caller's user id, never a name."""
+    caller = getattr(request.state, "caller", None)
+    user = caller.actor.user_id if caller is not None else "-"
+    access_log.info(
+        "%s %s %s request_id=%s user_id=%s",
+        request.method,
+        request.url.path,
+        status,
+        request_id,
+        user,
+    )
 
 
 def _error_page(request: Request, status: int, heading: str, message: str) -> Response:

@@ -95,3 +95,20 @@ def test_api_reference_is_served_without_a_cdn(client: TestClient) -> None:
     assert client.get("/static/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200
     spec = client.get("/api/openapi.json").json()
     assert "/api/v1/audit" in spec["paths"]
+
+
+def test_request_log_lines_carry_ids_not_names(
+    client: TestClient, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = make_site(session)
+    make_client(session, site=site, legal_last_name="Privatename")
+    director = make_user(session, role=Role.DIRECTOR)
+    session.commit()
+    sign_in(client, director.username)
+    with caplog.at_level("INFO", logger="stepdown.access"):
+        page = client.get("/clients?q=Privatename")
+    assert "Privatename" in page.text
+    lines = [r.getMessage() for r in caplog.records if r.name == "stepdown.access"]
+    assert any(line.startswith("GET /clients 200 request_id=") for line in lines)
+    assert all("Privatename" not in line for line in lines)
+    assert any(f"user_id={director.id}" in line for line in lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -56,7 +57,16 @@ def serve(
 
     from stepdown.app import create_app
 
-    uvicorn.run(create_app(context.settings()), host=host, port=port, log_level="info")
+    # Uvicorn's own access log prints query strings (a client search by name would land
+    # in the log); the app logs each request with ids only instead.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s %(message)s")
+    uvicorn.run(
+        create_app(context.settings()),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
 
 
 @config_app.command("show")
