@@ -21,6 +21,7 @@ from stepdown.placement import service as placement_service
 from stepdown.programs import service as programs_service
 from stepdown.programs.models import Site
 from stepdown.security import repository as security_repository
+from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
 
@@ -93,16 +94,15 @@ def build(session: Session, *, actor: Actor, client_id: uuid.UUID, tab: str) -> 
     if tab != "care":
         return chart
     chart.levels = continuum_service.catalog(session)
-    chart.partners = [p for p in continuum_service.partners(session) if p.is_active]
+    all_partners = continuum_service.partners(session)
+    chart.partners = [p for p in all_partners if p.is_active]
     levels = {lv.id: lv for lv in chart.levels}
-    partners = {p.id: p for p in continuum_service.partners(session)}
-    for view in continuum_service.client_episodes(session, actor=actor, client=client):
-        recorder_ids = {s.recorded_by for s in view.segments if s.recorded_by}
-        recorders = {
-            uid: user.display_name
-            for uid in recorder_ids
-            if (user := security_repository.user_by_id(session, uid)) is not None
-        }
+    partners = {p.id: p for p in all_partners}
+    views = continuum_service.client_episodes(session, actor=actor, client=client)
+    recorders = security_service.display_names(
+        session, {s.recorded_by for v in views for s in v.segments if s.recorded_by}
+    )
+    for view in views:
         chart.episodes.append(
             EpisodePanel(view, _svg(view, levels, partners), levels, partners, recorders)
         )

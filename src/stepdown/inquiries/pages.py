@@ -29,6 +29,7 @@ from stepdown.inquiries.schemas import (
 from stepdown.kit.errors import Conflict, Invalid
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
+from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
 from stepdown.web import flash, navigation
@@ -131,7 +132,7 @@ def board(
             "errors": errors,
             "urgencies": list(Urgency),
             "sites": {s.id: s for s in programs_service.list_sites(session)},
-            "staff": service.staff_names(
+            "staff": security_service.display_names(
                 session, {i.assigned_to_id for i in open_inquiries if i.assigned_to_id}
             ),
             "can_write": access.INQUIRIES_WRITE.allows(actor.role),
@@ -184,7 +185,7 @@ def _detail_page(
     inquiry = service.get_inquiry(session, actor=actor, inquiry_id=inquiry_id)
     site = programs_service.get_site(session, inquiry.site_id) if inquiry.site_id else None
     assigned_ids = {inquiry.assigned_to_id} if inquiry.assigned_to_id else set()
-    assigned = service.staff_names(session, assigned_ids)
+    assigned = security_service.display_names(session, assigned_ids)
     return render(
         request,
         "inquiries/detail.html",

@@ -73,7 +73,3 @@ def assignable_staff(roles: frozenset[Role]) -> Select[User]:
         .where(User.is_active, User.role.in_(roles))
         .order_by(User.display_name, User.username)
     )
-
-
-def display_names(user_ids: set[uuid.UUID]) -> Select[uuid.UUID, str]:
-    return select(User.id, User.display_name).where(User.id.in_(user_ids))

@@ -371,10 +371,3 @@ def list_board(
 def assignable_staff(session: Session) -> list[User]:
     """Who an inquiry may be assigned to (names only are shown, no PHI)."""
     return list(session.scalars(repository.assignable_staff(ASSIGNABLE_ROLES)))
-
-
-def staff_names(session: Session, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not user_ids:
-        return {}
-    rows = session.execute(repository.display_names(user_ids))
-    return dict(rows.all())

@@ -32,3 +32,7 @@ def api_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
 
 def tokens_stmt() -> Select[ApiToken]:
     return select(ApiToken).order_by(ApiToken.created_at)
+
+
+def display_names(user_ids: set[uuid.UUID]) -> Select[uuid.UUID, str]:
+    return select(User.id, User.display_name).where(User.id.in_(user_ids))

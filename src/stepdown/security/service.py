@@ -106,6 +106,13 @@ def staff_directory(session: Session) -> list[User]:
     ]
 
 
+def display_names(session: Session, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Staff names for ids recorded on clinical rows, in one query (names are not PHI)."""
+    if not user_ids:
+        return {}
+    return dict(session.execute(repository.display_names(user_ids)).all())
+
+
 def get_user(session: Session, *, username: str) -> User:
     user = repository.user_by_username(session, username)
     if user is None:
