@@ -54,19 +54,17 @@ def _tail_hash(session: Session) -> str:
     return last or GENESIS_HASH
 
 
-def record(
-    session: Session,
+def _entry(
     *,
     actor: Actor,
     action: AuditAction,
     entity_type: str,
-    entity_id: object = "",
-    client_id: uuid.UUID | None = None,
-    detail: Mapping[str, Any] | None = None,
-    occurred_at: datetime | None = None,
+    entity_id: object,
+    client_id: uuid.UUID | None,
+    detail: Mapping[str, Any] | None,
+    occurred_at: datetime | None,
 ) -> AuditEntry:
-    """Append one entry. ``detail`` holds ids and field names, never free-text PHI."""
-    entry = AuditEntry(
+    return AuditEntry(
         occurred_at=occurred_at or utc_now(),
         actor_id=actor.user_id,
         actor_role=actor.role.value,
@@ -79,10 +77,40 @@ def record(
         request_id=context.request_id.get() or "",
         detail=dict(detail or {}),
     )
-    entry.prev_hash = _tail_hash(session)
-    entry.hash = entry_hash(entry.prev_hash, hashed_fields(entry))
-    session.add(entry)
-    session.flush()
+
+
+def _append(session: Session, entries: list[AuditEntry]) -> None:
+    """Chain the entries onto the tail, read once; flushed one by one so seq keeps their order."""
+    prev = _tail_hash(session)
+    for entry in entries:
+        entry.prev_hash = prev
+        entry.hash = prev = entry_hash(prev, hashed_fields(entry))
+        session.add(entry)
+        session.flush()
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: AuditAction,
+    entity_type: str,
+    entity_id: object = "",
+    client_id: uuid.UUID | None = None,
+    detail: Mapping[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry. ``detail`` holds ids and field names, never free-text PHI."""
+    entry = _entry(
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        client_id=client_id,
+        detail=detail,
+        occurred_at=occurred_at,
+    )
+    _append(session, [entry])
     return entry
 
 
@@ -90,15 +118,21 @@ def record_reads(
     session: Session, *, actor: Actor, entity_type: str, client_ids: list[uuid.UUID]
 ) -> None:
     """One read entry per client shown, so 'who saw this chart' has an exact answer."""
-    for client_id in client_ids:
-        record(
-            session,
-            actor=actor,
-            action=AuditAction.READ,
-            entity_type=entity_type,
-            entity_id=client_id,
-            client_id=client_id,
-        )
+    _append(
+        session,
+        [
+            _entry(
+                actor=actor,
+                action=AuditAction.READ,
+                entity_type=entity_type,
+                entity_id=client_id,
+                client_id=client_id,
+                detail=None,
+                occurred_at=None,
+            )
+            for client_id in client_ids
+        ],
+    )
 
 
 @dataclass(frozen=True)
