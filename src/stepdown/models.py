@@ -2,7 +2,15 @@
 
 from stepdown.alerts.models import Alert
 from stepdown.assessments.models import InstrumentResponse
+from stepdown.attendance.models import AttendanceRecord
 from stepdown.audit.models import AuditEntry
+from stepdown.calendar.models import (
+    Appointment,
+    CalendarFeed,
+    ScheduleBuild,
+    SessionOccurrence,
+    SessionSeat,
+)
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
 from stepdown.drug_testing.models import RandomTestDraw, TestOrder
@@ -28,9 +36,12 @@ from stepdown.security.models import ApiToken, User, WebSession
 __all__ = [
     "Alert",
     "ApiToken",
+    "Appointment",
     "AssessmentEvidence",
+    "AttendanceRecord",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
     "Client",
     "ClientScheduleProfile",
     "DimensionalAssessment",
@@ -46,7 +57,10 @@ __all__ = [
     "PlacementRuleTable",
     "RandomTestDraw",
     "Room",
+    "ScheduleBuild",
     "Segment",
+    "SessionOccurrence",
+    "SessionSeat",
     "Site",
     "StaffProfile",
     "TestOrder",

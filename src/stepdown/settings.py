@@ -39,6 +39,21 @@ class Settings(BaseSettings):
     )
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public address.")
     program_name: str = Field(default="Stepdown", description="Shown in the page header.")
+    timezone: str = Field(
+        default="America/New_York",
+        description="The program's wall clock: schedules are kept in it, feeds convert from it.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
 
     @field_validator("base_url")
     @classmethod

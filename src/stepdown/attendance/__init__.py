@@ -1,0 +1,1 @@
+"""Attendance at sessions and appointments, and hours delivered against the level's minimum."""

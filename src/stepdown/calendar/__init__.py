@@ -1,0 +1,1 @@
+"""The published weekly calendar: session occurrences, seats, appointments and feeds."""
