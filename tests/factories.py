@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stepdown.alerts import service as alerts_service
@@ -15,6 +16,15 @@ from stepdown.alerts.models import Alert, AlertKind, Severity
 from stepdown.assessments import rules as assessments_rules
 from stepdown.assessments import service as assessments_service
 from stepdown.assessments.models import InstrumentResponse
+from stepdown.calendar.models import (
+    Appointment,
+    AppointmentKind,
+    BookingStatus,
+    BuildStatus,
+    ScheduleBuild,
+    SessionOccurrence,
+    SessionSeat,
+)
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
@@ -94,6 +104,99 @@ def make_client(
         data=ClientCreate.model_validate(fields),
         record_number=f"T-{n:05d}",
     )
+
+
+def make_build(
+    session: Session, *, week_of: date, status: BuildStatus = BuildStatus.PUBLISHED
+) -> ScheduleBuild:
+    """A build row to hang published occurrences on (its instance and solution are empty)."""
+    build = ScheduleBuild(
+        week_of=week_of,
+        status=status,
+        applies_from=week_of,
+        instance={},
+        solution={},
+        summary={},
+    )
+    session.add(build)
+    session.flush()
+    return build
+
+
+def _build_for(session: Session, day: date) -> ScheduleBuild:
+    monday = day - timedelta(days=day.weekday())
+    found = session.scalar(select(ScheduleBuild).where(ScheduleBuild.week_of == monday).limit(1))
+    return found or make_build(session, week_of=monday)
+
+
+def make_occurrence(
+    session: Session,
+    *,
+    site: Site,
+    leader: User,
+    day: date,
+    start: str = "18:00",
+    end: str = "19:30",
+    clients: list[Client] | tuple[Client, ...] = (),
+    room: Room | None = None,
+    topic: str = "CBT",
+    **overrides: object,
+) -> SessionOccurrence:
+    """A scheduled group on ``day`` with a seat for each of ``clients``."""
+    build = _build_for(session, day)
+    fields: dict[str, object] = {
+        "build_id": build.id,
+        "site_id": site.id,
+        "code": f"G{next(_counter)}",
+        "day": day,
+        "start": start,
+        "end": end,
+        "topic": topic,
+        "levels": ["IOP"],
+        "room_id": room.id if room else None,
+        "leader_id": leader.id,
+        "telehealth": room is None,
+        "status": BookingStatus.SCHEDULED,
+    }
+    fields.update(overrides)
+    occurrence = SessionOccurrence(**fields)
+    session.add(occurrence)
+    session.flush()
+    for person in clients:
+        session.add(
+            SessionSeat(
+                occurrence_id=occurrence.id, client_id=person.id, status=BookingStatus.SCHEDULED
+            )
+        )
+    session.flush()
+    return occurrence
+
+
+def make_appointment(
+    session: Session,
+    *,
+    client: Client,
+    staff: User,
+    day: date,
+    start: str = "10:00",
+    end: str = "11:00",
+    kind: AppointmentKind = AppointmentKind.INDIVIDUAL,
+) -> Appointment:
+    build = _build_for(session, day)
+    appointment = Appointment(
+        build_id=build.id,
+        site_id=client.site_id,
+        client_id=client.id,
+        staff_id=staff.id,
+        kind=kind,
+        day=day,
+        start=start,
+        end=end,
+        status=BookingStatus.SCHEDULED,
+    )
+    session.add(appointment)
+    session.flush()
+    return appointment
 
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
