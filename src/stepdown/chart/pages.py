@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from stepdown.chart import service
+from stepdown.chart import service, tabs
 from stepdown.clients import access as clients_access
 from stepdown.continuum import access as continuum_access
 from stepdown.continuum import service as continuum_service
@@ -44,15 +44,18 @@ def _chart_page(
     error: StepdownError | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    tab = tab if tab in dict(service.TABS) else "overview"
+    available = service.tabs_for(actor)
+    tab = tab if tab in dict(available) else "overview"
     chart = service.build(session, actor=actor, client_id=client_id, tab=tab)
+    registered = tabs.find(tab, actor)
     return render(
         request,
         "chart/chart.html",
         {
             "chart": chart,
             "tab": tab,
-            "tabs": service.TABS,
+            "tabs": available,
+            "tab_template": registered.template if registered else None,
             "today": today(),
             "tracks": list(Track),
             "discharge_types": list(DischargeType),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from stepdown.alerts import service as alerts_service
 from stepdown.assessments import service as assessments_service
+from stepdown.chart import tabs
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
@@ -63,6 +64,8 @@ class Chart:
     alerts: alerts_service.ChartAlerts | None = None
     assessments: assessments_service.AssessmentsTab | None = None
     placement: placement_service.PlacementTab | None = None
+    # The result of a registered tab's builder (see ``chart.tabs``), rendered by its template.
+    section: object = None
 
     @property
     def open_episode(self) -> EpisodePanel | None:
@@ -71,6 +74,11 @@ class Chart:
 
 def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def tabs_for(actor: Actor) -> list[tuple[str, str]]:
+    """The chart's own tabs, then those other domains registered for this role."""
+    return [*TABS, *((t.key, t.label) for t in tabs.tabs_for(actor))]
 
 
 def build(session: Session, *, actor: Actor, client_id: uuid.UUID, tab: str) -> Chart:
@@ -91,6 +99,9 @@ def build(session: Session, *, actor: Actor, client_id: uuid.UUID, tab: str) -> 
         chart.assessments = assessments_service.chart_tab(session, actor=actor, client=client)
     if tab == "placement":
         chart.placement = placement_service.chart_tab(session, actor=actor, client=client)
+    registered = tabs.find(tab, actor)
+    if registered is not None:
+        chart.section = registered.build(session, actor, client)
     if tab != "care":
         return chart
     chart.levels = continuum_service.catalog(session)
