@@ -124,3 +124,48 @@ def test_keep_apart_pairs_have_one_order() -> None:
     assert rules.keep_apart_pair(a, b) == rules.keep_apart_pair(b, a)
     with pytest.raises(Invalid):
         rules.keep_apart_pair(a, a)
+
+
+BLOCK = ("mon", "18:00", "21:15", ["IOP", "OP"])
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "levels"),
+    [("mon", "18:00", "19:30", ["IOP"]), ("mon", "19:45", "21:15", ["IOP", "OP"])],
+)
+def test_a_session_inside_its_block_passes(
+    day: str, start: str, end: str, levels: list[str]
+) -> None:
+    rules.check_inside_block(day, start, end, levels, BLOCK)
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "levels", "field"),
+    [
+        ("tue", "18:00", "19:30", ["IOP"], "time_block"),
+        ("mon", "17:45", "19:15", ["IOP"], "time_block"),
+        ("mon", "20:00", "21:30", ["IOP"], "time_block"),
+        ("mon", "18:00", "19:30", ["PHP", "IOP"], "levels"),
+    ],
+)
+def test_a_session_outside_its_block_or_levels_is_refused(
+    day: str, start: str, end: str, levels: list[str], field: str
+) -> None:
+    with pytest.raises(Invalid) as caught:
+        rules.check_inside_block(day, start, end, levels, BLOCK)
+    assert caught.value.field == field
+
+
+def test_codes_names_and_capacity() -> None:
+    assert rules.check_code(" r-2 ") == "R-2"
+    for bad in ("", "R 2", "X" * 21):
+        with pytest.raises(Invalid):
+            rules.check_code(bad)
+    assert rules.check_name("  Group room ", "room") == "Group room"
+    with pytest.raises(Invalid, match="a room needs a name"):
+        rules.check_name(" ", "room")
+    assert rules.check_capacity(1) == 1
+    for seats in (0, 201):
+        with pytest.raises(Invalid) as caught:
+            rules.check_capacity(seats)
+        assert caught.value.field == "capacity"

@@ -154,6 +154,63 @@ def check_sizes(min_size: int, max_size: int) -> None:
         raise Invalid(f"is below the minimum size {min_size}", field="max_size")
 
 
+_CODE = re.compile(r"[A-Z0-9-]{1,20}")
+
+
+def check_code(code: str, field: str = "code") -> str:
+    """An upper-cased code of 1-20 letters, digits or dashes (it becomes part of exchange ids)."""
+    code = code.strip().upper()
+    if not _CODE.fullmatch(code):
+        raise Invalid("use 1-20 letters, digits or dashes", field=field)
+    return code
+
+
+def check_name(name: str, what: str, field: str = "name", longest: int = 80) -> str:
+    name = name.strip()
+    if not name:
+        raise Invalid(f"a {what} needs a name", field=field)
+    if len(name) > longest:
+        raise Invalid(f"use at most {longest} characters", field=field)
+    return name
+
+
+def check_capacity(capacity: int) -> int:
+    """A room seats at least one person; 200 catches a mistyped number, not a real hall."""
+    if not 1 <= capacity <= 200:
+        raise Invalid("must be between 1 and 200", field="capacity")
+    return capacity
+
+
+def check_inside_block(
+    day: str,
+    start: str,
+    end: str,
+    levels: list[str],
+    block: tuple[str, str, str, list[str]],
+) -> None:
+    """A session tied to a time block lies within it and serves only levels the block serves.
+
+    The block is what a track's clients keep free in their week; a session outside it, or for a
+    level the block does not serve, would be scheduled where those clients are not expected.
+    """
+    block_day, block_start, block_end, block_levels = block
+    outside = (
+        day != block_day
+        or to_minutes(start) < to_minutes(block_start)
+        or to_minutes(end) > to_minutes(block_end)
+    )
+    if outside:
+        raise Invalid(
+            f"{day} {start}-{end} is not inside the block ({block_day} {block_start}-{block_end})",
+            field="time_block",
+        )
+    extra = [lv for lv in levels if lv not in block_levels]
+    if extra:
+        raise Invalid(
+            f"the block serves {', '.join(block_levels)}, not {', '.join(extra)}", field="levels"
+        )
+
+
 def check_count(value: int, field: str, most: int = 7) -> int:
     if not 0 <= value <= most:
         raise Invalid(f"must be between 0 and {most}", field=field)

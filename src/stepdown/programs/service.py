@@ -13,11 +13,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
+from stepdown.calendar.models import SessionOccurrence
 from stepdown.clients import repository as clients_repository
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
@@ -69,6 +70,13 @@ def require_site(session: Session, code: str, field: str = "site") -> Site:
     return site
 
 
+def require_site_by_id(session: Session, site_id: uuid.UUID | None, field: str = "site") -> Site:
+    site = session.get(Site, site_id) if site_id is not None else None
+    if site is None:
+        raise Invalid("choose a site", field=field)
+    return site
+
+
 def _audit(
     session: Session,
     actor: Actor,
@@ -90,24 +98,75 @@ def _audit(
     )
 
 
+# --- rooms ----------------------------------------------------------------------------------
+
+
+def get_room(session: Session, room_id: uuid.UUID) -> Room:
+    room = session.get(Room, room_id)
+    if room is None:
+        raise NotFound("no such room")
+    return room
+
+
+def _check_room_code_free(
+    session: Session, site_id: uuid.UUID, code: str, room_id: uuid.UUID | None = None
+) -> None:
+    taken = session.scalar(select(Room).where(Room.site_id == site_id, Room.code == code))
+    if taken is not None and taken.id != room_id:
+        raise Conflict(f"this site already has a room {code}", field="code")
+
+
 def add_room(
     session: Session, *, actor: Actor, site: Site, code: str, name: str, capacity: int
 ) -> Room:
-    code = code.strip().upper()
-    if not re.fullmatch(r"[A-Z0-9-]{1,20}", code):
-        raise Invalid("use 1-20 letters, digits or dashes", field="code")
-    if not name.strip():
-        raise Invalid("a room needs a name", field="name")
-    if not 1 <= capacity <= 200:
-        raise Invalid("must be between 1 and 200", field="capacity")
-    taken = session.scalar(select(Room).where(Room.site_id == site.id, Room.code == code))
-    if taken is not None:
-        raise Conflict(f"{site.code} already has a room {code}", field="code")
-    room = Room(site_id=site.id, code=code, name=name.strip(), capacity=capacity)
+    code = rules.check_code(code)
+    name = rules.check_name(name, "room", longest=120)
+    capacity = rules.check_capacity(capacity)
+    _check_room_code_free(session, site.id, code)
+    room = Room(site_id=site.id, code=code, name=name, capacity=capacity)
     session.add(room)
     session.flush()
-    _audit(session, actor, AuditAction.CREATE, "room", room.id)
+    _audit(session, actor, AuditAction.CREATE, "room", room.id, detail={"code": code})
     return room
+
+
+def update_room(
+    session: Session, *, actor: Actor, room_id: uuid.UUID, code: str, name: str, capacity: int
+) -> Room:
+    """Rename or resize a room. Its site stays: published meetings were held at that site."""
+    room = get_room(session, room_id)
+    code = rules.check_code(code)
+    name = rules.check_name(name, "room", longest=120)
+    capacity = rules.check_capacity(capacity)
+    _check_room_code_free(session, room.site_id, code, room.id)
+    room.code, room.name, room.capacity = code, name, capacity
+    session.flush()
+    _audit(session, actor, AuditAction.UPDATE, "room", room.id, detail={"code": code})
+    return room
+
+
+def delete_room(session: Session, *, actor: Actor, room_id: uuid.UUID) -> None:
+    """Remove a room nothing was scheduled in.
+
+    Published group meetings keep the room they were held in (the calendar's history and the
+    attendance records point at it), so a room that hosted any is refused by name rather than
+    left to the database's RESTRICT.
+    """
+    room = get_room(session, room_id)
+    used = session.scalar(
+        select(func.count())
+        .select_from(SessionOccurrence)
+        .where(SessionOccurrence.room_id == room.id)
+    )
+    if used:
+        raise Conflict(
+            f"room {room.code} is the room of {used} group meeting(s) in published schedules, "
+            "which keep their record; it cannot be removed",
+            rule="room.in_published_schedule",
+        )
+    _audit(session, actor, AuditAction.DELETE, "room", room.id, detail={"code": room.code})
+    session.delete(room)
+    session.flush()
 
 
 # --- staff profiles -------------------------------------------------------------------------
@@ -165,12 +224,50 @@ def save_staff_profile(
     return profile
 
 
+def delete_staff_profile(session: Session, *, actor: Actor, user_id: uuid.UUID) -> None:
+    """Take someone out of scheduling (their account stays; published weeks keep them)."""
+    profile = staff_profile_of(session, user_id)
+    if profile is None:
+        raise NotFound("this staff member has no profile")
+    _audit(
+        session,
+        actor,
+        AuditAction.DELETE,
+        "staff_profile",
+        profile.id,
+        detail={"user_id": str(user_id)},
+    )
+    session.delete(profile)
+    session.flush()
+
+
 # --- time blocks and the curriculum ---------------------------------------------------------
 
 
 def time_blocks(session: Session) -> list[TimeBlock]:
     blocks = list(session.scalars(select(TimeBlock)))
     return sorted(blocks, key=lambda b: (b.site_id.hex, DAYS.index(b.day), b.start))
+
+
+def get_time_block(session: Session, block_id: uuid.UUID) -> TimeBlock:
+    block = session.get(TimeBlock, block_id)
+    if block is None:
+        raise NotFound("no such time block")
+    return block
+
+
+def _block_values(
+    kind: BlockKind, name: str, day: str, start: str, end: str, levels: list[str]
+) -> dict[str, Any]:
+    day, start, end = rules.check_interval(day, start, end)
+    return {
+        "kind": kind,
+        "name": rules.check_name(name, "time block") if name.strip() else kind.label,
+        "day": day,
+        "start": start,
+        "end": end,
+        "levels": rules.check_levels(levels),
+    }
 
 
 def add_time_block(
@@ -185,33 +282,68 @@ def add_time_block(
     end: str,
     levels: list[str],
 ) -> TimeBlock:
-    day, start, end = rules.check_interval(day, start, end)
-    block = TimeBlock(
-        site_id=site.id,
-        kind=kind,
-        name=name.strip() or kind.label,
-        day=day,
-        start=start,
-        end=end,
-        levels=rules.check_levels(levels),
-    )
+    block = TimeBlock(site_id=site.id, **_block_values(kind, name, day, start, end, levels))
     session.add(block)
     session.flush()
     _audit(session, actor, AuditAction.CREATE, "time_block", block.id)
     return block
 
 
-def delete_time_block(session: Session, *, actor: Actor, block_id: uuid.UUID) -> None:
-    block = session.get(TimeBlock, block_id)
-    if block is None:
-        raise NotFound("no such time block")
-    for group in session.scalars(
-        select(GroupSession).where(GroupSession.time_block_id == block.id)
-    ):
+def sessions_in_block(session: Session, block_id: uuid.UUID) -> list[GroupSession]:
+    found = session.scalars(select(GroupSession).where(GroupSession.time_block_id == block_id))
+    return sorted(found, key=lambda g: (g.start, g.code))
+
+
+def update_time_block(
+    session: Session,
+    *,
+    actor: Actor,
+    block_id: uuid.UUID,
+    kind: BlockKind,
+    name: str,
+    day: str,
+    start: str,
+    end: str,
+    levels: list[str],
+) -> TimeBlock:
+    """Change a block; refused while one of its sessions would no longer fit inside it."""
+    block = get_time_block(session, block_id)
+    values = _block_values(kind, name, day, start, end, levels)
+    shape = (values["day"], values["start"], values["end"], values["levels"])
+    for group in sessions_in_block(session, block.id):
+        try:
+            rules.check_inside_block(group.day, group.start, group.end, group.levels, shape)
+        except Invalid as exc:
+            raise Conflict(
+                f"session {group.code} would no longer fit ({exc.message}); "
+                "change or detach it first",
+                field=exc.field if exc.field == "levels" else "start",
+                rule="time_block.session_outside",
+            ) from None
+    for key, value in values.items():
+        setattr(block, key, value)
+    session.flush()
+    _audit(session, actor, AuditAction.UPDATE, "time_block", block.id)
+    return block
+
+
+def delete_time_block(session: Session, *, actor: Actor, block_id: uuid.UUID) -> int:
+    """Remove a block; its sessions stay in the curriculum without a block. Returns how many."""
+    block = get_time_block(session, block_id)
+    detached = sessions_in_block(session, block.id)
+    for group in detached:
         group.time_block_id = None
+    _audit(
+        session,
+        actor,
+        AuditAction.DELETE,
+        "time_block",
+        block.id,
+        detail={"sessions_detached": [g.code for g in detached]},
+    )
     session.delete(block)
     session.flush()
-    _audit(session, actor, AuditAction.DELETE, "time_block", block_id)
+    return len(detached)
 
 
 def group_sessions(session: Session) -> list[GroupSession]:
@@ -219,8 +351,15 @@ def group_sessions(session: Session) -> list[GroupSession]:
     return sorted(found, key=lambda g: (g.site_id.hex, DAYS.index(g.day), g.start, g.code))
 
 
-def _next_session_code(session: Session, site: Site) -> str:
-    codes = session.scalars(select(GroupSession.code).where(GroupSession.site_id == site.id))
+def get_group_session(session: Session, session_id: uuid.UUID) -> GroupSession:
+    group = session.get(GroupSession, session_id)
+    if group is None:
+        raise NotFound("no such group session")
+    return group
+
+
+def _next_session_code(session: Session, site_id: uuid.UUID) -> str:
+    codes = session.scalars(select(GroupSession.code).where(GroupSession.site_id == site_id))
     numbers = [int(c[1:]) for c in codes if re.fullmatch(r"G\d+", c)]
     return f"G{max(numbers, default=0) + 1}"
 
@@ -243,22 +382,20 @@ class SessionSpec:
     code: str = ""
 
 
-def save_group_session(
-    session: Session, *, actor: Actor, site: Site, spec: SessionSpec
-) -> GroupSession:
-    """Add a candidate session, or replace the one with the same code at the site."""
+def _session_values(session: Session, site_id: uuid.UUID, spec: SessionSpec) -> dict[str, Any]:
+    """The validated columns of a session at a site (everything but its code)."""
     day, start, end = rules.check_interval(spec.day, spec.start, spec.end)
     topic = rules.check_topics([spec.topic.strip().upper()], field="topic", allow_empty=False)[0]
     levels = rules.check_levels(spec.levels)
     rules.check_sizes(spec.min_size, spec.max_size)
     if spec.time_block_id is not None:
         block = session.get(TimeBlock, spec.time_block_id)
-        if block is None or block.site_id != site.id:
+        if block is None or block.site_id != site_id:
             raise Invalid("no such time block at this site", field="time_block")
-    code = spec.code.strip().upper() or _next_session_code(session, site)
-    if not re.fullmatch(r"[A-Z0-9-]{1,20}", code):
-        raise Invalid("use 1-20 letters, digits or dashes", field="code")
-    values = {
+        rules.check_inside_block(
+            day, start, end, levels, (block.day, block.start, block.end, block.levels)
+        )
+    return {
         "day": day,
         "start": start,
         "end": end,
@@ -271,28 +408,87 @@ def save_group_session(
         "telehealth": spec.telehealth,
         "time_block_id": spec.time_block_id,
     }
-    group = session.scalar(
-        select(GroupSession).where(GroupSession.site_id == site.id, GroupSession.code == code)
+
+
+def _session_with_code(session: Session, site_id: uuid.UUID, code: str) -> GroupSession | None:
+    return session.scalar(
+        select(GroupSession).where(GroupSession.site_id == site_id, GroupSession.code == code)
     )
-    action = AuditAction.UPDATE if group else AuditAction.CREATE
-    if group is None:
-        group = GroupSession(site_id=site.id, code=code, **values)
-        session.add(group)
-    else:
-        for key, value in values.items():
-            setattr(group, key, value)
+
+
+def add_group_session(
+    session: Session, *, actor: Actor, site: Site, spec: SessionSpec
+) -> GroupSession:
+    """Add a candidate session; without a code it gets the site's next "G<n>"."""
+    values = _session_values(session, site.id, spec)
+    code = (
+        rules.check_code(spec.code) if spec.code.strip() else _next_session_code(session, site.id)
+    )
+    if _session_with_code(session, site.id, code) is not None:
+        raise Conflict(f"this site already has a session {code}", field="code")
+    group = GroupSession(site_id=site.id, code=code, **values)
+    session.add(group)
     session.flush()
-    _audit(session, actor, action, "group_session", group.id)
+    _audit(session, actor, AuditAction.CREATE, "group_session", group.id, detail={"code": code})
     return group
 
 
-def delete_group_session(session: Session, *, actor: Actor, session_id: uuid.UUID) -> None:
-    group = session.get(GroupSession, session_id)
-    if group is None:
-        raise NotFound("no such group session")
+def update_group_session(
+    session: Session, *, actor: Actor, session_id: uuid.UUID, spec: SessionSpec
+) -> GroupSession:
+    """Replace a candidate session's details; an empty code keeps the current one."""
+    group = get_group_session(session, session_id)
+    values = _session_values(session, group.site_id, spec)
+    code = rules.check_code(spec.code) if spec.code.strip() else group.code
+    taken = _session_with_code(session, group.site_id, code)
+    if taken is not None and taken.id != group.id:
+        raise Conflict(f"this site already has a session {code}", field="code")
+    group.code = code
+    for key, value in values.items():
+        setattr(group, key, value)
+    session.flush()
+    _audit(session, actor, AuditAction.UPDATE, "group_session", group.id, detail={"code": code})
+    return group
+
+
+def save_group_session(
+    session: Session, *, actor: Actor, site: Site, spec: SessionSpec
+) -> GroupSession:
+    """Add a candidate session, or replace the one with the same code at the site (imports)."""
+    existing = (
+        _session_with_code(session, site.id, rules.check_code(spec.code))
+        if spec.code.strip()
+        else None
+    )
+    if existing is None:
+        return add_group_session(session, actor=actor, site=site, spec=spec)
+    return update_group_session(session, actor=actor, session_id=existing.id, spec=spec)
+
+
+def delete_group_session(session: Session, *, actor: Actor, session_id: uuid.UUID) -> int:
+    """Remove a candidate session. Returns how many published meetings of it there were.
+
+    Those meetings stay on the calendar with their own copy of time, topic and room; only
+    their link to this candidate is cleared (the foreign key is SET NULL), so the caller can
+    say so.
+    """
+    group = get_group_session(session, session_id)
+    published = session.scalar(
+        select(func.count())
+        .select_from(SessionOccurrence)
+        .where(SessionOccurrence.group_session_id == group.id)
+    )
+    _audit(
+        session,
+        actor,
+        AuditAction.DELETE,
+        "group_session",
+        group.id,
+        detail={"code": group.code, "published_meetings": published or 0},
+    )
     session.delete(group)
     session.flush()
-    _audit(session, actor, AuditAction.DELETE, "group_session", session_id)
+    return published or 0
 
 
 # --- client schedule profiles (PHI) ---------------------------------------------------------
@@ -311,6 +507,18 @@ def client_by_record_number(
         raise Invalid(f"no client {record_number.strip()!r} you may see", field=field)
     audit_service.record_reads(session, actor=actor, entity_type="client", client_ids=[client.id])
     return client
+
+
+def client_by_id(session: Session, *, actor: Actor, client_id: uuid.UUID, field: str) -> Client:
+    """A client the actor may see (an audited read), or Invalid naming the field that chose them.
+
+    For a client named inside a request body: the request itself is fine, one of its fields is
+    not, and the message is the same whether the client does not exist or is out of reach.
+    """
+    try:
+        return clients_service.get_client(session, actor=actor, client_id=client_id)
+    except NotFound:
+        raise Invalid("no such client, or not one you may see", field=field) from None
 
 
 def client_profile(
