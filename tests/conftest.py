@@ -74,6 +74,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         var_dir=tmp_path / "var",
         database_url=database_url,
         secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
+        jobs_backend="off",  # a job thread must not share the test's connection
         _env_file=None,  # type: ignore[call-arg]
     )
 

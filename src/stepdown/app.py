@@ -35,6 +35,8 @@ from stepdown.drug_testing import api as drug_testing_api
 from stepdown.home import pages as home_pages
 from stepdown.inquiries import api as inquiries_api
 from stepdown.inquiries import pages as inquiries_pages
+from stepdown.jobs.registry import default_registry
+from stepdown.jobs.runner import Worker
 from stepdown.kit import context
 from stepdown.kit.db import make_engine, make_sessionmaker
 from stepdown.kit.errors import StepdownError, Unauthorized
@@ -75,7 +77,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.synthetic_data = _has_synthetic_data(session_factory)
-        yield
+        if settings.effective_jobs_backend != "inprocess":
+            yield
+            return
+        # The embedded install has no separate worker: its nightly jobs run beside the app.
+        worker = Worker(session_factory, settings, default_registry())
+        worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
 
     app = FastAPI(
         title="Stepdown",

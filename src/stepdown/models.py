@@ -15,6 +15,7 @@ from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
 from stepdown.drug_testing.models import RandomTestDraw, TestOrder
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
+from stepdown.jobs.models import JobRun
 from stepdown.kit.orm import Base
 from stepdown.placement.models import (
     AssessmentEvidence,
@@ -50,6 +51,7 @@ __all__ = [
     "Inquiry",
     "InquiryStatusChange",
     "InstrumentResponse",
+    "JobRun",
     "KeepApart",
     "LevelOfCare",
     "PartnerProvider",

@@ -10,6 +10,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,12 @@ class Settings(BaseSettings):
         default="America/New_York",
         description="The program's wall clock: schedules are kept in it, feeds convert from it.",
     )
+    jobs_backend: Literal["auto", "inprocess", "worker", "off"] = Field(
+        default="auto",
+        description="Where background jobs run: a thread in the web app (inprocess), only "
+        "`stepdown worker run` processes (worker), or nowhere (off); auto is inprocess on "
+        "SQLite and worker on PostgreSQL.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -65,6 +72,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'stepdown.db').as_posix()}"
+
+    @property
+    def effective_jobs_backend(self) -> Literal["inprocess", "worker", "off"]:
+        """The embedded install has one server, so its web app runs the jobs; a PostgreSQL
+        deployment usually has several, and runs dedicated workers instead."""
+        if self.jobs_backend != "auto":
+            return self.jobs_backend
+        return "inprocess" if self.effective_database_url.startswith("sqlite") else "worker"
 
     @property
     def cookie_secure(self) -> bool:
@@ -104,4 +119,5 @@ class Settings(BaseSettings):
             "base_url": self.base_url,
             "cookie_secure": str(self.cookie_secure),
             "program_name": self.program_name,
+            "jobs_backend": self.effective_jobs_backend,
         }

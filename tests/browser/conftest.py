@@ -46,6 +46,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         var_dir=var,
         database_url=f"sqlite:///{var}/live.db",
         secret_key="browser-test-key-0123456789",  # type: ignore[arg-type]
+        jobs_backend="off",  # no nightly jobs: the seeded data stays as seeded
         _env_file=None,  # type: ignore[call-arg]
     )
     engine = make_engine(settings.effective_database_url)

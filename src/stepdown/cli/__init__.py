@@ -14,6 +14,7 @@ from stepdown.assessments.cli import app as assess_app
 from stepdown.cli import audit, clients, context, db, users
 from stepdown.drug_testing.cli import app as testing_app
 from stepdown.inquiries.cli import app as inquiries_app
+from stepdown.jobs.cli import app as worker_app
 from stepdown.placement.cli import app as placement_app
 from stepdown.programs.cli import app as programs_app
 from stepdown.scheduling.cli import app as schedule_app
@@ -39,6 +40,7 @@ app.add_typer(inquiries_app, name="inquiries")
 app.add_typer(programs_app, name="programs")
 app.add_typer(placement_app, name="placement")
 app.add_typer(testing_app, name="testing")
+app.add_typer(worker_app, name="worker")
 
 
 @app.command()
