@@ -1,0 +1,1 @@
+"""Treatment plans: problems, goals in the client's words, objectives, interventions, reviews."""
