@@ -1,0 +1,106 @@
+"""A group session's note and its per-member lines.
+
+The leader writes one ``GroupNote`` per occurrence (the shared part: topic, content, group
+dynamics) and one ``GroupNoteMember`` line per attendee. The individual note filed in an
+attendee's chart is the shared part plus that attendee's own line, never another member's;
+``service.notes_for_client`` builds it. Only a signed note is filed: a draft is the
+leader's working copy, and a signed note never changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
+    return Enum(
+        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class NoteStatus(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class Participation(StrEnum):
+    """How a member took part, in the four levels group notes commonly record.
+
+    - active: contributed and engaged with the material;
+    - minimal: present and attentive, with little contribution;
+    - disruptive: took part in ways that held the group back (side talk, hostility);
+    - none: present but did not take part (withdrawn, asleep, on the phone).
+
+    A scale of this kind is what group-note templates ask for beside the member's response
+    and progress toward their goals (clinicaldocslibrary.com/progress-notes/group-therapy-notes,
+    "capture ... each individual member's participation, response, and progress").
+    """
+
+    ACTIVE = "active"
+    MINIMAL = "minimal"
+    DISRUPTIVE = "disruptive"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return PARTICIPATION_LABELS[self]
+
+
+PARTICIPATION_LABELS = {
+    Participation.ACTIVE: "Active",
+    Participation.MINIMAL: "Minimal",
+    Participation.DISRUPTIVE: "Disruptive",
+    Participation.NONE: "Did not take part",
+}
+
+
+class GroupNote(IdMixin, TimestampMixin, Base):
+    """The shared part of one session's note; it appears in every attendee's chart, so it
+    must name no member (``rules.check_names``)."""
+
+    __tablename__ = "group_note"
+
+    occurrence_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("session_occurrence.id", ondelete="RESTRICT"), unique=True
+    )
+    author_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    topic: Mapped[str] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(Text, default="")
+    dynamics: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[NoteStatus] = mapped_column(_enum(NoteStatus, "group_note_status"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+
+class GroupNoteMember(IdMixin, TimestampMixin, Base):
+    """One attendee's line: filed only in that attendee's chart."""
+
+    __tablename__ = "group_note_member"
+    __table_args__ = (UniqueConstraint("note_id", "client_id"),)
+
+    note_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("group_note.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("client.id", ondelete="RESTRICT"), index=True
+    )
+    # None until the leader chooses; signing needs one for every attendee.
+    participation: Mapped[Participation | None] = mapped_column(
+        _enum(Participation, "group_participation")
+    )
+    progress: Mapped[str] = mapped_column(String(500), default="")
+    # The plan objective the line reports on; a later plan version may remove it.
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("plan_objective.id", ondelete="SET NULL")
+    )

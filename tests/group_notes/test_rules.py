@@ -1,0 +1,203 @@
+"""The pure rules of group notes: attendees, member names in shared text, completeness."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from stepdown.attendance.models import AttendanceStatus
+from stepdown.group_notes import rules
+from stepdown.group_notes.models import NoteStatus, Participation
+from stepdown.kit.errors import Conflict, Invalid
+
+A, B, C = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+MEMBERS = [
+    rules.MemberName(A, "Mary Ann", "Smith-Jones", ""),
+    rules.MemberName(B, "Robert", "Stone", "Bobby"),
+]
+
+# Names from letters whose case changes keep their length, so "swap the case" stays a
+# like-for-like rewrite of the name; the surrounding text has no letters at all, so it
+# cannot spell a name by chance.
+LETTERS = "abcdefghijklmnopqrstuvwxyzéñøüç"
+names = st.text(alphabet=LETTERS + LETTERS.upper(), min_size=2, max_size=12)
+filler = st.text(alphabet=" .,;:0123456789\n", max_size=40)
+
+
+def _refused(text: str, members: list[rules.MemberName]) -> bool:
+    """True when the text is refused, and then always by the names rule, on its field."""
+    try:
+        rules.check_names({"content": text}, members)
+    except Conflict as exc:
+        return (exc.rule, exc.field) == (rules.NAMES_MEMBER, "content")
+    return False
+
+
+@given(
+    name=names,
+    before=filler,
+    after=filler,
+    which=st.sampled_from(["first", "last", "preferred"]),
+    swap=st.booleans(),
+)
+def test_any_text_containing_a_members_name_is_refused(
+    name: str, before: str, after: str, which: str, swap: bool
+) -> None:
+    fields = {"first": "Xx", "last": "Yy", "preferred": ""} | {which: name}
+    member = rules.MemberName(uuid.uuid4(), fields["first"], fields["last"], fields["preferred"])
+    written = name.swapcase() if swap else name
+    assert _refused(f"{before} {written} {after}", [member])
+
+
+@given(
+    name=names,
+    prefix=st.text(alphabet=LETTERS, max_size=4),
+    suffix=st.text(alphabet=LETTERS, max_size=4),
+    before=filler,
+    after=filler,
+)
+def test_a_name_inside_another_word_is_not_refused(
+    name: str, prefix: str, suffix: str, before: str, after: str
+) -> None:
+    assume(prefix or suffix)
+    member = rules.MemberName(uuid.uuid4(), name, "Qq", "")
+    assert not _refused(f"{before} {prefix}{name}{suffix} {after}", [member])
+
+
+@given(text=filler)
+def test_text_without_names_passes(text: str) -> None:
+    assert not _refused(text, MEMBERS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mary ann shared a plan",
+        "Ann was quiet",
+        "Smith-Jones left early",
+        "jones asked a question",
+        "BOBBY's story moved the group",
+        "(Robert) stayed after",
+        "Stone.",
+    ],
+)
+def test_every_form_of_a_name_is_caught(text: str) -> None:
+    assert _refused(text, MEMBERS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Annual review of coping skills",
+        "Robertson's model of change",
+        "a stepping stone",
+        "Bobbysox",
+    ],
+)
+def test_names_as_parts_of_words_pass(text: str) -> None:
+    # "stone" is refused: it is a member's last name as a whole word.
+    assert _refused(text, MEMBERS) is (text == "a stepping stone")
+
+
+def test_the_refusal_names_the_field_but_not_the_member() -> None:
+    with pytest.raises(Conflict) as caught:
+        rules.check_names({"topic": "Coping", "dynamics": "Bobby led the check-in"}, MEMBERS)
+    assert caught.value.field == "dynamics"
+    assert "Bobby" not in caught.value.message
+    assert "characters 1–5" in caught.value.message
+
+
+def test_one_letter_parts_are_not_names() -> None:
+    member = rules.MemberName(C, "J", "Lee", "")
+    assert not _refused("I think a group like this helps", [member])
+    assert _refused("Lee said so", [member])
+
+
+def test_a_member_may_be_named_in_their_own_line_but_not_in_another() -> None:
+    own = rules.LineInput(B, Participation.ACTIVE, "Bobby set a goal for the weekend")
+    rules.check_names({"content": "Relapse prevention"}, MEMBERS, [own])
+    other = rules.LineInput(A, Participation.ACTIVE, "Supported Bobby during the role play")
+    with pytest.raises(Conflict) as caught:
+        rules.check_names({"content": "Relapse prevention"}, MEMBERS, [other])
+    assert caught.value.field == rules.line_field(A)
+
+
+def test_only_those_who_were_there_are_attendees() -> None:
+    statuses = {
+        uuid.uuid4(): AttendanceStatus.PRESENT,
+        uuid.uuid4(): AttendanceStatus.LATE,
+        uuid.uuid4(): AttendanceStatus.LEFT_EARLY,
+        uuid.uuid4(): AttendanceStatus.TELEHEALTH,
+        uuid.uuid4(): AttendanceStatus.ABSENT_EXCUSED,
+        uuid.uuid4(): AttendanceStatus.ABSENT_UNEXCUSED,
+    }
+    assert rules.attendees(statuses) == list(statuses)[:4]
+
+
+def test_attendance_must_be_taken_and_someone_must_have_come() -> None:
+    with pytest.raises(Conflict) as caught:
+        rules.require_attendance({A: AttendanceStatus.PRESENT, B: None})
+    assert caught.value.rule == rules.ATTENDANCE_NOT_TAKEN
+    with pytest.raises(Conflict) as caught:
+        rules.require_attendance({A: AttendanceStatus.ABSENT_EXCUSED})
+    assert caught.value.rule == rules.NO_ATTENDEES
+    rules.require_attendance({A: AttendanceStatus.PRESENT, B: AttendanceStatus.ABSENT_UNEXCUSED})
+
+
+def test_lines_are_for_attendees_once_with_an_objective_of_their_plan() -> None:
+    objective = uuid.uuid4()
+    ok = rules.LineInput(A, None, "", objective)
+    rules.check_lines([ok], [A, B], {A: {objective}})
+    with pytest.raises(Conflict) as caught:
+        rules.check_lines([rules.LineInput(C, None, "")], [A, B], {})
+    assert caught.value.rule == rules.NOT_AN_ATTENDEE
+    with pytest.raises(Conflict) as caught:
+        rules.check_lines([ok, ok], [A, B], {A: {objective}})
+    assert caught.value.rule == rules.NOT_AN_ATTENDEE
+    with pytest.raises(Conflict) as caught:
+        rules.check_lines([rules.LineInput(B, None, "", objective)], [A, B], {A: {objective}})
+    assert (caught.value.rule, caught.value.field) == (
+        rules.OBJECTIVE_NOT_IN_PLAN,
+        f"objective-{B}",
+    )
+
+
+def test_signing_needs_content_and_a_full_line_per_attendee() -> None:
+    full = [
+        rules.LineInput(A, Participation.ACTIVE, "Named two triggers"),
+        rules.LineInput(B, Participation.MINIMAL, "Listened; declined to share"),
+    ]
+    rules.require_complete("Covered HALT", full, [A, B])
+    cases = [
+        ("", full, "content"),
+        ("Covered HALT", full[:1], f"participation-{B}"),
+        ("Covered HALT", [full[0], rules.LineInput(B, None, "x")], f"participation-{B}"),
+        ("Covered HALT", [full[0], rules.LineInput(B, Participation.NONE, " ")], f"progress-{B}"),
+    ]
+    for content, lines, field in cases:
+        with pytest.raises(Conflict) as caught:
+            rules.require_complete(content, lines, [A, B])
+        assert (caught.value.rule, caught.value.field) == (rules.INCOMPLETE, field)
+
+
+def test_a_signed_note_is_frozen() -> None:
+    rules.require_draft(NoteStatus.DRAFT)
+    with pytest.raises(Conflict) as caught:
+        rules.require_draft(NoteStatus.SIGNED)
+    assert caught.value.rule == rules.SIGNED
+
+
+def test_lengths_and_topic() -> None:
+    rules.check_lengths({"topic": "CBT", "content": "x" * rules.LIMITS["content"]})
+    with pytest.raises(Invalid) as caught:
+        rules.check_lengths({"topic": " "})
+    assert caught.value.field == "topic"
+    with pytest.raises(Invalid) as caught:
+        rules.check_lengths({"dynamics": "x" * (rules.LIMITS["dynamics"] + 1)})
+    assert caught.value.field == "dynamics"
+    with pytest.raises(Invalid) as caught:
+        rules.check_lengths({}, [rules.LineInput(A, None, "x" * 501)])
+    assert caught.value.field == rules.line_field(A)
