@@ -1,0 +1,95 @@
+"""The chart's Summary tab and the printable accountability summary.
+
+The tab shows the last 30 days' points for the review and a date-range form; the form and
+the tab's link open the printable page, a standalone document (no menu, no chart tabs)
+with the client, the range and who printed it when at the top, which the stylesheet's
+print rules lay out for paper. The browser prints it: the strict Content-Security-Policy
+allows no inline script, and the page needs none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from stepdown.accountability import access, rules, service
+from stepdown.chart import tabs
+from stepdown.clients.models import Client
+from stepdown.kit.clock import today, utc_now
+from stepdown.kit.errors import Invalid
+from stepdown.kit.web import DbSession
+from stepdown.security import service as security_service
+from stepdown.security.actor import Actor
+from stepdown.security.deps import allow
+from stepdown.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class SummaryTab:
+    summary: service.AccountabilitySummary
+    today: date
+
+
+def _tab(session: Session, actor: Actor, client: Client) -> SummaryTab:
+    now = today()
+    start, end = rules.resolve_range(None, None, today=now)
+    found = service.gather(session, actor=actor, client_id=client.id, start=start, end=end)
+    return SummaryTab(found, now)
+
+
+tabs.register(
+    "summary",
+    "Summary",
+    access.READ,
+    template="accountability/_tab.html",
+    build=_tab,
+    order=90,
+)
+
+
+def _date(value: str | None, field: str) -> date | None:
+    """A date from the form, or None for an empty field (the default applies)."""
+    if not value or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid("enter the date as YYYY-MM-DD", field=field) from None
+
+
+@router.get("/clients/{client_id}/accountability", response_class=HTMLResponse)
+def printable(
+    client_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.READ)],
+    start: str | None = None,
+    end: str | None = None,
+) -> Response:
+    """The printable summary; a range that cannot be summarised re-renders the range form
+    with the field named (422) instead of a summary."""
+    now = today()
+    form = {"start": start or "", "end": end or ""}
+    context: dict[str, object] = {"client_id": client_id, "form": form, "today": now}
+    try:
+        first, last = rules.resolve_range(_date(start, "start"), _date(end, "end"), today=now)
+        found = service.gather(session, actor=actor, client_id=client_id, start=first, end=last)
+    except Invalid as exc:
+        context["error"] = exc
+        return render(request, "accountability/print.html", context, status_code=422)
+    names = security_service.display_names(session, {actor.user_id} if actor.user_id else set())
+    context.update(
+        summary=found,
+        form={"start": first.isoformat(), "end": last.isoformat()},
+        printed_at=utc_now(),
+        printed_by=names.get(actor.user_id, actor.username) if actor.user_id else actor.username,
+    )
+    return render(request, "accountability/print.html", context)
