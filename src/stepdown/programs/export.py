@@ -6,11 +6,18 @@ latest segment overlapping the week. A client without a schedule profile, or who
 has no staff profile, cannot be scheduled: they are named in ``skipped`` for the coordinator
 rather than silently dropped.
 
-``previous_sessions`` is empty for now: it will come from attendance records once attendance is
-tracked, and then continuity counts in the optimizer's objective.
+``previous_sessions`` (continuity, the optimizer's third goal) holds the groups each client
+really came to last week: the sessions of last week's occurrences whose seat has an attendance
+record of present, late, left early or telehealth. For a client with no attendance recorded on
+any of last week's seats (attendance not taken yet, or the client not yet in care), it falls
+back to the groups they were booked into (scheduled seats of scheduled occurrences). Session
+codes are the exchange ids, stable from week to week, and only those still in this week's
+curriculum are listed.
 
 The result is validated by loading it back through the exchange model, so a week that exports
-is a week the solver accepts. Every exported client is recorded as an export in the audit.
+is a week the solver accepts. Every exported client is recorded as an export in the audit;
+``week_instance`` leaves that to its caller so a build can solve before it takes the audit
+chain's lock (``record_export``).
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stepdown.attendance.models import AttendanceRecord, AttendanceStatus
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
+from stepdown.calendar.models import BookingStatus, SessionOccurrence, SessionSeat
 from stepdown.clients import service as clients_service
 from stepdown.continuum import repository as continuum_repository
 from stepdown.continuum import service as continuum_service
@@ -39,10 +48,22 @@ from stepdown.security.actor import Actor
 INDIVIDUAL_MINUTES = 60
 
 
+# Attendance statuses that count as having been in the group.
+ATTENDED = frozenset(
+    {
+        AttendanceStatus.PRESENT,
+        AttendanceStatus.LATE,
+        AttendanceStatus.LEFT_EARLY,
+        AttendanceStatus.TELEHEALTH,
+    }
+)
+
+
 @dataclass(frozen=True)
 class WeekExport:
     instance: Instance
     skipped: list[str] = field(default_factory=list)  # one line per client left out, and why
+    client_ids: list[uuid.UUID] = field(default_factory=list)  # the exported clients' rows
 
 
 def _levels(session: Session) -> dict[str, dict[str, float | int]]:
@@ -85,7 +106,68 @@ def _week_segments(
     return found
 
 
+def previous_sessions(
+    session: Session, *, client_ids: list[uuid.UUID], week_of: date
+) -> dict[uuid.UUID, list[str]]:
+    """Last week's groups per client: attended ones, else booked ones (see the module doc)."""
+    if not client_ids:
+        return {}
+    rows = session.execute(
+        select(
+            SessionSeat.client_id,
+            SessionOccurrence.code,
+            SessionSeat.status,
+            SessionOccurrence.status,
+            AttendanceRecord.status,
+        )
+        .join(SessionOccurrence, SessionOccurrence.id == SessionSeat.occurrence_id)
+        .outerjoin(AttendanceRecord, AttendanceRecord.seat_id == SessionSeat.id)
+        .where(
+            SessionSeat.client_id.in_(client_ids),
+            SessionOccurrence.day >= week_of - timedelta(days=7),
+            SessionOccurrence.day < week_of,
+        )
+    ).all()
+    attended: dict[uuid.UUID, set[str]] = {}
+    booked: dict[uuid.UUID, set[str]] = {}
+    for client_id, code, seat_status, occurrence_status, attendance in rows:
+        if attendance is not None:
+            came = attended.setdefault(client_id, set())
+            if attendance in ATTENDED:
+                came.add(code)
+        elif seat_status is BookingStatus.SCHEDULED and (
+            occurrence_status is BookingStatus.SCHEDULED
+        ):
+            booked.setdefault(client_id, set()).add(code)
+    return {
+        client_id: sorted(attended[client_id] if client_id in attended else booked[client_id])
+        for client_id in attended.keys() | booked.keys()
+    }
+
+
 def export_week(session: Session, *, actor: Actor, week_of: date) -> WeekExport:
+    """The live week, with each exported client recorded as an export in the audit."""
+    export = week_instance(session, actor=actor, week_of=week_of)
+    record_export(session, actor=actor, export=export)
+    return export
+
+
+def record_export(session: Session, *, actor: Actor, export: WeekExport) -> None:
+    for client_id in export.client_ids:
+        audit_service.record(
+            session,
+            actor=actor,
+            action=AuditAction.EXPORT,
+            entity_type="schedule_week",
+            entity_id=client_id,
+            client_id=client_id,
+            detail={"week_of": export.instance.week_of},
+        )
+
+
+def week_instance(session: Session, *, actor: Actor, week_of: date) -> WeekExport:
+    """The live week, not yet audited: the caller must call ``record_export`` in the same
+    transaction (``export_week`` does both)."""
     if week_of.weekday() != 0:
         raise Invalid(f"{week_of} is not a Monday", field="week")
     sites = {site.id: site.code for site in programs_service.list_sites(session)}
@@ -153,8 +235,16 @@ def export_week(session: Session, *, actor: Actor, week_of: date) -> WeekExport:
         if a and b:
             apart.setdefault(a, []).append(b)
             apart.setdefault(b, []).append(a)
+    session_ids = {str(s["id"]) for s in sessions}
+    last_week = previous_sessions(session, client_ids=list(exported), week_of=week_of)
+    number_to_id = {number: client_id for client_id, number in exported.items()}
     for record in clients:
         record["keep_apart"] = sorted(apart.get(str(record["id"]), []))
+        record["previous_sessions"] = [
+            code
+            for code in last_week.get(number_to_id[str(record["id"])], [])
+            if code in session_ids
+        ]
     document = {
         "format": INSTANCE_FORMAT,
         "name": f"week-{week_of.isoformat()}",
@@ -168,17 +258,7 @@ def export_week(session: Session, *, actor: Actor, week_of: date) -> WeekExport:
         "clients": clients,
     }
     instance = parse_instance(document, source=f"week {week_of}")
-    for client_id in exported:
-        audit_service.record(
-            session,
-            actor=actor,
-            action=AuditAction.EXPORT,
-            entity_type="schedule_week",
-            entity_id=client_id,
-            client_id=client_id,
-            detail={"week_of": week_of.isoformat()},
-        )
-    return WeekExport(instance, skipped)
+    return WeekExport(instance, skipped, list(exported))
 
 
 def _session(group: GroupSession, sites: dict[uuid.UUID, str]) -> dict[str, object]:

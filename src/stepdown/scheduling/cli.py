@@ -1,12 +1,16 @@
-"""`stepdown schedule solve|check|replan`: the optimizer, the checker and mid-week re-planning.
+"""`stepdown schedule`: the optimizer, the checker and mid-week re-planning on files
+(`solve|check|replan`), and the live program's week in and out (`export-week|apply`).
 
 Bad input ends with one `error:` line and exit status 2, so scripts and coordinators see the
 cause rather than a traceback; an invalid solution exits 1 so `check` can gate a pipeline.
+`apply` refuses an invalid solution with exit 2 and nothing written, like any other refusal
+of a command that changes the database.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +26,7 @@ from .exchange import (
     Client,
     Day,
     ExchangeError,
+    Instance,
     Solution,
     load_instance,
     load_solution,
@@ -228,3 +233,101 @@ def replan_command(
     if not report.valid:
         _err.print(f"[red]re-planning produced an invalid schedule: {report.violations[0]}[/red]")
         raise typer.Exit(1)
+
+
+def _monday(text: str, option: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+    if day.weekday() != 0:
+        raise _fail(f"{option}: {day} is not a Monday")
+    return day
+
+
+@app.command("export-week")
+def export_week_command(
+    week: Annotated[str, typer.Option("--week", help="The Monday of the week, YYYY-MM-DD.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the instance.")],
+) -> None:
+    """Write the live week as an instance, with last week's attendance as previous_sessions.
+
+    The same export as `stepdown programs export-week` (``programs.export.export_week``).
+    """
+    # Imported here: `stepdown.cli` imports this module, and solve/check/replan need no database.
+    from stepdown.cli import context
+    from stepdown.programs import export
+
+    monday = _monday(week, "--week")
+    with context.unit_of_work() as session:
+        result = export.export_week(session, actor=context.system_actor(), week_of=monday)
+        for line in result.skipped:
+            typer.echo(f"skipped {line}", err=True)
+        try:
+            output.write_text(result.instance.model_dump_json(indent=1) + "\n", encoding="utf-8")
+        except OSError as exc:
+            context.fail(f"cannot write {output}: {exc.strerror or exc}")
+    instance = result.instance
+    typer.echo(
+        f"wrote {output}: {len(instance.clients)} clients, {len(instance.sessions)} sessions, "
+        f"{len(instance.staff)} staff ({len(result.skipped)} clients skipped)"
+    )
+
+
+def _from_day(text: str, instance: Instance | None, solution: Solution) -> date:
+    """``--from``: a date, or a day name of the solution's week."""
+    if text.lower() in DAYS:
+        name = instance.week_of if instance is not None else solution.instance
+        try:
+            monday = date.fromisoformat(name.removeprefix("week-"))
+        except ValueError:
+            raise _fail(f"--from {text}: give a date, the solution names no week") from None
+        return monday + timedelta(days=DAYS.index(text.lower()))
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"--from {text!r} is not a date or one of {', '.join(DAYS)}") from None
+
+
+@app.command("apply")
+def apply_command(
+    solution: Annotated[Path, typer.Argument(help="Solution JSON to publish.")],
+    instance: Annotated[
+        Path | None,
+        typer.Option(help="Instance JSON the solution is for (default: the live week)."),
+    ] = None,
+    from_day: Annotated[
+        str | None,
+        typer.Option("--from", help="First day to change (YYYY-MM-DD or mon…sun)."),
+    ] = None,
+) -> None:
+    """Validate a solution and publish it into the calendar (earlier days stay as they are)."""
+    from stepdown.cli import context
+    from stepdown.scheduling import service
+
+    try:
+        answer = load_solution(solution)
+        week = load_instance(instance) if instance is not None else None
+    except ExchangeError as exc:
+        raise _fail(str(exc)) from None
+    applies_from = _from_day(from_day, week, answer) if from_day is not None else None
+    with context.unit_of_work() as session:
+        result = service.apply_solution(
+            session,
+            actor=context.system_actor(),
+            solution=answer,
+            instance=week,
+            applies_from=applies_from,
+        )
+        build = result.build
+        summary = build.summary
+        line = (
+            f"published week {build.week_of} from {build.applies_from}: "
+            f"compliant {summary['compliant']}/{summary['clients']}; sessions "
+            f"{result.sessions_added} new, {result.sessions_changed} changed, "
+            f"{result.sessions_cancelled} cancelled; seats +{result.seats_added} "
+            f"-{result.seats_cancelled}; appointments +{result.appointments_added} "
+            f"~{result.appointments_changed} -{result.appointments_cancelled}; "
+            f"{result.clients_affected} clients affected"
+        )
+    typer.echo(line)

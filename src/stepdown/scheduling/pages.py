@@ -1,0 +1,169 @@
+"""The director's schedule pages: pick a week, build it, review the build, publish or discard.
+
+"Build week" runs the optimizer inside the request (10 s by default, at most a minute). With
+htmx the form posts in the background and shows a running indicator, then follows the
+``HX-Redirect`` to the review; without JavaScript it is a plain form and a 303 redirect.
+A refused form is shown again with the field's error (422; 200 with htmx, which swaps only
+successful responses, retargeted to the page's main element).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from stepdown.calendar.models import BuildStatus
+from stepdown.kit.clock import today
+from stepdown.kit.errors import Invalid, StepdownError
+from stepdown.kit.web import DbSession
+from stepdown.scheduling import access, service
+from stepdown.security.actor import Actor
+from stepdown.security.deps import allow
+from stepdown.web import flash, navigation
+from stepdown.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+navigation.register("Schedule", "/schedule", access.SCHEDULE, order=65)
+
+Scheduler = Annotated[Actor, allow(access.SCHEDULE)]
+DEFAULT_SECONDS = 10
+PAGE_MAX_SECONDS = 60
+
+
+def _monday(value: str | None, field: str = "week") -> date:
+    """The Monday of the given day's week (this week when none is given)."""
+    if not value:
+        day = today()
+    else:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise Invalid("enter a date (YYYY-MM-DD)", field=field) from None
+    return day - timedelta(days=day.weekday())
+
+
+def _week_context(
+    session: Session, actor: Actor, week_of: date, *, errors: dict[str, str], values: dict[str, str]
+) -> dict[str, Any]:
+    builds = service.list_builds(session, actor=actor, week_of=week_of)
+    return {
+        "week_of": week_of,
+        "previous_week": week_of - timedelta(days=7),
+        "next_week": week_of + timedelta(days=7),
+        "builds": builds,
+        "published": next((b for b in builds if b.status is BuildStatus.PUBLISHED), None),
+        "default_seconds": DEFAULT_SECONDS,
+        "max_seconds": PAGE_MAX_SECONDS,
+        "errors": errors,
+        "values": values,
+    }
+
+
+@router.get("/schedule", response_class=HTMLResponse)
+def week_page(
+    request: Request, session: DbSession, actor: Scheduler, week: str | None = None
+) -> Response:
+    errors: dict[str, str] = {}
+    try:
+        week_of = _monday(week)
+    except Invalid as exc:
+        errors = {"week": exc.message}
+        week_of = _monday(None)
+    context = _week_context(session, actor, week_of, errors=errors, values={})
+    return render(request, "scheduling/week.html", context, status_code=422 if errors else 200)
+
+
+def _go(request: Request, target: str, message: str, kind: str = "info") -> Response:
+    """A redirect a browser follows, or htmx's full-page redirect for its background posts."""
+    if request.headers.get("hx-request"):
+        response: Response = Response(status_code=200, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    flash.flash(request, response, message, kind=kind)
+    return response
+
+
+@router.post("/schedule/builds", response_class=HTMLResponse)
+async def build_week(request: Request, session: DbSession, actor: Scheduler) -> Response:
+    form = {k: str(v).strip() for k, v in (await request.form()).items() if isinstance(v, str)}
+    week_of = _monday(None)
+    try:
+        week_of = _monday(form.get("week"))
+        try:
+            seconds = float(form.get("time_limit") or DEFAULT_SECONDS)
+        except ValueError:
+            raise Invalid("enter a number of seconds", field="time_limit") from None
+        if not 1 <= seconds <= PAGE_MAX_SECONDS:
+            raise Invalid(f"give between 1 and {PAGE_MAX_SECONDS} seconds", field="time_limit")
+        build = service.build_week(session, actor=actor, week_of=week_of, time_limit=seconds)
+    except StepdownError as exc:
+        session.rollback()
+        context = _week_context(
+            session, actor, week_of, errors={exc.field or "form": exc.message}, values=form
+        )
+        htmx = bool(request.headers.get("hx-request"))
+        response = render(
+            request, "scheduling/week.html", context, status_code=200 if htmx else 422
+        )
+        if htmx:
+            response.headers["HX-Retarget"] = "#main"
+            response.headers["HX-Reswap"] = "outerHTML"
+            response.headers["HX-Reselect"] = "#main"
+        return response
+    summary = build.summary
+    return _go(
+        request,
+        f"/schedule/builds/{build.id}",
+        f"Week of {week_of} built: {summary['compliant']} of {summary['clients']} clients "
+        "compliant. Review it below before publishing.",
+    )
+
+
+@router.get("/schedule/builds/{build_id}", response_class=HTMLResponse)
+def review_page(
+    build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
+) -> Response:
+    review = service.review(session, actor=actor, build_id=build_id)
+    return render(request, "scheduling/review.html", {"review": review, "b": review.build})
+
+
+@router.post("/schedule/builds/{build_id}/publish", response_class=HTMLResponse)
+def publish_build(
+    build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
+) -> Response:
+    target = f"/schedule/builds/{build_id}"
+    try:
+        result = service.publish_build(session, actor=actor, build_id=build_id)
+    except StepdownError as exc:
+        if exc.status_code == 404:
+            raise
+        session.rollback()
+        return _go(request, target, f"Not published: {exc.message}", kind="error")
+    return _go(
+        request,
+        target,
+        f"Published the week of {result.build.week_of}: {result.sessions_added} sessions added, "
+        f"{result.sessions_changed} changed, {result.sessions_cancelled} cancelled; "
+        f"{result.clients_affected} clients' weeks changed.",
+    )
+
+
+@router.post("/schedule/builds/{build_id}/discard", response_class=HTMLResponse)
+def discard_build(
+    build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
+) -> Response:
+    try:
+        build = service.discard_build(session, actor=actor, build_id=build_id)
+    except StepdownError as exc:
+        if exc.status_code == 404:
+            raise
+        session.rollback()
+        return _go(
+            request, f"/schedule/builds/{build_id}", f"Not discarded: {exc.message}", kind="error"
+        )
+    return _go(request, f"/schedule?week={build.week_of}", "Build discarded.")

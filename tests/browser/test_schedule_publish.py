@@ -1,0 +1,57 @@
+"""Done-when for publishing: the demo director builds a week in the browser, reviews it,
+publishes it, and sees it published."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from stepdown.kit.clock import today
+from tests.browser.accessibility import violations
+from tests.browser.conftest import LiveServer
+from tests.browser.test_continuum_flow import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_director_builds_reviews_and_publishes_a_week(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    # Three weeks ahead: the demo publishes up to next week, so this week has no build yet.
+    week = today() - timedelta(days=today().weekday()) + timedelta(weeks=3)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server, "director")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Schedule").click()
+    expect(page.locator("h1")).to_contain_text("Schedule: week of")
+    page.get_by_label("Week of").fill(week.isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("Nothing is published for this week yet.")).to_be_visible()
+    assert violations(page) == []
+
+    page.get_by_label("Seconds the optimizer may use").fill("3")
+    page.get_by_role("button", name="Build week").click()
+    expect(page.locator("#build-running")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/schedule/builds/[0-9a-f-]{36}$"), timeout=30_000)
+    expect(page.locator("h1")).to_contain_text(f"Build for the week of {week}")
+    expect(page.get_by_role("status").first).to_contain_text("compliant. Review it below")
+    expect(page.get_by_role("heading", name="Sessions by site")).to_be_visible()
+    expect(page.get_by_role("heading", name="Site S1")).to_be_visible()
+    assert violations(page) == []
+
+    page.get_by_role("button", name="Publish this week").click()
+    expect(page.get_by_text("Published the week of")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("Published")
+    expect(page.get_by_role("button", name="Publish this week")).to_have_count(0)
+    expect(page.get_by_role("link", name="site S1")).to_have_attribute(
+        "href", f"/calendar/site/S1?week={week}"
+    )
+
+    page.get_by_role("link", name=re.compile("Builds of the week")).click()
+    expect(page.get_by_text("Published: ")).to_be_visible()
+    expect(page.locator("table .status-published")).to_have_count(1)
+    context.close()
