@@ -83,7 +83,9 @@ def test_the_demo_week_exports_as_a_valid_instance(session: Session) -> None:
     assert {c.level for c in instance.clients} == {"PHP", "IOP", "OP"}
     assert any(c.age_group == "adolescent" for c in instance.clients)
     assert sum(len(c.keep_apart) for c in instance.clients) == 4
-    assert all(set(c.previous_sessions) <= {s.id for s in instance.sessions} for c in instance.clients)
+    assert all(
+        set(c.previous_sessions) <= {s.id for s in instance.sessions} for c in instance.clients
+    )
     assert result.skipped == []
 
 
