@@ -1,7 +1,9 @@
-"""``stepdown testing``: commit a day's random drug-test draw, run it, and verify it.
+"""``stepdown testing``: commit a day's random drug-test draw, run it, and verify it; order
+the day's standing tests.
 
-``commit`` is meant to run before the day (a nightly job or the director), ``draw`` on the
-day; ``verify-draw`` can be run by anyone with the database, at any later time.
+``commit`` is meant to run before the day (a nightly job or the director), ``draw`` and
+``standing-orders`` on the day; ``verify-draw`` can be run by anyone with the database, at
+any later time.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from stepdown.cli import context
 from stepdown.drug_testing import rules, service
 from stepdown.programs import service as programs_service
 
-app = typer.Typer(help="Random drug-test draws.", no_args_is_help=True)
+app = typer.Typer(help="Drug testing: random draws and standing orders.", no_args_is_help=True)
 
 
 def _date(text: str) -> date:
@@ -96,3 +98,14 @@ def verify_draw(
     for problem in result.problems:
         typer.echo(f"FAILED: {problem}", err=True)
     raise typer.Exit(1)
+
+
+@app.command("standing-orders")
+def standing_orders(day: str = typer.Argument(..., help="Program day, YYYY-MM-DD.")) -> None:
+    """Order the day's standing (weekly) tests; a second run for the day orders nothing."""
+    on = _date(day)
+    with context.unit_of_work() as session:
+        created = service.create_due_standing_orders(session, actor=context.system_actor(), day=on)
+        typer.echo(f"standing orders for {on.isoformat()}: {len(created)} created")
+        for order in created:
+            typer.echo(f"  {order.client_id}")

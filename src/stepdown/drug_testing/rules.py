@@ -1,4 +1,8 @@
-"""The random draw, as pure functions: seeds, commitments, selection and verification.
+"""Drug testing as pure functions: the random draw (seeds, commitments, selection,
+verification), then what a result means given the client's medications (``interpret``),
+when a result needs confirming, and the counts of a period (``summarize``).
+
+The random draw:
 
 Why this makes the draw fair and checkable:
 
@@ -25,11 +29,21 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 
+from stepdown.drug_testing.models import (
+    Analyte,
+    Interpretation,
+    Method,
+    OrderReason,
+    OrderStatus,
+    ResultValue,
+    SpecimenType,
+)
 from stepdown.kit.errors import Conflict, Invalid
 
 SEED_BYTES = 32
@@ -155,3 +169,181 @@ def verify(facts: DrawFacts, stored_hash: str) -> VerifyResult:
     if not hmac.compare_digest(draw_hash(facts), stored_hash):
         problems.append(RECORD_ALTERED)
     return VerifyResult(tuple(problems))
+
+
+# --- Results ---------------------------------------------------------------------------
+#
+# Sources for the interpretation rules:
+# * ASAM, "Appropriate Use of Drug Testing in Clinical Addiction Medicine" (consensus
+#   statement, J Addict Med 2017, doi:10.1097/ADM.0000000000000323; pocket guide at
+#   https://eguideline.guidelinecentral.com/i/840070/6): a presumptive (point-of-care or
+#   immunoassay) positive stays "presumptive positive" until an independent definitive
+#   method confirms it, and confirming every result is wasteful, so only an unexpected
+#   presumptive positive gets a confirmation order; the provider weighs all the facts, so
+#   the interpretation is a flag for a clinician, never a verdict.
+# * A negative for buprenorphine (or methadone) in a client on that medication may mean
+#   non-adherence or diversion, but also a rapid metaboliser, an irregular dose, dilution,
+#   a cutoff above the urine level or an assay that does not detect it ("Laboratory
+#   monitoring for patients on buprenorphine: 10 questions", Current Psychiatry/MDedge;
+#   Accurso et al., J Subst Abuse Treat 2017, on tampered specimens; Saloner et al., JAMA
+#   Netw Open 2021;4(9):e2123019, on buprenorphine-negative specimens and other use).
+#   Hence "expected positive missing", which asks for a conversation, not a sanction.
+# * Invalid specimens (adulterated, substituted, unreadable) need a new specimen; ASAM adds
+#   that a tampered sample may be treated as presumptive positive, which is the clinician's
+#   call, so it is flagged "recollect" and never counted as negative.
+# * Refused and missed collections are counted as such, never as negatives (issue 6).
+
+ALL_ANALYTES: tuple[Analyte, ...] = tuple(Analyte)
+BREATH_ANALYTES = frozenset({Analyte.ALCOHOL})  # a breath test measures ethanol only
+
+
+@dataclass(frozen=True)
+class ActiveMedication:
+    """A prescription active on the collection day, as the rules see it."""
+
+    name: str
+    analytes: frozenset[Analyte]
+    is_mat: bool
+
+
+@dataclass(frozen=True)
+class Reading:
+    interpretation: Interpretation
+    explained_by: tuple[str, ...] = ()
+
+    @property
+    def expected(self) -> bool | None:
+        """True/False for a positive; None when the question does not arise."""
+        if self.interpretation is Interpretation.EXPECTED_POSITIVE:
+            return True
+        if self.interpretation is Interpretation.UNEXPECTED_POSITIVE:
+            return False
+        return None
+
+
+def analytes_for(specimen: SpecimenType) -> tuple[Analyte, ...]:
+    if specimen is SpecimenType.BREATH:
+        return tuple(a for a in ALL_ANALYTES if a in BREATH_ANALYTES)
+    return ALL_ANALYTES
+
+
+def check_analyte(specimen: SpecimenType, analyte: Analyte) -> None:
+    if analyte not in analytes_for(specimen):
+        raise Invalid(
+            f"a {specimen.value.replace('_', ' ')} specimen is not tested for {analyte.label}",
+            field="analyte",
+        )
+
+
+def interpret(
+    analyte: Analyte, result: ResultValue, medications: Iterable[ActiveMedication]
+) -> Reading:
+    """Expected or not, given the medications active on the collection day.
+
+    * invalid: recollect;
+    * positive: expected when an active prescription explains the analyte, except alcohol,
+      which no prescription explains; otherwise unexpected (fentanyl included, unless
+      prescribed);
+    * negative: "expected positive missing" when an active MAT prescription explains the
+      analyte (e.g. buprenorphine), otherwise a plain negative.
+    """
+    if result is ResultValue.INVALID:
+        return Reading(Interpretation.RECOLLECT)
+    meds = list(medications)
+    if result is ResultValue.POSITIVE:
+        explaining = tuple(sorted({m.name for m in meds if analyte in m.analytes}))
+        if explaining and analyte is not Analyte.ALCOHOL:
+            return Reading(Interpretation.EXPECTED_POSITIVE, explaining)
+        return Reading(Interpretation.UNEXPECTED_POSITIVE)
+    on_mat = tuple(sorted({m.name for m in meds if m.is_mat and analyte in m.analytes}))
+    if on_mat:
+        return Reading(Interpretation.EXPECTED_POSITIVE_MISSING, on_mat)
+    return Reading(Interpretation.NEGATIVE)
+
+
+def needs_confirmation(method: Method, reading: Reading) -> bool:
+    """Only an unexpected presumptive positive is sent for a definitive test."""
+    return method is Method.PRESUMPTIVE and reading.interpretation is (
+        Interpretation.UNEXPECTED_POSITIVE
+    )
+
+
+@dataclass(frozen=True)
+class ResultFacts:
+    collection: str  # the specimen's id
+    analyte: Analyte
+    method: Method
+    interpretation: Interpretation
+
+
+def effective(results: Iterable[ResultFacts]) -> dict[tuple[str, Analyte], ResultFacts]:
+    """Per specimen and analyte, the result that counts: a definitive result supersedes the
+    presumptive one it confirms or refutes."""
+    chosen: dict[tuple[str, Analyte], ResultFacts] = {}
+    for r in results:
+        key = (r.collection, r.analyte)
+        if key not in chosen or r.method is Method.DEFINITIVE:
+            chosen[key] = r
+    return chosen
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    reason: OrderReason
+    status: OrderStatus
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A period's testing: orders by outcome and positives by analyte. Refused and missed are
+    their own counts; a pending order is neither collected nor negative."""
+
+    ordered: int = 0
+    collected: int = 0
+    refused: int = 0
+    missed: int = 0
+    pending: int = 0
+    confirmations_ordered: int = 0
+    confirmations_pending: int = 0
+    unexpected_positives: dict[Analyte, int] = field(default_factory=dict)
+    expected_positives: dict[Analyte, int] = field(default_factory=dict)
+    expected_positives_missing: dict[Analyte, int] = field(default_factory=dict)
+    recollect: int = 0
+
+
+def summarize(orders: Iterable[OrderFacts], results: Iterable[ResultFacts]) -> Summary:
+    status: Counter[OrderStatus] = Counter()
+    confirmations: Counter[OrderStatus] = Counter()
+    for order in orders:
+        (confirmations if order.reason is OrderReason.CONFIRMATION else status)[order.status] += 1
+    by_kind: dict[Interpretation, Counter[Analyte]] = {i: Counter() for i in Interpretation}
+    for r in effective(results).values():
+        by_kind[r.interpretation][r.analyte] += 1
+
+    def ordered(counter: Counter[Analyte]) -> dict[Analyte, int]:
+        return {a: counter[a] for a in ALL_ANALYTES if counter[a]}
+
+    return Summary(
+        ordered=sum(status.values()),
+        collected=status[OrderStatus.COLLECTED],
+        refused=status[OrderStatus.REFUSED],
+        missed=status[OrderStatus.MISSED],
+        pending=status[OrderStatus.ORDERED],
+        confirmations_ordered=sum(confirmations.values()),
+        confirmations_pending=confirmations[OrderStatus.ORDERED],
+        unexpected_positives=ordered(by_kind[Interpretation.UNEXPECTED_POSITIVE]),
+        expected_positives=ordered(by_kind[Interpretation.EXPECTED_POSITIVE]),
+        expected_positives_missing=ordered(by_kind[Interpretation.EXPECTED_POSITIVE_MISSING]),
+        recollect=sum(by_kind[Interpretation.RECOLLECT].values()),
+    )
+
+
+def due_on(weekday: int, starts_on: date, ends_on: date | None, day: date) -> bool:
+    """Whether a standing weekly schedule ``[starts_on, ends_on)`` orders a test on ``day``."""
+    in_period = starts_on <= day and (ends_on is None or day < ends_on)
+    return in_period and day.weekday() == weekday
+
+
+def check_weekday(weekday: int) -> None:
+    if not 0 <= weekday <= 6:
+        raise Invalid("choose a weekday (0 = Monday ... 6 = Sunday)", field="weekday")
