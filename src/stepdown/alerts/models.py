@@ -26,6 +26,11 @@ class AlertKind(StrEnum):
     PHQ9_ITEM9 = "phq9_item9"
     CSSRS_HIGH = "cssrs_high"
     CSSRS_MODERATE = "cssrs_moderate"
+    ABSENCE_STREAK = "absence_streak"  # attendance: unexcused absences in a row
+    WEEK_UNDER_MINIMUM = "week_under_minimum"  # attendance: the week will end short
+    CHECKIN_USE = "checkin_use"  # check-ins: the client reported use
+    CHECKIN_CRAVING = "checkin_craving"  # check-ins: craving 8 or more of 10
+    AFTERCARE_CHECKIN_MISSED = "aftercare_checkin_missed"  # aftercare: a check-in was missed
 
 
 class Severity(StrEnum):

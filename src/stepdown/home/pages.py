@@ -1,16 +1,17 @@
-"""The home page: one template per role."""
+"""The home page: one template per staff role; a client's home is their portal."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from stepdown.home import access, service
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
+from stepdown.security.roles import Role
 from stepdown.web import navigation
 from stepdown.web.templating import render
 
@@ -22,5 +23,7 @@ navigation.register("Home", "/", access.HOME, order=0)
 def home(
     request: Request, session: DbSession, actor: Annotated[Actor, allow(access.HOME)]
 ) -> Response:
+    if actor.role is Role.CLIENT:
+        return RedirectResponse("/portal", status_code=303)
     context = service.home_context(session, actor=actor)
     return render(request, f"home/{actor.role.value}.html", context)

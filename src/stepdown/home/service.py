@@ -14,6 +14,8 @@ from stepdown.programs import service as programs_service
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.roles import Role
+from stepdown.transitions import service as transitions_service
+from stepdown.treatment_plans import service as treatment_plans_service
 
 CASELOAD_ROLES = frozenset(
     {Role.CLINICIAN, Role.CASE_MANAGER, Role.ADMISSIONS, Role.UTILIZATION_REVIEW}
@@ -40,8 +42,6 @@ def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
         context["clients"] = clients_service.list_clients(session, actor=actor)
     if actor.role in ALERT_ROLES:
         context["alerts"] = alerts_service.open_alerts_for_home(session, actor=actor)
-    if actor.role is Role.CLIENT:
-        client = clients_service.own_record(session, actor=actor)
-        context["client"] = client
-        context["client_site"] = sites.get(client.site_id) if client else None
+        context["overdue_reviews"] = treatment_plans_service.overdue_reviews(session, actor=actor)
+        context["level_reviews_waiting"] = transitions_service.waiting_count(session, actor=actor)
     return context

@@ -1,0 +1,1 @@
+"""Daily check-ins by clients: craving, mood, sleep, risky situations, use."""

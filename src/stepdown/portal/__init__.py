@@ -1,0 +1,1 @@
+"""The client portal: a phone-sized view of one client's own schedule, goals and check-ins."""

@@ -1,0 +1,238 @@
+"""The client portal: a client sees only their own day, check-ins and week; staff get 403."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stepdown.alerts.models import Alert, AlertKind
+from stepdown.audit.models import AuditAction, AuditEntry
+from stepdown.checkins.models import CheckIn, EntryMode
+from stepdown.clients.models import Client
+from stepdown.programs.models import Site
+from stepdown.security import service as security_service
+from stepdown.security.models import User
+from stepdown.security.roles import STAFF_ROLES, Role
+from stepdown.settings import Settings
+from stepdown.treatment_plans import service as plans_service
+from tests.factories import (
+    csrf_from,
+    make_appointment,
+    make_checkin,
+    make_client,
+    make_episode,
+    make_occurrence,
+    make_plan,
+    make_site,
+    make_user,
+    sign_in,
+)
+
+PAGES = ("/portal", "/portal/check-in", "/portal/history", "/portal/schedule")
+
+
+@pytest.fixture
+def me(session: Session) -> tuple[Client, User, User]:
+    """A client with a portal account, their clinician, and the account."""
+    site = make_site(session)
+    clinician = make_user(session, role=Role.CLINICIAN, site=site)
+    person = make_client(session, site=site, clinician=clinician, preferred_name="Sunny")
+    account = make_user(session, role=Role.CLIENT, site=site)
+    person.portal_user_id = account.id
+    session.flush()
+    return person, clinician, account
+
+
+def test_signing_in_lands_on_the_portal(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, _, account = me
+    session.commit()
+    sign_in(client, account.username)
+    landed = client.get("/")
+    assert str(landed.url).endswith("/portal")
+    assert "<h1>Welcome, Sunny</h1>" in landed.text
+    assert "You have not checked in today" in landed.text
+    assert person.record_number in landed.text
+
+
+def test_check_in_from_the_portal(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, clinician, account = me
+    session.commit()
+    sign_in(client, account.username)
+    form = client.get("/portal/check-in")
+    assert form.status_code == 200
+    assert "You already checked in today" not in form.text
+    token = csrf_from(form.text)
+
+    refused = client.post(
+        "/portal/check-in",
+        data={"csrf_token": token, "craving": "9", "mood": "11", "used_since_last": "no"},
+    )
+    assert refused.status_code == 422
+    assert "mood must be from 0 to 10, not 11" in refused.text
+    assert 'href="#mood"' in refused.text
+    assert 'id="craving-9" name="craving" value="9" required checked' in refused.text
+
+    done = client.post(
+        "/portal/check-in",
+        data={
+            "csrf_token": token,
+            "craving": "9",
+            "mood": "3",
+            "used_since_last": "no",
+            "note": "payday tomorrow",
+        },
+    )
+    assert done.status_code == 200
+    assert str(done.url).endswith("/portal")
+    assert "Your clinician will contact you today" in done.text
+    assert "You checked in today" in done.text
+    assert "You already checked in today" in client.get("/portal/check-in").text
+    session.expire_all()
+    saved = session.scalars(select(CheckIn).where(CheckIn.client_id == person.id)).one()
+    assert saved.entry_mode is EntryMode.SELF
+    assert saved.entered_by == account.id
+    alert = session.scalars(select(Alert).where(Alert.client_id == person.id)).one()
+    assert alert.kind is AlertKind.CHECKIN_CRAVING
+    assert person.primary_clinician_id == clinician.id
+
+    again = client.post(
+        "/portal/check-in",
+        data={"csrf_token": token, "craving": "10", "mood": "2", "used_since_last": "no"},
+    )
+    assert "Your clinician will contact you today" in again.text  # the open alert covers it
+    session.expire_all()
+    assert len(session.scalars(select(Alert).where(Alert.client_id == person.id)).all()) == 1
+
+
+def test_history_shows_only_the_clients_own_check_ins(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, clinician, account = me
+    other = make_client(session, site=make_site(session), clinician=clinician)
+    make_checkin(session, client=person, note="my own note")
+    make_checkin(
+        session,
+        client=person,
+        note="long ago",
+        submitted_at=datetime.now(UTC) - timedelta(days=120),
+    )
+    make_checkin(session, client=other, note="someone else's note")
+    session.commit()
+    sign_in(client, account.username)
+    page = client.get("/portal/history").text
+    assert "my own note" in page
+    assert "long ago" not in page  # older than the 90 days shown
+    assert "someone else" not in page
+    assert other.legal_last_name not in page
+    reads = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.actor_id == account.id,
+            AuditEntry.action == AuditAction.READ,
+            AuditEntry.entity_type == "checkin",
+        )
+    ).all()
+    assert {r.client_id for r in reads} == {person.id}
+
+
+def test_week_shows_own_bookings_but_never_other_group_members(
+    client: TestClient, session: Session, settings: Settings, me: tuple[Client, User, User]
+) -> None:
+    person, clinician, account = me
+    groupmate = make_client(session, site=make_site(session), clinician=clinician)
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    site = session.get(Site, person.site_id)
+    assert site is not None
+    make_occurrence(
+        session, site=site, leader=clinician, day=today, clients=[person, groupmate], topic="CBT"
+    )
+    make_appointment(session, client=person, staff=clinician, day=today, start="09:00")
+    session.commit()
+    sign_in(client, account.username)
+    for path in ("/portal/schedule", "/portal"):
+        page = client.get(path).text
+        assert "09:00–11:00" in page
+        assert "Individual session" in page
+        assert "18:00–19:30" in page
+        assert groupmate.legal_first_name not in page
+        assert groupmate.legal_last_name not in page
+        assert groupmate.record_number not in page
+
+
+@pytest.mark.parametrize("role", sorted(STAFF_ROLES), ids=lambda r: r.value)
+def test_staff_get_403_on_every_portal_page(
+    role: Role, client: TestClient, session: Session
+) -> None:
+    user = make_user(session, role=role, site=make_site(session))
+    session.commit()
+    sign_in(client, user.username)
+    for path in PAGES:
+        assert client.get(path).status_code == 403, path
+    token = csrf_from(client.get("/").text)
+    posted = client.post("/portal/check-in", data={"csrf_token": token, "craving": "1"})
+    assert posted.status_code == 403
+
+
+def test_a_client_without_a_linked_record_is_told_so(client: TestClient, session: Session) -> None:
+    account = make_user(session, role=Role.CLIENT, site=make_site(session))
+    session.commit()
+    sign_in(client, account.username)
+    page = client.get("/portal")
+    assert page.status_code == 200
+    assert "not linked to a client record" in page.text
+    assert client.get("/portal/check-in").status_code == 404
+
+
+def test_today_shows_open_goals_and_a_plan_waiting_for_the_clients_signature(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, clinician, account = me
+    make_episode(session, client=person)
+    make_plan(session, client=person, clinician=clinician)
+    session.commit()
+    sign_in(client, account.username)
+    page = client.get("/portal").text
+    assert "“I want to stay sober for my kids”" in page
+    assert "Attend 3 mutual-support meetings a week for 4 weeks: not started" in page
+    assert "ready for your signature" not in page
+
+
+def test_today_says_when_a_plan_waits_for_the_clients_signature(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, clinician, account = me
+    make_episode(session, client=person)
+    plan = make_plan(session, client=person, clinician=clinician, sign=False)
+    plans_service.sign_as_clinician(
+        session, actor=security_service.actor_for(clinician), plan_id=plan.id
+    )
+    session.commit()
+    sign_in(client, account.username)
+    page = client.get("/portal").text
+    assert "Your treatment plan is ready for your signature" in page
+    assert "No open goals in a plan in effect yet." in page
+
+
+def test_subscribing_to_the_calendar_feed_from_the_week_page(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, _, account = me
+    session.commit()
+    sign_in(client, account.username)
+    week = client.get("/portal/schedule")
+    assert f'action="/calendar/feeds/client/{person.id}"' in week.text
+    made = client.post(
+        f"/calendar/feeds/client/{person.id}",
+        data={"csrf_token": csrf_from(week.text), "next": "/portal/schedule"},
+    )
+    assert made.status_code == 200
+    assert ".ics" in made.text
+    assert 'href="/portal/schedule"' in made.text
