@@ -1,0 +1,1 @@
+"""Aftercare plans, relapse-prevention check-ins with reminders, and outcome follow-ups."""
