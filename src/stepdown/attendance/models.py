@@ -37,7 +37,8 @@ class AttendanceRecord(IdMixin, TimestampMixin, Base):
             "late_minutes >= 0 AND left_early_minutes >= 0 AND credited_minutes >= 0",
             name="minutes",
         ),
-        Index("ix_attendance_record_client_day", "client_id", "day"),
+        # Status included so streaks and "last attended" read the index alone.
+        Index("ix_attendance_record_client_day", "client_id", "day", "status"),
     )
 
     seat_id: Mapped[uuid.UUID | None] = mapped_column(

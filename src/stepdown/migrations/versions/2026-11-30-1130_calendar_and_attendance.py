@@ -317,7 +317,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("seat_id", name=op.f("uq_attendance_record_seat_id")),
     )
     with op.batch_alter_table("attendance_record", schema=None) as batch_op:
-        batch_op.create_index("ix_attendance_record_client_day", ["client_id", "day"], unique=False)
+        batch_op.create_index(
+            "ix_attendance_record_client_day", ["client_id", "day", "status"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_attendance_record_site_id"), ["site_id"], unique=False)
 
     # ### end Alembic commands ###
