@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
 from sqlalchemy import Connection, select, text
@@ -39,6 +40,15 @@ def test_entries_chain_and_verify(session: Session) -> None:
     result = service.verify_chain(session)
     assert result.ok
     assert result.checked >= 5
+
+
+def test_a_long_list_of_reads_chains_in_seq_order(session: Session) -> None:
+    """The reads of one list page are flushed as one batch; seq must follow the chain."""
+    ids = [uuid.uuid4() for _ in range(500)]
+    service.record_reads(session, actor=SYSTEM, entity_type="client", client_ids=ids)
+    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(500)).all()
+    assert [row.client_id for row in reversed(rows)] == ids
+    assert service.verify_chain(session).ok
 
 
 def _disable_append_only(connection: Connection) -> None:

@@ -80,13 +80,20 @@ def _entry(
 
 
 def _append(session: Session, entries: list[AuditEntry]) -> None:
-    """Chain the entries onto the tail, read once; flushed one by one so seq keeps their order."""
+    """Chain the entries onto the tail, read once, and flush them as one batch.
+
+    One flush is one multi-row INSERT, which SQLAlchemy's "insertmanyvalues" sends with the
+    rows sorted by parameter order, so ``seq`` is assigned in the order the chain was built
+    (verify_chain reads by ``seq``; tests check a long list of reads verifies on both
+    databases). A round trip per entry made a 300-client page spend more time auditing than
+    reading.
+    """
     prev = _tail_hash(session)
     for entry in entries:
         entry.prev_hash = prev
         entry.hash = prev = entry_hash(prev, hashed_fields(entry))
-        session.add(entry)
-        session.flush()
+    session.add_all(entries)
+    session.flush()
 
 
 def record(
