@@ -1,0 +1,120 @@
+"""Assembling a client's review evidence from the domains that hold it.
+
+Every figure is read through the owning domain's service, which checks the actor and audits
+its own read: attendance, hours, drug tests and check-ins through the accountability
+summary (``accountability.service.gather``, over the review window), objectives met since
+admission through the treatment-plan service, instrument results through the assessments
+service and dimension ratings through the placement service. Only the arithmetic that turns
+them into ``rules.Evidence`` lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from stepdown.accountability import service as accountability_service
+from stepdown.accountability.rules import WeekStatus
+from stepdown.assessments import service as assessments_service
+from stepdown.assessments.models import InstrumentResponse
+from stepdown.assessments.rules import PHQ9_ITEM9_POSITIVE
+from stepdown.clients.models import Client
+from stepdown.continuum.models import Episode, LevelOfCare, Segment
+from stepdown.placement import service as placement_service
+from stepdown.placement.models import AssessmentStatus
+from stepdown.security.actor import Actor
+from stepdown.transitions import rules
+from stepdown.treatment_plans import service as treatment_plans_service
+
+
+def _results(
+    responses: Sequence[InstrumentResponse], code: str, day: date
+) -> list[InstrumentResponse]:
+    """A client's valid results of one instrument up to ``day``, oldest first."""
+    found = [
+        r
+        for r in responses
+        if r.instrument == code and not r.entered_in_error and r.administered_at.date() <= day
+    ]
+    return sorted(found, key=lambda r: r.administered_at)
+
+
+def gather(
+    session: Session,
+    *,
+    actor: Actor,
+    client: Client,
+    episode: Episode,
+    segment: Segment,
+    level: LevelOfCare,
+    day: date,
+) -> rules.Evidence:
+    start, end = rules.window(day, segment.starts_on)
+    summary = accountability_service.gather(
+        session, actor=actor, client_id=client.id, start=start, end=end
+    )
+    objectives = treatment_plans_service.objectives_summary(
+        session, actor=actor, client_id=client.id, start=min(episode.admitted_on, end), end=end
+    )
+    responses = assessments_service.list_responses(session, actor=actor, client=client)
+    phq9 = _results(responses, "phq9", end)
+    since_admission = [r for r in phq9 if r.administered_at.date() >= episode.admitted_on]
+    baseline = since_admission[0] if since_admission else None
+    latest = since_admission[-1] if since_admission else None
+    in_window = latest is not None and latest.administered_at.date() >= start
+    cssrs = [r for r in _results(responses, "cssrs", end) if r.administered_at.date() >= start]
+    signed = [
+        a
+        for a in placement_service.list_assessments(session, actor=actor, client=client)
+        if a.status is AssessmentStatus.SIGNED
+        and a.signed_at is not None
+        and a.signed_at.date() <= end
+    ]
+    assessment = max(signed, key=lambda a: a.version) if signed else None
+    checkins = summary.checkins
+    testing = summary.testing
+    return rules.Evidence(
+        as_of=end,
+        level=level.code,
+        level_since=segment.starts_on,
+        window_start=start,
+        typical_weeks_min=level.typical_stay_weeks_min,
+        typical_weeks_max=level.typical_stay_weeks_max,
+        attendance_rate=summary.attendance.rate,
+        unexcused_absences=summary.attendance.unexcused,
+        weeks_judged=sum(w.judged for w in summary.weeks),
+        weeks_short=sum(w.status is WeekStatus.SHORT for w in summary.weeks),
+        tests_collected=testing.collected,
+        unexpected_positives=sum(testing.unexpected_positives.values()),
+        unexpected_analytes=tuple(sorted(testing.unexpected_positives)),
+        refused=testing.refused,
+        missed=testing.missed,
+        checkin_days=checkins.days_checked_in,
+        craving_recent=checkins.second_half,
+        craving_earlier=checkins.first_half,
+        use_days=len(checkins.use_days),
+        phq9_baseline=baseline.total if baseline else None,
+        phq9_baseline_on=baseline.administered_at.date() if baseline else None,
+        phq9_latest=latest.total if latest else None,
+        phq9_latest_on=latest.administered_at.date() if latest else None,
+        phq9_item9_positive=bool(in_window and latest and PHQ9_ITEM9_POSITIVE in latest.flags),
+        cssrs_risk=cssrs[-1].band if cssrs else None,
+        cssrs_on=cssrs[-1].administered_at.date() if cssrs else None,
+        objectives_met=len(objectives.met),
+        objectives_overdue=len(summary.objectives.overdue(end)),
+        dimensions=(
+            (
+                assessment.d1_rating,
+                assessment.d2_rating,
+                assessment.d3_rating,
+                assessment.d4_rating,
+                assessment.d5_rating,
+                assessment.d6_rating,
+            )
+            if assessment
+            else None
+        ),
+        dimensions_on=assessment.signed_at.date() if assessment and assessment.signed_at else None,
+    )

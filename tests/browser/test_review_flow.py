@@ -1,0 +1,84 @@
+"""Done-when for level-of-care reviews: in the demo program the seeded review proposes
+step-downs and a step-up; a clinician opens the queue, accepts a step-down on the client's
+Reviews tab, and the client's timeline and schedule needs show the new level."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+from stepdown.clients.models import Client
+from stepdown.continuum.models import LevelOfCare
+from stepdown.demo.seed import demo_password
+from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
+from stepdown.security.models import User
+from stepdown.transitions.models import LevelReview, ReviewStatus
+from stepdown.transitions.rules import ProposalKind
+from tests.browser.accessibility import violations
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def _proposals(server: LiveServer) -> dict[ProposalKind, list[tuple[str, str, str]]]:
+    """Waiting proposals in the seeded program: kind -> (record, clinician, target level)."""
+    engine = make_engine(server.settings.effective_database_url)
+    found: dict[ProposalKind, list[tuple[str, str, str]]] = {}
+    with session_scope(make_sessionmaker(engine)) as session:
+        rows = session.execute(
+            select(Client.record_number, User.username, LevelOfCare.name, LevelReview.kind)
+            .join(Client, Client.id == LevelReview.client_id)
+            .join(User, User.id == Client.primary_clinician_id)
+            .join(LevelOfCare, LevelOfCare.id == LevelReview.target_level_id)
+            .where(LevelReview.status == ReviewStatus.PROPOSED)
+            .order_by(Client.record_number)
+        )
+        for record, username, level, kind in rows:
+            found.setdefault(kind, []).append((record, username, level))
+    engine.dispose()
+    return found
+
+
+def test_a_clinician_accepts_a_seeded_step_down(live_server: LiveServer, browser: Browser) -> None:
+    base = live_server.url
+    proposals = _proposals(live_server)
+    assert proposals.get(ProposalKind.STEP_UP), "the demo should propose a step-up"
+    record, username, target = proposals[ProposalKind.STEP_DOWN][0]
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(
+        demo_password(live_server.settings.effective_secret_key, username)
+    )
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#home-level-reviews")).to_contain_text("open the review queue")
+
+    page.get_by_role("link", name="Reviews", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Level-of-care review queue")
+    row = page.locator("tr", has_text=record)
+    expect(row).to_contain_text(f"Step down to {target}")
+    assert violations(page) == []
+    row.get_by_role("link").click()
+
+    expect(page.locator("#review-proposal")).to_contain_text(f"Step down to {target}")
+    expect(page.get_by_text("Rule table version 1")).to_be_visible()
+    assert violations(page) == []
+    page.get_by_label("Note (optional)").fill("Agreed at today's session.")
+    page.get_by_role("button", name="Accept: step down").click()
+    expect(page.locator(".flash").first).to_contain_text("Accepted: step down to")
+    expect(page.locator("#review-proposal")).to_contain_text("Accepted")
+
+    page.get_by_role("link", name="Care timeline").click()
+    expect(page.locator("h2").first).to_contain_text(f"Now: {target}")
+    step = page.locator("tr", has_text="Level review of")
+    expect(step).to_contain_text("step down")
+    expect(step).to_contain_text(target)
+
+    # Schedule needs follow the level: next week's hours are held to the new level's minimum.
+    page.get_by_role("link", name="Schedule", exact=True).click()
+    expect(page.locator(".hours").last).to_contain_text(f"for {target}")
+    assert violations(page) == []
+    context.close()

@@ -1,0 +1,283 @@
+"""Running reviews, the queue, accepting and dismissing, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from stepdown.audit.models import AuditEntry
+from stepdown.clients.models import Client
+from stepdown.continuum import service as continuum_service
+from stepdown.continuum.models import DischargeType, EpisodeStatus, Track, Transition
+from stepdown.jobs.models import JobRun
+from stepdown.kit.clock import today
+from stepdown.kit.errors import Conflict, Forbidden, Invalid
+from stepdown.programs.models import Site
+from stepdown.security import service as security_service
+from stepdown.security.actor import Actor
+from stepdown.security.models import User
+from stepdown.security.roles import Role
+from stepdown.settings import Settings
+from stepdown.transitions import service, tasks
+from stepdown.transitions.models import LevelReview, ReviewStatus
+from stepdown.transitions.rules import ProposalKind
+from tests.factories import SYSTEM, make_checkin, make_client, make_site, make_user
+
+
+def _admit(session: Session, client: Client, level: str, days_ago: int) -> None:
+    track = {"PHP": Track.DAY, "IOP": Track.EVENING}.get(level, Track.NONE)
+    continuum_service.admit(
+        session,
+        actor=SYSTEM,
+        client_id=client.id,
+        level_code=level,
+        track=track,
+        on=today() - timedelta(days=days_ago),
+        reason="test admission",
+    )
+
+
+def _using(session: Session, client: Client) -> None:
+    """A check-in today reporting use with a craving of 8: the engine asks for a step up."""
+    make_checkin(session, client=client, craving=8, used_since_last=True, substance="alcohol")
+
+
+def _reviews(session: Session, client: Client) -> list[LevelReview]:
+    return list(
+        session.scalars(
+            select(LevelReview)
+            .where(LevelReview.client_id == client.id)
+            .order_by(LevelReview.run_on)
+        )
+    )
+
+
+def _audited(session: Session, review: LevelReview) -> list[str]:
+    rows = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.entity_type == "level_review", AuditEntry.entity_id == str(review.id)
+        )
+    )
+    return [row.action for row in rows]
+
+
+@pytest.fixture
+def site(session: Session) -> Site:
+    return make_site(session)
+
+
+@pytest.fixture
+def clinician(session: Session, site: Site) -> User:
+    return make_user(session, role=Role.CLINICIAN, site=site)
+
+
+@pytest.fixture
+def actor(clinician: User) -> Actor:
+    return security_service.actor_for(clinician)
+
+
+@pytest.fixture
+def using(session: Session, site: Site, clinician: User) -> Client:
+    client = make_client(session, site=site, clinician=clinician)
+    _admit(session, client, "IOP", 35)
+    _using(session, client)
+    return client
+
+
+class TestSiteRun:
+    def test_proposes_for_each_client_in_care_and_is_idempotent(
+        self, session: Session, site: Site, clinician: User, using: Client
+    ) -> None:
+        calm = make_client(session, site=site, clinician=clinician)
+        _admit(session, calm, "IOP", 20)
+        first = service.run_for_site(session, actor=SYSTEM, site_id=site.id)
+        assert [(line.record_number, line.kind, line.target) for line in first] == [
+            (using.record_number, ProposalKind.STEP_UP, "PHP"),
+            (calm.record_number, ProposalKind.STAY, None),
+        ]
+        assert all(line.recorded for line in first)
+        assert "craving averaging 8 of 10" in first[0].top_reasons[0]
+        again = service.run_for_site(session, actor=SYSTEM, site_id=site.id)
+        assert [line.recorded for line in again] == [False, False]
+        count = session.scalar(
+            select(func.count())
+            .select_from(LevelReview)
+            .where(LevelReview.client_id.in_([using.id, calm.id]))
+        )
+        assert count == 2
+
+    def test_a_changed_proposal_supersedes_the_waiting_one(
+        self, session: Session, site: Site, clinician: User
+    ) -> None:
+        client = make_client(session, site=site, clinician=clinician)
+        _admit(session, client, "IOP", 20)
+        service.run_for_site(
+            session, actor=SYSTEM, site_id=site.id, day=today() - timedelta(days=1)
+        )
+        _using(session, client)
+        service.run_for_site(session, actor=SYSTEM, site_id=site.id)
+        old, new = _reviews(session, client)
+        assert (old.kind, old.status) == (ProposalKind.STAY, ReviewStatus.SUPERSEDED)
+        assert (new.kind, new.status) == (ProposalKind.STEP_UP, ReviewStatus.PROPOSED)
+        assert _audited(session, old) == ["create", "update"]
+
+    def test_a_dismissed_proposal_waits_for_its_review_date(
+        self, session: Session, actor: Actor, site: Site, clinician: User
+    ) -> None:
+        client = make_client(session, site=site, clinician=clinician)
+        _admit(session, client, "IOP", 20)
+        days = [today() - timedelta(days=n) for n in (2, 1, 0)]
+        service.run_for_site(session, actor=SYSTEM, site_id=site.id, day=days[0])
+        (review,) = _reviews(session, client)
+        service.dismiss(session, actor=actor, review_id=review.id, reason="Seen today in person")
+        review.next_review_due = days[2]
+        service.run_for_site(session, actor=SYSTEM, site_id=site.id, day=days[1])
+        assert len(_reviews(session, client)) == 1
+        service.run_for_site(session, actor=SYSTEM, site_id=site.id, day=days[2])
+        assert [r.run_on for r in _reviews(session, client)] == [days[0], days[2]]
+
+    def test_the_nightly_job_queues_one_run_per_site_and_day(
+        self, session: Session, site: Site, settings: Settings
+    ) -> None:
+        for _ in range(2):
+            tasks.run_nightly(session, actor=SYSTEM, settings=settings, day=today())
+        keys = session.scalars(select(JobRun.key).where(JobRun.name == "reviews.run_site"))
+        assert list(keys).count(f"{site.id}:{today()}") == 1
+
+    def test_the_site_task_runs_the_review(
+        self, session: Session, site: Site, settings: Settings, using: Client
+    ) -> None:
+        day = today().isoformat()
+        tasks.run_site(session, actor=SYSTEM, settings=settings, site_id=str(site.id), day=day)
+        (review,) = _reviews(session, using)
+        assert (review.kind, review.run_on.isoformat()) == (ProposalKind.STEP_UP, day)
+
+
+class TestAccept:
+    def test_a_step_up_is_recorded_through_the_continuum(
+        self, session: Session, actor: Actor, using: Client
+    ) -> None:
+        review = service.run_for_client(session, actor=actor, client_id=using.id)
+        accepted = service.accept(
+            session, actor=actor, review_id=review.id, note="Agreed with client"
+        )
+        (view,) = continuum_service.client_episodes(session, actor=actor, client=using)
+        current = view.segments[-1]
+        assert continuum_service.level_for(session, current.level_id).code == "PHP"
+        assert (current.transition, current.track, current.starts_on) == (
+            Transition.STEP_UP,
+            Track.DAY,  # PHP runs no evening track
+            today(),
+        )
+        assert "craving averaging 8 of 10" in current.reason
+        assert accepted.status is ReviewStatus.ACCEPTED
+        assert accepted.decided_by == actor.user_id
+        assert accepted.outcome == f"step up to PHP (day) on {today()}"
+        assert _audited(session, review) == ["create", "update"]
+
+    def test_the_step_down_from_aftercare_completes_the_program(
+        self, session: Session, actor: Actor, site: Site, clinician: User
+    ) -> None:
+        client = make_client(session, site=site, clinician=clinician)
+        _admit(session, client, "AFTERCARE", 200)
+        review = service.run_for_client(session, actor=actor, client_id=client.id)
+        assert (review.kind, review.target_level_id, review.discharge) == (
+            ProposalKind.STEP_DOWN,
+            None,
+            True,
+        )
+        service.accept(session, actor=actor, review_id=review.id)
+        (view,) = continuum_service.client_episodes(session, actor=actor, client=client)
+        assert view.episode.status is EpisodeStatus.DISCHARGED
+        assert view.episode.discharge_type is DischargeType.COMPLETED
+
+    def test_refused_when_the_level_changed_since_the_review(
+        self, session: Session, actor: Actor, using: Client
+    ) -> None:
+        review = service.run_for_client(session, actor=actor, client_id=using.id)
+        continuum_service.step(
+            session,
+            actor=actor,
+            episode_id=review.episode_id,
+            direction=Transition.STEP_DOWN,
+            level_code="OP",
+            track=Track.EVENING,
+            on=today(),
+            reason="moved by hand",
+        )
+        with pytest.raises(Conflict) as refused:
+            service.accept(session, actor=actor, review_id=review.id)
+        assert refused.value.rule == "review.stale"
+        assert review.status is ReviewStatus.PROPOSED
+
+    def test_a_decided_review_is_not_decided_again(
+        self, session: Session, actor: Actor, using: Client
+    ) -> None:
+        review = service.run_for_client(session, actor=actor, client_id=using.id)
+        service.dismiss(session, actor=actor, review_id=review.id, reason="Reassessed in person")
+        with pytest.raises(Conflict, match="already dismissed"):
+            service.accept(session, actor=actor, review_id=review.id)
+        with pytest.raises(Conflict, match="already dismissed"):
+            service.run_for_client(session, actor=actor, client_id=using.id)
+
+
+class TestDismiss:
+    def test_keeps_the_reason_and_is_audited(
+        self, session: Session, actor: Actor, using: Client
+    ) -> None:
+        review = service.run_for_client(session, actor=actor, client_id=using.id)
+        service.dismiss(session, actor=actor, review_id=review.id, reason="  One-off at a wedding ")
+        assert review.status is ReviewStatus.DISMISSED
+        assert review.decision_note == "One-off at a wedding"
+        assert review.decided_at is not None
+        assert _audited(session, review) == ["create", "update"]
+
+    def test_needs_a_reason(self, session: Session, actor: Actor, using: Client) -> None:
+        review = service.run_for_client(session, actor=actor, client_id=using.id)
+        with pytest.raises(Invalid) as refused:
+            service.dismiss(session, actor=actor, review_id=review.id, reason="   ")
+        assert refused.value.field == "reason"
+        assert review.status is ReviewStatus.PROPOSED
+
+
+class TestQueue:
+    def test_urgent_first_and_only_the_caseload(
+        self, session: Session, actor: Actor, site: Site, clinician: User, using: Client
+    ) -> None:
+        stepping_down = make_client(session, site=site, clinician=clinician)
+        _admit(session, stepping_down, "AFTERCARE", 200)
+        calm = make_client(session, site=site, clinician=clinician)
+        _admit(session, calm, "IOP", 20)
+        other = make_client(session, site=site, clinician=make_user(session, site=site))
+        _admit(session, other, "IOP", 35)
+        _using(session, other)
+        service.run_for_site(session, actor=SYSTEM, site_id=site.id)
+        mine = service.queue(session, actor=actor)
+        # The calm client's stay is not due yet; another clinician's client is not shown.
+        assert [i.client.id for i in mine] == [using.id, stepping_down.id]
+        assert service.waiting_count(session, actor=actor) == 2
+        director = make_user(session, role=Role.DIRECTOR)
+        everyone = service.queue(session, actor=security_service.actor_for(director))
+        assert {using.id, other.id, stepping_down.id} <= {i.client.id for i in everyone}
+
+    def test_a_stay_joins_the_queue_when_due(
+        self, session: Session, actor: Actor, site: Site, clinician: User
+    ) -> None:
+        client = make_client(session, site=site, clinician=clinician)
+        _admit(session, client, "IOP", 20)
+        review = service.run_for_client(session, actor=actor, client_id=client.id)
+        assert review.kind is ProposalKind.STAY
+        assert service.queue(session, actor=actor) == []
+        review.next_review_due = today() - timedelta(days=1)
+        (item,) = service.queue(session, actor=actor)
+        assert item.overdue
+
+    def test_roles_without_reviews_are_refused(self, session: Session, site: Site) -> None:
+        manager = security_service.actor_for(make_user(session, role=Role.CASE_MANAGER, site=site))
+        with pytest.raises(Forbidden):
+            service.queue(session, actor=manager)
+        with pytest.raises(Forbidden):
+            service.run_for_site(session, actor=manager, site_id=site.id)
