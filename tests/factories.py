@@ -6,13 +6,20 @@ import itertools
 import re
 import uuid
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stepdown.aftercare import service as aftercare_service
+from stepdown.aftercare.models import AftercarePlan
+from stepdown.aftercare.schemas import PlanUpdate
 from stepdown.alerts import service as alerts_service
 from stepdown.alerts.models import Alert, AlertKind, Severity
+from stepdown.alumni import service as alumni_service
+from stepdown.alumni.models import AlumniVolunteer
+from stepdown.alumni.schemas import VolunteerProfile
 from stepdown.assessments import rules as assessments_rules
 from stepdown.assessments import service as assessments_service
 from stepdown.assessments.models import InstrumentResponse
@@ -25,17 +32,26 @@ from stepdown.calendar.models import (
     SessionOccurrence,
     SessionSeat,
 )
+from stepdown.checkins import rules as checkins_rules
+from stepdown.checkins import service as checkins_service
+from stepdown.checkins.models import CheckIn
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
+from stepdown.continuum import service as continuum_service
+from stepdown.continuum.models import DischargeType, Episode, Track, Transition
 from stepdown.inquiries import service as inquiries_service
 from stepdown.inquiries.models import Inquiry
 from stepdown.inquiries.schemas import InquiryCreate
+from stepdown.kit.clock import today
 from stepdown.programs.models import Room, Site
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
 from stepdown.security.roles import Role
+from stepdown.treatment_plans import service as treatment_plans_service
+from stepdown.treatment_plans.models import Modality, TreatmentPlan
+from stepdown.treatment_plans.schemas import GoalInput, InterventionInput, ObjectiveInput
 
 SYSTEM = Actor.system("tests")
 PASSWORD = "correct horse battery staple"
@@ -276,4 +292,164 @@ def make_alert(
         summary=summary,
         source_type="test",
         source_id=uuid.uuid4(),
+    )
+
+
+def make_checkin(
+    session: Session, *, client: Client, actor: Actor = SYSTEM, **overrides: object
+) -> CheckIn:
+    """A calm check-in (craving 2, mood 7, no use) unless overridden; raises what it calls for."""
+    fields: dict[str, object] = {"craving": 2, "mood": 7, "used_since_last": False}
+    fields.update(overrides)
+    submitted_at = fields.pop("submitted_at", None)
+    return checkins_service.submit(
+        session,
+        actor=actor,
+        client_id=client.id,
+        draft=checkins_rules.Draft(**fields),  # type: ignore[arg-type]
+        zone=ZoneInfo("America/New_York"),
+        submitted_at=submitted_at,  # type: ignore[arg-type]
+    ).checkin
+
+
+def make_episode(
+    session: Session, *, client: Client, level_code: str = "IOP", on: date | None = None
+) -> Episode:
+    """Admit the client (an open episode), 30 days ago unless ``on`` is given."""
+    return continuum_service.admit(
+        session,
+        actor=SYSTEM,
+        client_id=client.id,
+        level_code=level_code,
+        track=Track.EVENING if level_code == "IOP" else Track.NONE,
+        on=on or today() - timedelta(days=30),
+        reason="test admission",
+    )
+
+
+def make_plan(
+    session: Session, *, client: Client, clinician: User, sign: bool = True
+) -> TreatmentPlan:
+    """A complete plan for the client's open episode (one problem, goal, objective and
+    intervention), signed by ``clinician`` and, in person, the client unless ``sign`` is off."""
+    actor = security_service.actor_for(clinician)
+    plan = treatment_plans_service.create_plan(session, actor=actor, client_id=client.id)
+    problem = treatment_plans_service.add_problem(
+        session, actor=actor, plan_id=plan.id, statement="Alcohol use disorder, moderate"
+    )
+    goal = treatment_plans_service.add_goal(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        data=GoalInput(problem_id=problem.id, client_words="I want to stay sober for my kids"),
+    )
+    treatment_plans_service.add_objective(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        data=ObjectiveInput(
+            goal_id=goal.id,
+            statement="Attend 3 mutual-support meetings a week for 4 weeks",
+            target_date=today() + timedelta(days=28),
+        ),
+    )
+    treatment_plans_service.add_intervention(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        data=InterventionInput(
+            modality=Modality.CBT_GROUP, frequency="3 times a week", responsible_user_id=None
+        ),
+    )
+    if sign:
+        treatment_plans_service.sign_as_clinician(session, actor=actor, plan_id=plan.id)
+        treatment_plans_service.sign_in_person(session, actor=actor, plan_id=plan.id, attested=True)
+    return plan
+
+
+def make_aftercare_plan(
+    session: Session,
+    *,
+    client: Client,
+    final: bool = True,
+    on: date | None = None,
+    actor: Actor = SYSTEM,
+) -> AftercarePlan:
+    """Admit to IOP 60 days ago, step down to OP 30 and to aftercare 5 days ago, and draft the
+    plan (with warning signs and coping steps), finalized on ``on`` (today) unless ``final``
+    is off."""
+    episode = make_episode(session, client=client, level_code="IOP", on=today() - timedelta(60))
+    for code, track, back in (("OP", Track.EVENING, 30), ("AFTERCARE", Track.NONE, 5)):
+        continuum_service.step(
+            session,
+            actor=SYSTEM,
+            episode_id=episode.id,
+            direction=Transition.STEP_DOWN,
+            level_code=code,
+            track=track,
+            on=today() - timedelta(days=back),
+            reason="step down",
+        )
+    plan = aftercare_service.create_plan(session, actor=actor, client_id=client.id)
+    aftercare_service.update_plan(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        data=PlanUpdate(
+            warning_signs="Skipping meals\nIsolating from friends",
+            coping_steps="Call my sponsor\nGo to a meeting",
+        ),
+    )
+    if final:
+        aftercare_service.finalize(session, actor=actor, plan_id=plan.id, on=on or today())
+    return plan
+
+
+def make_alumnus(
+    session: Session,
+    *,
+    site: Site,
+    discharged_on: date | None = None,
+    discharge_type: DischargeType = DischargeType.COMPLETED,
+    clinician: User | None = None,
+    **overrides: object,
+) -> Client:
+    """A client admitted to IOP (evening) 90 days before ``discharged_on`` (30 days ago) and
+    discharged then."""
+    person = make_client(session, site=site, clinician=clinician, **overrides)
+    last_day = discharged_on or today() - timedelta(days=30)
+    episode = make_episode(session, client=person, level_code="IOP", on=last_day - timedelta(90))
+    continuum_service.discharge(
+        session,
+        actor=SYSTEM,
+        episode_id=episode.id,
+        discharge_type=discharge_type,
+        on=last_day,
+        summary="Discharged (test)",
+    )
+    return person
+
+
+def make_volunteer(
+    session: Session,
+    *,
+    client: Client,
+    recovery_days: int = 400,
+    actor: Actor = SYSTEM,
+    **profile: object,
+) -> AlumniVolunteer:
+    """Enrol ``client`` as a consenting volunteer, ``recovery_days`` into recovery, able to
+    mentor at their own site on both tracks unless ``profile`` says otherwise."""
+    fields: dict[str, object] = {
+        "recovery_start": today() - timedelta(days=recovery_days),
+        "site_ids": [client.site_id],
+        "tracks": [Track.DAY, Track.EVENING],
+    }
+    fields.update(profile)
+    return alumni_service.enrol_volunteer(
+        session,
+        actor=actor,
+        client_id=client.id,
+        data=VolunteerProfile.model_validate(fields),
+        consent=True,
     )

@@ -20,18 +20,33 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stepdown import __version__
+from stepdown.accountability import api as accountability_api
+from stepdown.accountability import pages as accountability_pages
+from stepdown.aftercare import api as aftercare_api
+from stepdown.aftercare import pages as aftercare_pages
 from stepdown.alerts import api as alerts_api
 from stepdown.alerts import pages as alerts_pages
+from stepdown.alumni import api as alumni_api
+from stepdown.alumni import pages as alumni_pages
 from stepdown.assessments import api as assessments_api
 from stepdown.assessments import pages as assessments_pages
+from stepdown.attendance import api as attendance_api
+from stepdown.attendance import pages as attendance_pages
 from stepdown.audit import api as audit_api
 from stepdown.audit import pages as audit_pages
+from stepdown.calendar import api as calendar_api
+from stepdown.calendar import pages as calendar_pages
 from stepdown.chart import pages as chart_pages
+from stepdown.checkins import api as checkins_api
+from stepdown.checkins import pages as checkins_pages
 from stepdown.clients import api as clients_api
 from stepdown.clients import pages as clients_pages
 from stepdown.continuum import api as continuum_api
 from stepdown.continuum import pages as continuum_pages
 from stepdown.drug_testing import api as drug_testing_api
+from stepdown.drug_testing import pages as drug_testing_pages
+from stepdown.group_notes import api as group_notes_api
+from stepdown.group_notes import pages as group_notes_pages
 from stepdown.home import pages as home_pages
 from stepdown.inquiries import api as inquiries_api
 from stepdown.inquiries import pages as inquiries_pages
@@ -41,17 +56,26 @@ from stepdown.kit import context
 from stepdown.kit.db import make_engine, make_sessionmaker
 from stepdown.kit.errors import StepdownError, Unauthorized
 from stepdown.kit.web import wants_html
+from stepdown.medications import api as medications_api
+from stepdown.medications import pages as medications_pages
 from stepdown.placement import api as placement_api
 from stepdown.placement import pages as placement_pages
+from stepdown.portal import pages as portal_pages
 from stepdown.programs import api as programs_api
 from stepdown.programs import pages as programs_pages
 from stepdown.programs.models import Site
+from stepdown.scheduling import api as scheduling_api
+from stepdown.scheduling import pages as scheduling_pages
 from stepdown.security import api as security_api
 from stepdown.security import pages as security_pages
 from stepdown.security import tokens
 from stepdown.security.deps import ANON_CSRF_COOKIE, csrf_protect
 from stepdown.selfcheck import pages as selfcheck_pages
 from stepdown.settings import Settings
+from stepdown.transitions import api as transitions_api
+from stepdown.transitions import pages as transitions_pages
+from stepdown.treatment_plans import api as treatment_plans_api
+from stepdown.treatment_plans import pages as treatment_plans_pages
 from stepdown.web import api_docs, health
 from stepdown.web.templating import render
 
@@ -124,11 +148,35 @@ def create_app(
         alerts_api.router,
         assessments_pages.router,
         assessments_api.router,
+        attendance_pages.router,
+        attendance_api.router,
         placement_pages.router,
         placement_api.router,
         programs_pages.router,
         programs_api.router,
+        scheduling_pages.router,
+        scheduling_api.router,
         drug_testing_api.router,
+        drug_testing_pages.router,
+        medications_api.router,
+        medications_pages.router,
+        calendar_pages.router,
+        calendar_api.router,
+        checkins_pages.router,
+        checkins_api.router,
+        portal_pages.router,
+        treatment_plans_pages.router,
+        treatment_plans_api.router,
+        group_notes_pages.router,
+        group_notes_api.router,
+        accountability_pages.router,
+        accountability_api.router,
+        aftercare_pages.router,
+        aftercare_api.router,
+        alumni_pages.router,
+        alumni_api.router,
+        transitions_pages.router,
+        transitions_api.router,
     ):
         app.include_router(router)
     _install_middleware(app)

@@ -1,6 +1,20 @@
 """Every domain's tables, imported in one place so Alembic sees the whole schema."""
 
+from stepdown.aftercare.models import (
+    AftercarePlan,
+    CrisisContact,
+    FollowUp,
+    MutualHelpMeeting,
+    RelapsePreventionCheckIn,
+)
 from stepdown.alerts.models import Alert
+from stepdown.alumni.models import (
+    AlumniEvent,
+    AlumniVolunteer,
+    MenteeInterests,
+    Mentorship,
+    Rsvp,
+)
 from stepdown.assessments.models import InstrumentResponse
 from stepdown.attendance.models import AttendanceRecord
 from stepdown.audit.models import AuditEntry
@@ -11,12 +25,21 @@ from stepdown.calendar.models import (
     SessionOccurrence,
     SessionSeat,
 )
+from stepdown.checkins.models import CheckIn
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
-from stepdown.drug_testing.models import RandomTestDraw, TestOrder
+from stepdown.drug_testing.models import (
+    AnalyteResult,
+    RandomTestDraw,
+    StandingTestSchedule,
+    TestCollection,
+    TestOrder,
+)
+from stepdown.group_notes.models import GroupNote, GroupNoteMember
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
 from stepdown.jobs.models import JobRun
 from stepdown.kit.orm import Base
+from stepdown.medications.models import Medication
 from stepdown.placement.models import (
     AssessmentEvidence,
     DimensionalAssessment,
@@ -33,9 +56,24 @@ from stepdown.programs.models import (
     TimeBlock,
 )
 from stepdown.security.models import ApiToken, User, WebSession
+from stepdown.transitions.models import LevelReview
+from stepdown.treatment_plans.models import (
+    Goal,
+    Intervention,
+    Objective,
+    ObjectiveStatusChange,
+    PlanReview,
+    Problem,
+    ProgressNote,
+    TreatmentPlan,
+)
 
 __all__ = [
+    "AftercarePlan",
     "Alert",
+    "AlumniEvent",
+    "AlumniVolunteer",
+    "AnalyteResult",
     "ApiToken",
     "Appointment",
     "AssessmentEvidence",
@@ -43,30 +81,52 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CalendarFeed",
+    "CheckIn",
     "Client",
     "ClientScheduleProfile",
+    "CrisisContact",
     "DimensionalAssessment",
     "Episode",
+    "FollowUp",
+    "Goal",
+    "GroupNote",
+    "GroupNoteMember",
     "GroupSession",
     "Inquiry",
     "InquiryStatusChange",
     "InstrumentResponse",
+    "Intervention",
     "JobRun",
     "KeepApart",
     "LevelOfCare",
+    "LevelReview",
+    "Medication",
+    "MenteeInterests",
+    "Mentorship",
+    "MutualHelpMeeting",
+    "Objective",
+    "ObjectiveStatusChange",
     "PartnerProvider",
     "PlacementDecision",
     "PlacementRuleTable",
+    "PlanReview",
+    "Problem",
+    "ProgressNote",
     "RandomTestDraw",
+    "RelapsePreventionCheckIn",
     "Room",
+    "Rsvp",
     "ScheduleBuild",
     "Segment",
     "SessionOccurrence",
     "SessionSeat",
     "Site",
     "StaffProfile",
+    "StandingTestSchedule",
+    "TestCollection",
     "TestOrder",
     "TimeBlock",
+    "TreatmentPlan",
     "User",
     "WebSession",
 ]

@@ -51,6 +51,30 @@ class Settings(BaseSettings):
         "SQLite and worker on PostgreSQL.",
     )
 
+    smtp_host: str = Field(
+        default="", description="Mail server for reminders; empty sends no e-mail."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Mail server port.")
+    smtp_from: str = Field(default="", description="Sender address of reminder e-mails.")
+    smtp_username: str = Field(default="", description="Mail server login; empty: none.")
+    smtp_password: SecretStr | None = Field(default=None, description="Mail server password.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    aftercare_weekly_checkins: int = Field(
+        default=4, ge=0, le=12, description="New aftercare plans: weekly check-ins at first."
+    )
+    aftercare_checkin_months: int = Field(
+        default=12, ge=1, le=24, description="New aftercare plans: monthly check-ins until then."
+    )
+    aftercare_grace_days: int = Field(
+        default=3, ge=0, le=14, description="Days after its date before a check-in is missed."
+    )
+    mentor_min_recovery_days: int = Field(
+        default=365,
+        ge=0,
+        le=3650,
+        description="Alumni mentors: the least time since the recovery start they state.",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -120,4 +144,6 @@ class Settings(BaseSettings):
             "cookie_secure": str(self.cookie_secure),
             "program_name": self.program_name,
             "jobs_backend": self.effective_jobs_backend,
+            "smtp_host": self.smtp_host or "(none: no e-mail is sent)",
+            "smtp_password": "********" if self.smtp_password else "",
         }

@@ -71,7 +71,9 @@ def test_evening_commit_then_morning_draw_for_every_site(
     for_day = [
         (run.name, run.status)
         for run in session.scalars(select(JobRun).order_by(JobRun.name))
-        if run.payload.get("day") == day.isoformat() and run.name.endswith("_site")
+        if run.payload.get("day") == day.isoformat()
+        and run.name.startswith("testing.")
+        and run.name.endswith("_site")
     ]
     assert for_day == [
         ("testing.commit_site", RunStatus.SUCCEEDED),

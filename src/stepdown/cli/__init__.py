@@ -11,6 +11,8 @@ from rich.table import Table
 
 from stepdown import __version__
 from stepdown.assessments.cli import app as assess_app
+from stepdown.attendance.cli import app as attendance_app
+from stepdown.checkins.cli import app as checkins_app
 from stepdown.cli import audit, clients, context, db, users
 from stepdown.drug_testing.cli import app as testing_app
 from stepdown.inquiries.cli import app as inquiries_app
@@ -18,6 +20,8 @@ from stepdown.jobs.cli import app as worker_app
 from stepdown.placement.cli import app as placement_app
 from stepdown.programs.cli import app as programs_app
 from stepdown.scheduling.cli import app as schedule_app
+from stepdown.transitions.cli import app as reviews_app
+from stepdown.treatment_plans.cli import app as plans_app
 
 app = typer.Typer(
     help="Stepdown: run an outpatient addiction-treatment program across its continuum of care.",
@@ -35,12 +39,16 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(clients.clients_app, name="clients")
 app.command("census")(clients.census)
 app.add_typer(assess_app, name="assess")
+app.add_typer(checkins_app, name="checkins")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(inquiries_app, name="inquiries")
 app.add_typer(programs_app, name="programs")
 app.add_typer(placement_app, name="placement")
 app.add_typer(testing_app, name="testing")
 app.add_typer(worker_app, name="worker")
+app.add_typer(plans_app, name="plans")
+app.add_typer(reviews_app, name="reviews")
+app.add_typer(attendance_app, name="attendance")
 
 
 @app.command()

@@ -18,12 +18,21 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stepdown.aftercare.demo import seed_demo_aftercare
+from stepdown.alumni.demo import seed_demo_alumni
+from stepdown.attendance.demo import seed_demo_attendance
+from stepdown.calendar.demo import seed_demo_calendar
+from stepdown.checkins.demo import seed_demo_checkins
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
+from stepdown.drug_testing.demo import demo_testing_clients, seed_demo_drug_tests
+from stepdown.group_notes.demo import seed_demo_group_notes
 from stepdown.inquiries.demo import seed_demo_inquiries
+from stepdown.kit.clock import today
+from stepdown.medications.demo import seed_demo_medications
 from stepdown.programs.demo import seed_program_setup
 from stepdown.programs.models import Room, Site
 from stepdown.security import repository as security_repository
@@ -31,6 +40,8 @@ from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
 from stepdown.security.roles import Role
+from stepdown.transitions.demo import seed_demo_reviews
+from stepdown.treatment_plans.demo import seed_demo_treatment_plans
 
 CLIENT_COUNT = 60
 SITES = (
@@ -189,6 +200,9 @@ def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
         )
     )
     seed_histories(session, actor=actor, clients=demo_clients)
+    testing_clients = demo_testing_clients(session, clients=demo_clients)
+    seed_demo_medications(session, actor=actor, clients=testing_clients)
+    seed_demo_drug_tests(session, clients=testing_clients)
     seed_demo_inquiries(session, actor=actor, sites=sites)
     first_client = session.scalar(select(Client).where(Client.record_number == "DEMO-0001"))
     assert first_client is not None
@@ -206,6 +220,15 @@ def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
             session, actor=actor, client=first_client, user_id=portal.id
         )
     seed_program_setup(session, actor=actor, sites=sites)
+    seed_demo_calendar(session, actor=actor, today=today())
+    seed_demo_attendance(session, actor=actor, today=today())
+    seed_demo_treatment_plans(session, actor=actor, clients=demo_clients)
+    seed_demo_group_notes(session, actor=actor, today=today())
+    seed_demo_checkins(session, actor=actor, clients=demo_clients, today=today())
+    seed_demo_aftercare(session, actor=actor, clients=demo_clients, today=today())
+    seed_demo_alumni(session, actor=actor, clients=demo_clients, sites=sites, today=today())
+    # Last: the review reads everything seeded above.
+    seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
     first_of_role: dict[Role, str] = {}
     for username, _, role, _ in STAFF:
         first_of_role.setdefault(role, username)

@@ -26,7 +26,11 @@ JobFunction = Callable[..., None]
 DEFAULT_ATTEMPTS = 3
 EVERY_DAY = frozenset(range(7))
 # Modules whose import registers jobs; a domain with a tasks.py adds itself here.
-JOB_MODULES = ("stepdown.drug_testing.tasks",)
+JOB_MODULES = (
+    "stepdown.drug_testing.tasks",
+    "stepdown.aftercare.tasks",
+    "stepdown.transitions.tasks",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Alumni events and peer mentorship between alumni volunteers and clients stepping down."""
