@@ -67,7 +67,9 @@ def test_clinician_assesses_and_places_a_demo_client(
     page.get_by_role("button", name="Sign assessment").click()
     expect(page.get_by_role("status")).to_have_text("Assessment signed; it is now read-only.")
     page.get_by_role("button", name="Place", exact=True).click()
-    expect(page.locator("h2").first).to_have_text("Now: Intensive outpatient (IOP), evening track")
+    expect(page.locator("h2", has_text="Now:").first).to_have_text(
+        "Now: Intensive outpatient (IOP), evening track"
+    )
     expect(page.locator("svg.timeline").first).to_be_visible()
     context.close()
 
