@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     smtp_username: str = Field(default="", description="Mail server login; empty: none.")
     smtp_password: SecretStr | None = Field(default=None, description="Mail server password.")
     smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    mail_outbox: Path | None = Field(
+        default=None,
+        description="Pickup directory: with no smtp_host, each e-mail is written here as an "
+        ".eml file instead of sent; unset (and no smtp_host) sends no e-mail.",
+    )
     aftercare_weekly_checkins: int = Field(
         default=4, ge=0, le=12, description="New aftercare plans: weekly check-ins at first."
     )
@@ -144,6 +149,12 @@ class Settings(BaseSettings):
             "cookie_secure": str(self.cookie_secure),
             "program_name": self.program_name,
             "jobs_backend": self.effective_jobs_backend,
-            "smtp_host": self.smtp_host or "(none: no e-mail is sent)",
+            "smtp_host": self.smtp_host
+            or (
+                "(none: e-mail is written to mail_outbox)"
+                if self.mail_outbox
+                else "(none: no e-mail is sent)"
+            ),
+            "mail_outbox": str(self.mail_outbox or ""),
             "smtp_password": "********" if self.smtp_password else "",
         }

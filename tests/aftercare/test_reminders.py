@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import default
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -185,3 +186,91 @@ def test_without_a_mail_server_nothing_is_sent_or_marked(session: Session) -> No
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert service.send_reminders(session, actor=JOB, settings=settings, today=today()) == 0
     assert _first_checkin(session, plan).reminder_sent_at is None
+
+
+def _outbox_settings(outbox: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "mail_outbox": outbox,
+        "smtp_from": "reminders@harborview.example",
+        "program_name": "Harborview",
+        "base_url": "https://care.harborview.example",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def _read_outbox(outbox: Path) -> list[EmailMessage]:
+    messages = []
+    for path in sorted(outbox.iterdir()):
+        assert path.suffix == ".eml", path.name  # no half-written temporary file is left
+        parsed = email.message_from_bytes(path.read_bytes(), policy=default)
+        assert isinstance(parsed, EmailMessage)
+        messages.append(parsed)
+    return messages
+
+
+class TestOutbox:
+    def test_without_a_mail_server_each_due_reminder_is_written_as_an_eml_file(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        outbox = tmp_path / "outbox"
+        settings = _outbox_settings(outbox)
+        due = [_client_with_plan(session, days_ago=7) for _ in range(2)]
+        due[1][0].email = "sam.client@mail.example"
+        _client_with_plan(session, days_ago=3)  # its first check-in is days away
+
+        tasks.daily(session, actor=JOB, settings=settings, day=today())
+
+        messages = _read_outbox(outbox)
+        assert sorted(str(m["To"]) for m in messages) == [
+            "jo.client@mail.example",
+            "sam.client@mail.example",
+        ]
+        for message, (client, plan) in zip(
+            sorted(messages, key=lambda m: str(m["To"])), due, strict=True
+        ):
+            assert message["Subject"] == "Harborview: your check-in is due"
+            assert message["From"] == "reminders@harborview.example"
+            assert message["Date"] is not None
+            body = message.get_body(preferencelist=("plain",))
+            assert body is not None
+            text = body.get_content()
+            assert "https://care.harborview.example/portal" in text
+            whole = (str(message["Subject"]) + " " + text).lower()
+            for word in (*mail.CLINICAL_WORDS, client.legal_first_name, client.legal_last_name):
+                assert word.lower() not in whole, word
+            assert _first_checkin(session, plan).reminder_sent_at is not None
+        assert (outbox.stat().st_mode & 0o777) == 0o700
+
+        tasks.daily(session, actor=JOB, settings=settings, day=today())
+        assert len(list(outbox.iterdir())) == 2
+
+    def test_a_mail_server_wins_over_the_outbox(
+        self, session: Session, tmp_path: Path, inbox: tuple[Inbox, int]
+    ) -> None:
+        handler, port = inbox
+        outbox = tmp_path / "outbox"
+        _client_with_plan(session, days_ago=7)
+        settings = _settings(port, mail_outbox=outbox)
+        assert service.send_reminders(session, actor=JOB, settings=settings, today=today()) == 1
+        assert len(handler.messages) == 1
+        assert not outbox.exists()
+
+    def test_an_outbox_without_a_sender_sends_nothing(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        _, plan = _client_with_plan(session, days_ago=7)
+        settings = _outbox_settings(tmp_path / "outbox", smtp_from="")
+        assert service.send_reminders(session, actor=JOB, settings=settings, today=today()) == 0
+        assert _first_checkin(session, plan).reminder_sent_at is None
+        assert not (tmp_path / "outbox").exists()
+
+    def test_an_unwritable_outbox_leaves_the_reminder_for_the_next_run(
+        self, session: Session, tmp_path: Path
+    ) -> None:
+        _, plan = _client_with_plan(session, days_ago=7)
+        blocked = tmp_path / "a-file"
+        blocked.write_text("not a directory")
+        settings = _outbox_settings(blocked / "outbox")
+        assert service.send_reminders(session, actor=JOB, settings=settings, today=today()) == 0
+        assert _first_checkin(session, plan).reminder_sent_at is None

@@ -82,6 +82,7 @@ def test_all_present_then_one_late(
     assert page.status_code == 200
     assert page.text.count('<li class="roster-row') == 2
     assert "All present" in page.text
+    assert f'href="/group-notes/occurrences/{occurrence.id}"' in page.text  # the leader writes it
     done = client.post(
         f"{url}/all-present", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False
     )
@@ -139,6 +140,21 @@ def test_a_refused_row_is_named_and_choices_kept(
     )
     assert words.status_code == 422
     assert "Minutes late: enter whole minutes" in words.text
+
+
+def test_site_staff_take_the_roster_but_get_no_note_link(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """The group note is the leader's (or a director's): a case manager of the site who
+    covers the roster is not sent to a form that would refuse them."""
+    site, _, _clients, occurrence = _setup(session, settings)
+    staff = make_user(session, role=Role.CASE_MANAGER, site=site)
+    session.commit()
+    sign_in(client, staff.username)
+    page = client.get(f"/attendance/occurrences/{occurrence.id}")
+    assert page.status_code == 200
+    assert "All present" in page.text
+    assert "/group-notes/occurrences/" not in page.text
 
 
 def test_another_sites_case_manager_is_refused(

@@ -1,6 +1,7 @@
 """Done-when for level-of-care reviews: in the demo program the seeded review proposes
 step-downs and a step-up; a clinician opens the queue, accepts a step-down on the client's
-Reviews tab, and the client's timeline and schedule needs show the new level."""
+Reviews tab, and the client's timeline and schedule needs show the new level, and so does
+the client's own portal week."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
+from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.continuum.models import LevelOfCare
 from stepdown.demo.seed import demo_password
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
+from stepdown.security import service as security_service
 from stepdown.security.models import User
+from stepdown.security.roles import Role
 from stepdown.transitions.models import LevelReview, ReviewStatus
 from stepdown.transitions.rules import ProposalKind
 from tests.browser.accessibility import violations
 from tests.browser.conftest import LiveServer
+from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +45,64 @@ def _proposals(server: LiveServer) -> dict[ProposalKind, list[tuple[str, str, st
     return found
 
 
+def _minimums(server: LiveServer, record: str) -> tuple[float, float]:
+    """The weekly minimum hours of the level the client's waiting proposal moves them from,
+    and of the one it moves them to."""
+    engine = make_engine(server.settings.effective_database_url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        review = session.scalars(
+            select(LevelReview)
+            .join(Client, Client.id == LevelReview.client_id)
+            .where(Client.record_number == record, LevelReview.status == ReviewStatus.PROPOSED)
+        ).one()
+        levels = {
+            level.id: level.weekly_hours_min
+            for level in session.scalars(
+                select(LevelOfCare).where(
+                    LevelOfCare.id.in_([review.from_level_id, review.target_level_id])
+                )
+            )
+        }
+        old, new = levels[review.from_level_id], levels[review.target_level_id]
+    engine.dispose()
+    assert old is not None
+    assert new is not None
+    assert old != new, "the step should change the weekly minimum"
+    return old, new
+
+
+def _portal_account(server: LiveServer, record: str) -> tuple[str, str]:
+    """Give the client a portal account, as the front desk would; its username and password."""
+    username = f"portal-{record.lower()}"
+    password = demo_password(server.settings.effective_secret_key, username)
+    engine = make_engine(server.settings.effective_database_url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        person = session.scalars(select(Client).where(Client.record_number == record)).one()
+        user = security_service.create_user(
+            session,
+            actor=SYSTEM,
+            username=username,
+            display_name=f"{person.display_name} (portal)",
+            role=Role.CLIENT,
+            password=password,
+            site_id=person.site_id,
+            is_synthetic=True,
+        )
+        clients_service.link_portal_account(session, actor=SYSTEM, client=person, user_id=user.id)
+    engine.dispose()
+    return username, password
+
+
+def _at_least(hours: float) -> str:
+    return f"at least {hours:g} hour{'' if hours == 1 else 's'} a week"
+
+
 def test_a_clinician_accepts_a_seeded_step_down(live_server: LiveServer, browser: Browser) -> None:
     base = live_server.url
     proposals = _proposals(live_server)
     assert proposals.get(ProposalKind.STEP_UP), "the demo should propose a step-up"
     record, username, target = proposals[ProposalKind.STEP_DOWN][0]
+    old_minimum, new_minimum = _minimums(live_server, record)
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
@@ -82,3 +140,21 @@ def test_a_clinician_accepts_a_seeded_step_down(live_server: LiveServer, browser
     expect(page.locator(".hours").last).to_contain_text(f"for {target}")
     assert violations(page) == []
     context.close()
+
+    # The client's own week follows: from next week (the step is effective today, and this
+    # week is held to the level it started in) the portal names the new level's minimum.
+    client_username, client_password = _portal_account(live_server, record)
+    mine = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    phone = mine.new_page()
+    phone.goto(f"{base}/sign-in")
+    phone.get_by_label("Username").fill(client_username)
+    phone.get_by_label("Password").fill(client_password)
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone.locator("h1")).to_contain_text("Welcome")
+    phone.goto(f"{base}/portal/schedule")
+    phone.get_by_role("link", name="Next week").click()
+    level = phone.locator("#my-level")
+    expect(level).to_have_text(f"Your level: {target}, {_at_least(new_minimum)}.")
+    expect(phone.locator("main")).not_to_contain_text(_at_least(old_minimum))
+    assert violations(phone) == []
+    mine.close()

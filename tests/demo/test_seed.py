@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from stepdown.aftercare import mail
 from stepdown.audit import service as audit_service
 from stepdown.clients.models import Client
-from stepdown.demo.seed import CLIENT_COUNT, seed
+from stepdown.demo.seed import CLIENT_COUNT, DEMO_SENDER, demo_mail_settings, seed
 from stepdown.programs.models import Room, Site
 from stepdown.security import service as security_service
 from stepdown.security.models import User
 from stepdown.security.roles import USER_ROLES, Role
+from stepdown.settings import Settings
 from tests.factories import SYSTEM
 
 KEY = "demo-test-key"
@@ -83,3 +86,23 @@ def test_demo_histories_cover_the_continuum(session: Session) -> None:
     episodes = _count(session, Episode)
     seed(session, actor=SYSTEM, secret_key=KEY)
     assert _count(session, Episode) == episodes
+
+
+def test_demo_reminders_go_to_the_outbox_unless_mail_is_configured(tmp_path: Path) -> None:
+    plain = Settings(_env_file=None, var_dir=tmp_path)  # type: ignore[call-arg]
+    assert not mail.configured(plain)  # an install without mail sends nothing
+    demo = demo_mail_settings(plain)
+    assert demo.mail_outbox == tmp_path / "outbox"
+    assert demo.smtp_from == DEMO_SENDER
+    assert mail.configured(demo)
+    assert plain.mail_outbox is None  # the configured settings are left as they were
+
+    chosen = Settings(  # type: ignore[call-arg]
+        _env_file=None, mail_outbox=tmp_path / "pickup", smtp_from="me@harbor.example"
+    )
+    assert demo_mail_settings(chosen).mail_outbox == tmp_path / "pickup"
+    assert demo_mail_settings(chosen).smtp_from == "me@harbor.example"
+    server = Settings(  # type: ignore[call-arg]
+        _env_file=None, smtp_host="mail.example", smtp_from="me@harbor.example"
+    )
+    assert demo_mail_settings(server) is server

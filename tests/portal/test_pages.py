@@ -10,10 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stepdown.aftercare import service as aftercare_service
 from stepdown.alerts.models import Alert, AlertKind
 from stepdown.audit.models import AuditAction, AuditEntry
 from stepdown.checkins.models import CheckIn, EntryMode
 from stepdown.clients.models import Client
+from stepdown.kit.clock import today
 from stepdown.programs.models import Site
 from stepdown.security import service as security_service
 from stepdown.security.models import User
@@ -21,7 +23,9 @@ from stepdown.security.roles import STAFF_ROLES, Role
 from stepdown.settings import Settings
 from stepdown.treatment_plans import service as plans_service
 from tests.factories import (
+    SYSTEM,
     csrf_from,
+    make_aftercare_plan,
     make_appointment,
     make_checkin,
     make_client,
@@ -219,6 +223,43 @@ def test_today_says_when_a_plan_waits_for_the_clients_signature(
     page = client.get("/portal").text
     assert "Your treatment plan is ready for your signature" in page
     assert "No open goals in a plan in effect yet." in page
+
+
+def _more_card(page: str) -> str:
+    """The start page's "More for me" card (the menu links the same pages)."""
+    return page.split('id="more-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_today_links_the_clients_other_pages_and_aftercare_once_a_plan_is_final(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, _, account = me
+    draft = make_aftercare_plan(session, client=person, final=False)
+    session.commit()
+    sign_in(client, account.username)
+    card = _more_card(client.get("/portal").text)
+    for href in ("/my-plan", "/my-group-notes", "/alumni/mine", "/portal/history"):
+        assert f'href="{href}"' in card, href
+        assert client.get(href).status_code == 200, href
+    assert 'href="/portal/aftercare"' not in card  # a draft is not the client's to see yet
+
+    aftercare_service.finalize(session, actor=SYSTEM, plan_id=draft.id, on=today())
+    session.commit()
+    assert 'href="/portal/aftercare"' in _more_card(client.get("/portal").text)
+
+
+def test_the_week_names_the_clients_level_and_its_weekly_minimum(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, _, account = me
+    session.commit()
+    sign_in(client, account.username)
+    assert 'id="my-level"' not in client.get("/portal/schedule").text  # not admitted yet
+
+    make_episode(session, client=person, level_code="IOP")
+    session.commit()
+    level = "Your level: <strong>Intensive outpatient (IOP)</strong>, at least 9 hours a week."
+    assert level in client.get("/portal/schedule").text
 
 
 def test_subscribing_to_the_calendar_feed_from_the_week_page(

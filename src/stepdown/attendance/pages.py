@@ -22,6 +22,7 @@ from stepdown.attendance import access, rules, service
 from stepdown.attendance.api import parse_track, program_today
 from stepdown.attendance.models import AttendanceStatus
 from stepdown.chart import tabs
+from stepdown.group_notes import service as group_notes_service
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
@@ -86,10 +87,22 @@ def sessions_today(
     )
 
 
+def _note_href(actor: Actor, roster: service.Roster) -> str | None:
+    """The group note form, for the leader or a director of a group that was held: the
+    roster is where they finish, so the note is one click away. Site staff who covered the
+    roster do not write the note (group_notes.access), so they get no link."""
+    if roster.kind != "group" or roster.cancelled:
+        return None
+    if not group_notes_service.may_write(actor, leader_id=roster.leader_id):
+        return None
+    return f"/group-notes/occurrences/{roster.booking_id}"
+
+
 def _roster_page(
     request: Request,
     roster: service.Roster,
     *,
+    actor: Actor,
     action: str,
     errors: dict[str, str] | None = None,
     values: dict[str, dict[str, str]] | None = None,
@@ -100,6 +113,7 @@ def _roster_page(
         "attendance/roster.html",
         {
             "roster": roster,
+            "note_href": _note_href(actor, roster),
             "action": action,
             "statuses": STATUSES,
             "errors": errors or {},
@@ -117,7 +131,9 @@ def roster_page(
     actor: Annotated[Actor, allow(access.TAKE)],
 ) -> Response:
     roster = service.roster(session, actor=actor, occurrence_id=occurrence_id)
-    return _roster_page(request, roster, action=f"/attendance/occurrences/{occurrence_id}")
+    return _roster_page(
+        request, roster, actor=actor, action=f"/attendance/occurrences/{occurrence_id}"
+    )
 
 
 @router.get("/attendance/appointments/{appointment_id}", response_class=HTMLResponse)
@@ -128,7 +144,9 @@ def appointment_page(
     actor: Annotated[Actor, allow(access.TAKE)],
 ) -> Response:
     roster = service.appointment_roster(session, actor=actor, appointment_id=appointment_id)
-    return _roster_page(request, roster, action=f"/attendance/appointments/{appointment_id}")
+    return _roster_page(
+        request, roster, actor=actor, action=f"/attendance/appointments/{appointment_id}"
+    )
 
 
 def _minutes(raw: str, field: str) -> int:
@@ -198,6 +216,7 @@ def _label(field: str) -> str:
 async def _save(
     request: Request,
     session: Session,
+    actor: Actor,
     roster: service.Roster,
     action: str,
     write: Any,
@@ -207,13 +226,25 @@ async def _save(
         if isinstance(item, Invalid):
             errors = {str(cid): f"{_label(item.field or '')}{item.message}"}
             return _roster_page(
-                request, roster, action=action, errors=errors, values=values, status_code=422
+                request,
+                roster,
+                actor=actor,
+                action=action,
+                errors=errors,
+                values=values,
+                status_code=422,
             )
     entries = [e for _, e in rows if isinstance(e, service.Entry)]
     if not entries:
         errors = {"form": "choose a status for at least one member"}
         return _roster_page(
-            request, roster, action=action, errors=errors, values=values, status_code=422
+            request,
+            roster,
+            actor=actor,
+            action=action,
+            errors=errors,
+            values=values,
+            status_code=422,
         )
     nested = session.begin_nested()
     try:
@@ -223,6 +254,7 @@ async def _save(
         return _roster_page(
             request,
             roster,
+            actor=actor,
             action=action,
             errors=_row_errors(rows, exc),
             values=values,
@@ -256,7 +288,9 @@ async def save_roster(
             today=program_today(request),
         )
 
-    return await _save(request, session, roster, f"/attendance/occurrences/{occurrence_id}", write)
+    return await _save(
+        request, session, actor, roster, f"/attendance/occurrences/{occurrence_id}", write
+    )
 
 
 @router.post("/attendance/occurrences/{occurrence_id}/all-present", response_class=HTMLResponse)
@@ -305,7 +339,7 @@ async def save_appointment(
         )
 
     return await _save(
-        request, session, roster, f"/attendance/appointments/{appointment_id}", write
+        request, session, actor, roster, f"/attendance/appointments/{appointment_id}", write
     )
 
 

@@ -98,6 +98,7 @@ class Roster:
     title: str
     room: str
     leader: str
+    leader_id: uuid.UUID
     telehealth: bool
     cancelled: bool
     scheduled_minutes: int
@@ -161,6 +162,7 @@ def roster(session: Session, *, actor: Actor, occurrence_id: uuid.UUID) -> Roste
         title=_topic(occurrence.topic),
         room=room.name if room else ("Telehealth" if occurrence.telehealth else ""),
         leader=_staff_name(session, occurrence.leader_id),
+        leader_id=occurrence.leader_id,
         telehealth=occurrence.telehealth,
         cancelled=occurrence.status is BookingStatus.CANCELLED,
         scheduled_minutes=rules.scheduled_minutes(occurrence.start, occurrence.end),
@@ -189,6 +191,7 @@ def appointment_roster(session: Session, *, actor: Actor, appointment_id: uuid.U
         title=f"{appointment.kind.value.capitalize()} therapy",
         room="",
         leader=_staff_name(session, appointment.staff_id),
+        leader_id=appointment.staff_id,
         telehealth=False,
         cancelled=appointment.status is BookingStatus.CANCELLED,
         scheduled_minutes=rules.scheduled_minutes(appointment.start, appointment.end),

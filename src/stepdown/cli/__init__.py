@@ -90,19 +90,24 @@ def config_show() -> None:
 
 @demo_app.command("seed")
 def demo_seed() -> None:
-    """Create the synthetic demo program (idempotent) and print a sign-in for each role."""
-    from stepdown.demo.seed import seed
+    """Create the synthetic demo program (idempotent), run today's aftercare job so the
+    reminders due today go out (to an outbox directory without a mail server), and print
+    a sign-in for each role and where the reminders went."""
+    from stepdown.aftercare import mail, tasks
+    from stepdown.demo.seed import demo_mail_settings, seed
+    from stepdown.kit.clock import today
 
+    settings = context.settings()
+    mail_settings = demo_mail_settings(settings)
+    actor = context.system_actor()
     with context.unit_of_work() as session:
-        sign_ins = seed(
-            session,
-            actor=context.system_actor(),
-            secret_key=context.settings().effective_secret_key,
-        )
+        sign_ins = seed(session, actor=actor, secret_key=settings.effective_secret_key)
+        tasks.daily(session, actor=actor, settings=mail_settings, day=today())
     table = Table("role", "username", "password", title="Demo sign-ins (synthetic accounts)")
     for sign_in in sign_ins:
         table.add_row(sign_in.role.label, sign_in.username, sign_in.password)
     Console().print(table)
+    typer.echo(f"Check-in reminder e-mails go to {mail.destination(mail_settings)}.")
 
 
 def main(argv: list[str] | None = None) -> None:

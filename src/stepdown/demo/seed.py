@@ -40,6 +40,7 @@ from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
 from stepdown.security.roles import Role
+from stepdown.settings import Settings
 from stepdown.transitions.demo import seed_demo_reviews
 from stepdown.treatment_plans.demo import seed_demo_treatment_plans
 
@@ -79,6 +80,8 @@ STAFF = (
     ("review", "Taylor Reviewson (demo)", Role.UTILIZATION_REVIEW, None),
 )
 CLIENT_USERNAME = "client"
+OUTBOX = "outbox"  # under var_dir
+DEMO_SENDER = "reminders@example.org"  # RFC 2606: a domain that is never anyone's
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,22 @@ def _client_data(rng: random.Random, index: int, site: Site, clinician: User) ->
         referral_source=rng.choice(REFERRAL_SOURCES),
         site_id=site.id,
         primary_clinician_id=clinician.id,
+    )
+
+
+def demo_mail_settings(settings: Settings) -> Settings:
+    """The settings the demo's aftercare run sends reminders with. The demo has no mail
+    server, so unless one is configured its reminders are written to the outbox
+    (``mail_outbox``, else ``<var_dir>/outbox``), from ``smtp_from`` or a made-up sender:
+    the demo then shows what a client would receive. Only ``stepdown demo seed`` uses this;
+    the configured settings are unchanged, so an install without mail still sends nothing."""
+    if settings.smtp_host:
+        return settings
+    return settings.model_copy(
+        update={
+            "mail_outbox": settings.mail_outbox or settings.var_dir / OUTBOX,
+            "smtp_from": settings.smtp_from or DEMO_SENDER,
+        }
     )
 
 

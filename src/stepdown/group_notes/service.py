@@ -46,11 +46,12 @@ LINE_FIELDS = ("participation", "progress", "objective_id")
 RECENT = timedelta(days=14)
 
 
-def may_write(actor: Actor, occurrence: SessionOccurrence) -> bool:
-    """The session's leader or a director (the system, for the demo seed)."""
+def may_write(actor: Actor, *, leader_id: uuid.UUID) -> bool:
+    """The session's leader or a director (the system, for the demo seed). Takes the
+    leader's id so the attendance roster can ask before linking to the note form."""
     if actor.role in (Role.SYSTEM, Role.DIRECTOR):
         return True
-    return access.WRITE.allows(actor.role) and actor.user_id == occurrence.leader_id
+    return access.WRITE.allows(actor.role) and actor.user_id == leader_id
 
 
 def _occurrence(
@@ -62,7 +63,7 @@ def _occurrence(
         occurrence = session.get(SessionOccurrence, occurrence_id)
     if occurrence is None:
         raise NotFound("no such session")
-    if not may_write(actor, occurrence):
+    if not may_write(actor, leader_id=occurrence.leader_id):
         raise Forbidden("only the session's leader or a director may write its group note")
     if occurrence.status is BookingStatus.CANCELLED:
         raise Conflict(

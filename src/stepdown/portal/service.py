@@ -5,7 +5,8 @@ Every read goes through a service that scopes it to the signed-in client's own r
 week (``calendar.service.client_week``, which never reads a group's roster, so no other
 client's name can appear), their check-ins, and the goals of their plan in effect
 (``treatment_plans.service.goals_for_client``; the full plan and signing it are that
-domain's ``/my-plan`` page).
+domain's ``/my-plan`` page), and whether they have a final aftercare plan
+(``aftercare.service.latest_plan``), so the first page links it only when there is one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from stepdown.aftercare import service as aftercare_service
 from stepdown.calendar import rules as calendar_rules
 from stepdown.calendar import service as calendar_service
 from stepdown.checkins import service as checkins_service
@@ -53,6 +55,7 @@ class Today:
     coming_up: list[calendar_service.Entry]  # from today to the end of the week, not cancelled
     goals: list[plans_service.ClientGoal]  # goals of the plan in effect still being worked on
     plan_to_sign: bool  # a plan the clinician signed is waiting for the client's signature
+    aftercare_plan: bool  # a final aftercare plan: its page has something to show
 
 
 def today_page(session: Session, *, actor: Actor, day: date) -> Today | None:
@@ -79,6 +82,8 @@ def today_page(session: Session, *, actor: Actor, day: date) -> Today | None:
         plan_to_sign=plans_service.awaiting_client_signature(
             session, actor=actor, client_id=client.id
         )
+        is not None,
+        aftercare_plan=aftercare_service.latest_plan(session, actor=actor, client_id=client.id)
         is not None,
     )
 
