@@ -13,16 +13,10 @@ import uuid
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class _Labelled(StrEnum):
@@ -100,7 +94,7 @@ class AftercarePlan(IdMixin, TimestampMixin, Base):
     episode_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("episode.id", ondelete="RESTRICT"), unique=True
     )
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "aftercare_plan_status"))
+    status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus, "aftercare_plan_status"))
     # The staff member who follows the client in aftercare; missed check-ins are theirs.
     case_manager_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -111,7 +105,7 @@ class AftercarePlan(IdMixin, TimestampMixin, Base):
     sober_living_house: Mapped[str] = mapped_column(String(200), default="")
     sober_living_contact: Mapped[str] = mapped_column(String(200), default="")
     sober_living_status: Mapped[SoberLivingStatus | None] = mapped_column(
-        _enum(SoberLivingStatus, "sober_living_status")
+        str_enum(SoberLivingStatus, "sober_living_status")
     )
     mat_prescriber: Mapped[str] = mapped_column(String(200), default="")
     mat_medication: Mapped[str] = mapped_column(String(200), default="")
@@ -141,9 +135,9 @@ class MutualHelpMeeting(IdMixin, Base):
     plan_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("aftercare_plan.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind, "aftercare_meeting_kind"))
+    kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind, "aftercare_meeting_kind"))
     name: Mapped[str] = mapped_column(String(200))
-    day: Mapped[Weekday] = mapped_column(_enum(Weekday, "aftercare_weekday"))
+    day: Mapped[Weekday] = mapped_column(str_enum(Weekday, "aftercare_weekday"))
     at: Mapped[time | None]
     place_or_link: Mapped[str] = mapped_column(String(300))
     position: Mapped[int]
@@ -208,6 +202,6 @@ class FollowUp(IdMixin, Base):
     abstinent: Mapped[bool | None]
     readmitted: Mapped[bool | None]
     employment_school: Mapped[EmploymentSchool | None] = mapped_column(
-        _enum(EmploymentSchool, "employment_school")
+        str_enum(EmploymentSchool, "employment_school")
     )
-    housing: Mapped[Housing | None] = mapped_column(_enum(Housing, "housing_status"))
+    housing: Mapped[Housing | None] = mapped_column(str_enum(Housing, "housing_status"))

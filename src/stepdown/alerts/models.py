@@ -10,16 +10,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=40, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, UTCDateTime, str_enum
 
 
 class AlertKind(StrEnum):
@@ -49,8 +43,8 @@ class Alert(IdMixin, Base):
     __table_args__ = (Index("ix_alert_client_open", "client_id", "acknowledged_at"),)
 
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("client.id", ondelete="RESTRICT"))
-    kind: Mapped[AlertKind] = mapped_column(_enum(AlertKind, "alert_kind"))
-    severity: Mapped[Severity] = mapped_column(_enum(Severity, "alert_severity"))
+    kind: Mapped[AlertKind] = mapped_column(str_enum(AlertKind, "alert_kind", length=40))
+    severity: Mapped[Severity] = mapped_column(str_enum(Severity, "alert_severity", length=40))
     summary: Mapped[str] = mapped_column(String(300))
     # What raised it, e.g. ("instrument_response", its id); no foreign key, any domain may raise.
     source_type: Mapped[str] = mapped_column(String(40))

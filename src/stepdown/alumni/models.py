@@ -12,16 +12,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class RsvpStatus(StrEnum):
@@ -114,7 +108,7 @@ class Rsvp(IdMixin, TimestampMixin, Base):
     client_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("client.id", ondelete="RESTRICT"), index=True
     )
-    status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus, "rsvp_status"))
+    status: Mapped[RsvpStatus] = mapped_column(str_enum(RsvpStatus, "rsvp_status", length=20))
     queue_number: Mapped[int]
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -189,7 +183,9 @@ class Mentorship(IdMixin, TimestampMixin, Base):
     mentee_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("client.id", ondelete="RESTRICT"), index=True
     )
-    status: Mapped[MentorshipStatus] = mapped_column(_enum(MentorshipStatus, "mentorship_status"))
+    status: Mapped[MentorshipStatus] = mapped_column(
+        str_enum(MentorshipStatus, "mentorship_status", length=20)
+    )
     proposed_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -18,16 +18,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class BuildStatus(StrEnum):
@@ -53,7 +47,7 @@ class ScheduleBuild(IdMixin, TimestampMixin, Base):
     __tablename__ = "schedule_build"
 
     week_of: Mapped[date] = mapped_column(index=True)
-    status: Mapped[BuildStatus] = mapped_column(_enum(BuildStatus, "build_status"))
+    status: Mapped[BuildStatus] = mapped_column(str_enum(BuildStatus, "build_status"))
     # First day this build changes; earlier days keep what an earlier build published.
     applies_from: Mapped[date]
     instance: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -95,7 +89,7 @@ class SessionOccurrence(IdMixin, TimestampMixin, Base):
         ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
     )
     telehealth: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "booking_status"))
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus, "booking_status"))
 
 
 class SessionSeat(IdMixin, TimestampMixin, Base):
@@ -110,7 +104,7 @@ class SessionSeat(IdMixin, TimestampMixin, Base):
     client_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("client.id", ondelete="RESTRICT"), index=True
     )
-    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "booking_status"))
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus, "booking_status"))
 
 
 class Appointment(IdMixin, TimestampMixin, Base):
@@ -127,11 +121,11 @@ class Appointment(IdMixin, TimestampMixin, Base):
     staff_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
     )
-    kind: Mapped[AppointmentKind] = mapped_column(_enum(AppointmentKind, "appointment_kind"))
+    kind: Mapped[AppointmentKind] = mapped_column(str_enum(AppointmentKind, "appointment_kind"))
     day: Mapped[date]
     start: Mapped[str] = mapped_column(String(5))
     end: Mapped[str] = mapped_column(String(5))
-    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "booking_status"))
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus, "booking_status"))
 
 
 class CalendarFeed(IdMixin, TimestampMixin, Base):

@@ -11,16 +11,10 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class Track(StrEnum):
@@ -115,11 +109,11 @@ class Episode(IdMixin, TimestampMixin, Base):
         ForeignKey("client.id", ondelete="RESTRICT"), index=True
     )
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id", ondelete="RESTRICT"))
-    status: Mapped[EpisodeStatus] = mapped_column(_enum(EpisodeStatus, "episode_status"))
+    status: Mapped[EpisodeStatus] = mapped_column(str_enum(EpisodeStatus, "episode_status"))
     admitted_on: Mapped[date]
     discharged_on: Mapped[date | None]
     discharge_type: Mapped[DischargeType | None] = mapped_column(
-        _enum(DischargeType, "discharge_type")
+        str_enum(DischargeType, "discharge_type")
     )
     discharge_summary: Mapped[str] = mapped_column(Text, default="")
     discharged_by: Mapped[uuid.UUID | None] = mapped_column(
@@ -136,10 +130,10 @@ class Segment(IdMixin, Base):
         ForeignKey("episode.id", ondelete="CASCADE"), index=True
     )
     level_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("level_of_care.id", ondelete="RESTRICT"))
-    track: Mapped[Track] = mapped_column(_enum(Track, "track"))
+    track: Mapped[Track] = mapped_column(str_enum(Track, "track"))
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]  # exclusive; None while it is the current segment
-    transition: Mapped[Transition] = mapped_column(_enum(Transition, "transition"))
+    transition: Mapped[Transition] = mapped_column(str_enum(Transition, "transition"))
     reason: Mapped[str] = mapped_column(Text)
     skip_reason: Mapped[str] = mapped_column(Text, default="")
     partner_id: Mapped[uuid.UUID | None] = mapped_column(

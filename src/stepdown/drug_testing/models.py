@@ -13,16 +13,10 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class OrderReason(StrEnum):
@@ -159,7 +153,7 @@ class TestOrder(IdMixin, TimestampMixin, Base):
     client_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("client.id", ondelete="RESTRICT"), index=True
     )
-    reason: Mapped[OrderReason] = mapped_column(_enum(OrderReason, "test_order_reason"))
+    reason: Mapped[OrderReason] = mapped_column(str_enum(OrderReason, "test_order_reason"))
     ordered_on: Mapped[date]
     draw_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("random_test_draw.id", ondelete="RESTRICT")
@@ -167,7 +161,7 @@ class TestOrder(IdMixin, TimestampMixin, Base):
     ordered_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "test_order_status"))
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus, "test_order_status"))
     note: Mapped[str] = mapped_column(String(500), default="")  # the cause of a for-cause test
     schedule_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("standing_test_schedule.id", ondelete="RESTRICT")
@@ -175,7 +169,7 @@ class TestOrder(IdMixin, TimestampMixin, Base):
     confirms_order_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("test_order.id", ondelete="RESTRICT")
     )
-    confirms_analyte: Mapped[Analyte | None] = mapped_column(_enum(Analyte, "test_analyte"))
+    confirms_analyte: Mapped[Analyte | None] = mapped_column(str_enum(Analyte, "test_analyte"))
     # Who marked it refused or missed, when, and what they noted.
     status_note: Mapped[str] = mapped_column(String(500), default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -196,7 +190,7 @@ class TestCollection(IdMixin, TimestampMixin, Base):
     client_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("client.id", ondelete="RESTRICT"), index=True
     )
-    specimen_type: Mapped[SpecimenType] = mapped_column(_enum(SpecimenType, "specimen_type"))
+    specimen_type: Mapped[SpecimenType] = mapped_column(str_enum(SpecimenType, "specimen_type"))
     observed: Mapped[bool]
     collector_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -221,14 +215,14 @@ class AnalyteResult(IdMixin, TimestampMixin, Base):
     collection_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("test_collection.id", ondelete="RESTRICT"), index=True
     )
-    analyte: Mapped[Analyte] = mapped_column(_enum(Analyte, "test_analyte"))
-    method: Mapped[Method] = mapped_column(_enum(Method, "test_method"))
-    result: Mapped[ResultValue] = mapped_column(_enum(ResultValue, "test_result_value"))
+    analyte: Mapped[Analyte] = mapped_column(str_enum(Analyte, "test_analyte"))
+    method: Mapped[Method] = mapped_column(str_enum(Method, "test_method"))
+    result: Mapped[ResultValue] = mapped_column(str_enum(ResultValue, "test_result_value"))
     value: Mapped[float | None]
     cutoff: Mapped[float | None]
     unit: Mapped[str] = mapped_column(String(20), default="")
     interpretation: Mapped[Interpretation] = mapped_column(
-        _enum(Interpretation, "test_interpretation")
+        str_enum(Interpretation, "test_interpretation")
     )
     explained_by: Mapped[str] = mapped_column(Text, default="")  # medication names
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(

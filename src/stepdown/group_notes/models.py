@@ -13,16 +13,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class NoteStatus(StrEnum):
@@ -76,7 +70,7 @@ class GroupNote(IdMixin, TimestampMixin, Base):
     topic: Mapped[str] = mapped_column(String(120))
     content: Mapped[str] = mapped_column(Text, default="")
     dynamics: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[NoteStatus] = mapped_column(_enum(NoteStatus, "group_note_status"))
+    status: Mapped[NoteStatus] = mapped_column(str_enum(NoteStatus, "group_note_status", length=20))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -97,7 +91,7 @@ class GroupNoteMember(IdMixin, TimestampMixin, Base):
     )
     # None until the leader chooses; signing needs one for every attendee.
     participation: Mapped[Participation | None] = mapped_column(
-        _enum(Participation, "group_participation")
+        str_enum(Participation, "group_participation", length=20)
     )
     progress: Mapped[str] = mapped_column(String(500), default="")
     # The plan objective the line reports on; a later plan version may remove it.

@@ -7,17 +7,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stepdown.kit.clock import utc_now
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class AssessmentStatus(StrEnum):
@@ -65,7 +59,9 @@ class DimensionalAssessment(IdMixin, TimestampMixin, Base):
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("dimensional_assessment.id", ondelete="RESTRICT")
     )
-    status: Mapped[AssessmentStatus] = mapped_column(_enum(AssessmentStatus, "assessment_status"))
+    status: Mapped[AssessmentStatus] = mapped_column(
+        str_enum(AssessmentStatus, "assessment_status")
+    )
     d1_rating: Mapped[int]
     d2_rating: Mapped[int]
     d3_rating: Mapped[int]
@@ -125,7 +121,7 @@ class PlacementDecision(IdMixin, Base):
     recommended_track: Mapped[str] = mapped_column(String(20))
     placed_level: Mapped[str] = mapped_column(String(20))
     placed_track: Mapped[str] = mapped_column(String(20))
-    discrepancy: Mapped[Discrepancy | None] = mapped_column(_enum(Discrepancy, "discrepancy"))
+    discrepancy: Mapped[Discrepancy | None] = mapped_column(str_enum(Discrepancy, "discrepancy"))
     discrepancy_text: Mapped[str] = mapped_column(Text, default="")
     effective_on: Mapped[date]
     episode_id: Mapped[uuid.UUID | None] = mapped_column(

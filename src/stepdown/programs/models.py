@@ -19,16 +19,10 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, str_enum
 
 
 class Site(IdMixin, TimestampMixin, Base):
@@ -111,7 +105,7 @@ class TimeBlock(IdMixin, TimestampMixin, Base):
     site_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("site.id", ondelete="RESTRICT"), index=True
     )
-    kind: Mapped[BlockKind] = mapped_column(_enum(BlockKind, "block_kind"))
+    kind: Mapped[BlockKind] = mapped_column(str_enum(BlockKind, "block_kind"))
     name: Mapped[str] = mapped_column(String(80))
     day: Mapped[str] = mapped_column(String(3))
     start: Mapped[str] = mapped_column(String(5))
@@ -135,8 +129,8 @@ class GroupSession(IdMixin, TimestampMixin, Base):
     end: Mapped[str] = mapped_column(String(5))
     topic: Mapped[str] = mapped_column(String(20))
     levels: Mapped[list[str]] = mapped_column(JSON, default=list)
-    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
-    gender: Mapped[SessionGender] = mapped_column(_enum(SessionGender, "session_gender"))
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience, "audience"))
+    gender: Mapped[SessionGender] = mapped_column(str_enum(SessionGender, "session_gender"))
     min_size: Mapped[int]
     max_size: Mapped[int]
     telehealth: Mapped[bool] = mapped_column(default=False)
@@ -182,7 +176,7 @@ class KeepApart(IdMixin, TimestampMixin, Base):
     client_b_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("client.id", ondelete="CASCADE"), index=True
     )
-    reason: Mapped[KeepApartReason] = mapped_column(_enum(KeepApartReason, "keep_apart_reason"))
+    reason: Mapped[KeepApartReason] = mapped_column(str_enum(KeepApartReason, "keep_apart_reason"))
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

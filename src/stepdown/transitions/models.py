@@ -13,17 +13,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 from stepdown.transitions.rules import ProposalKind
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class ReviewStatus(StrEnum):
@@ -49,7 +43,7 @@ class LevelReview(IdMixin, TimestampMixin, Base):
     )
     episode_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("episode.id", ondelete="RESTRICT"))
     run_on: Mapped[date]
-    kind: Mapped[ProposalKind] = mapped_column(_enum(ProposalKind, "proposal_kind"))
+    kind: Mapped[ProposalKind] = mapped_column(str_enum(ProposalKind, "proposal_kind"))
     from_level_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("level_of_care.id", ondelete="RESTRICT")
     )
@@ -61,7 +55,7 @@ class LevelReview(IdMixin, TimestampMixin, Base):
     urgency: Mapped[int]
     safety: Mapped[bool] = mapped_column(default=False)
     next_review_due: Mapped[date]
-    status: Mapped[ReviewStatus] = mapped_column(_enum(ReviewStatus, "review_status"))
+    status: Mapped[ReviewStatus] = mapped_column(str_enum(ReviewStatus, "review_status"))
     rule_table_version: Mapped[int]
     run_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")

@@ -15,17 +15,11 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stepdown.kit.clock import utc_now
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e]
-    )
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class PlanStatus(StrEnum):
@@ -104,7 +98,7 @@ class TreatmentPlan(IdMixin, TimestampMixin, Base):
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("treatment_plan.id", ondelete="RESTRICT")
     )
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "plan_status"))
+    status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus, "plan_status"))
     review_interval_days: Mapped[int] = mapped_column(default=30)
     # Set when the second signature makes the version active.
     effective_on: Mapped[date | None]
@@ -118,7 +112,7 @@ class TreatmentPlan(IdMixin, TimestampMixin, Base):
     clinician_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     client_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     client_signature_method: Mapped[ClientSignatureMethod | None] = mapped_column(
-        _enum(ClientSignatureMethod, "client_signature_method")
+        str_enum(ClientSignatureMethod, "client_signature_method")
     )
     # The staff member who watched the client sign in person (None for a portal signature).
     client_signature_attested_by: Mapped[uuid.UUID | None] = mapped_column(
@@ -168,7 +162,7 @@ class Objective(IdMixin, TimestampMixin, Base):
     statement: Mapped[str] = mapped_column(Text)
     target_date: Mapped[date]
     status: Mapped[ObjectiveStatus] = mapped_column(
-        _enum(ObjectiveStatus, "objective_status"), default=ObjectiveStatus.NOT_STARTED
+        str_enum(ObjectiveStatus, "objective_status"), default=ObjectiveStatus.NOT_STARTED
     )
     status_changed_on: Mapped[date | None]
 
@@ -182,7 +176,7 @@ class Intervention(IdMixin, TimestampMixin, Base):
         ForeignKey("treatment_plan.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int]
-    modality: Mapped[Modality] = mapped_column(_enum(Modality, "intervention_modality"))
+    modality: Mapped[Modality] = mapped_column(str_enum(Modality, "intervention_modality"))
     description: Mapped[str] = mapped_column(Text, default="")
     frequency: Mapped[str] = mapped_column(String(120))
     responsible_user_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -217,8 +211,12 @@ class ObjectiveStatusChange(IdMixin, Base):
         ForeignKey("plan_objective.id", ondelete="RESTRICT"), index=True
     )
     lineage_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    from_status: Mapped[ObjectiveStatus] = mapped_column(_enum(ObjectiveStatus, "objective_status"))
-    to_status: Mapped[ObjectiveStatus] = mapped_column(_enum(ObjectiveStatus, "objective_status"))
+    from_status: Mapped[ObjectiveStatus] = mapped_column(
+        str_enum(ObjectiveStatus, "objective_status")
+    )
+    to_status: Mapped[ObjectiveStatus] = mapped_column(
+        str_enum(ObjectiveStatus, "objective_status")
+    )
     changed_on: Mapped[date]
     # Orders two changes of one objective dated the same day.
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
