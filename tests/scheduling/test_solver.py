@@ -93,6 +93,22 @@ def test_telehealth_links_sites_through_a_relaxed_bound() -> None:
     assert solution.stats["compliant_bound"] >= report.compliant
 
 
+def test_a_client_reaches_another_sites_running_telehealth_groups() -> None:
+    """S2 runs no groups; its client can only comply through S1's telehealth groups, which
+    the per-site solves leave out (each part keeps to its own telehealth)."""
+    data = week_data(clients=4, telehealth=True)
+    data["sites"].append("S2")
+    data["staff"].append(dict(copy.deepcopy(data["staff"][0]), id="T3", site="S2"))
+    data["clients"].append(
+        dict(copy.deepcopy(data["clients"][0]), id="C9", site="S2", primary_therapist="T3")
+    )
+    instance = Instance.model_validate(data)
+    assert len(components(Eligibility(instance))) == 2
+    solution, report = solved(instance)
+    assert "C9" not in {row.client for row in solution.unmet}
+    assert report.compliant == solution.stats["compliant"] == 5
+
+
 def test_progress_reports_never_loosen_the_bound() -> None:
     seen: list[Progress] = []
     solve(make_instance(clients=6), time_limit=2, on_progress=seen.append)

@@ -676,7 +676,9 @@ def solve(
     never returns worse than. When telehealth links components, each is solved with its
     clients kept to their own component's telehealth (a restriction, so the parts combine into
     a valid week); CP-SAT's own bounds then hold for the restriction only and are not used,
-    while the grouped relaxations open every telehealth seat and stay valid.
+    while the grouped relaxations open every telehealth seat and stay valid. The combined week
+    is then topped up by `_fill` over the whole program, which seats clients still short of
+    their minimum in free places of other components' running telehealth groups.
     """
     began = time.monotonic()
     full = Eligibility(instance)
@@ -752,6 +754,10 @@ def solve(
         )
         schedule.merge(best)
         statuses.append(status)
+    if crossing:
+        # Each part kept its clients to its own telehealth; seats left free in the other parts'
+        # running telehealth sessions can still lift a client to their minimum.
+        _fill(full, schedule, Component(set(instance.sites), clients=sorted(full.clients)))
     solution = assemble(
         full,
         {sid: (leader, schedule.rooms[sid]) for sid, leader in schedule.leaders.items()},
