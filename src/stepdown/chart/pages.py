@@ -34,7 +34,7 @@ ACTIONS = {
 }
 
 
-def _chart_page(
+def chart_page(
     request: Request,
     session: DbSession,
     actor: Actor,
@@ -44,6 +44,8 @@ def _chart_page(
     error: StepdownError | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
+    """The chart on one tab; a domain's form handler re-renders it with a refusal and the
+    values typed, so a rejected form never loses what the clinician entered."""
     available = service.tabs_for(actor)
     tab = tab if tab in dict(available) else "overview"
     chart = service.build(session, actor=actor, client_id=client_id, tab=tab)
@@ -77,7 +79,7 @@ def chart(
     actor: Annotated[Actor, allow(clients_access.CLIENTS_READ)],
     tab: str = "overview",
 ) -> Response:
-    return _chart_page(request, session, actor, client_id, tab)
+    return chart_page(request, session, actor, client_id, tab)
 
 
 def _date(value: str) -> date:
@@ -125,7 +127,7 @@ def admit(
         )
     except StepdownError as exc:
         nested.rollback()
-        return _chart_page(request, session, actor, client_id, "care", error=exc, form=form)
+        return chart_page(request, session, actor, client_id, "care", error=exc, form=form)
     nested.commit()
     return _redirect_to_care(
         request, episode.client_id, f"Admitted to {level} ({track}) from {on}."
@@ -163,7 +165,7 @@ def transition(
         message = _do_transition(session, actor, episode_id, form)
     except StepdownError as exc:
         nested.rollback()
-        return _chart_page(request, session, actor, episode.client_id, "care", error=exc, form=form)
+        return chart_page(request, session, actor, episode.client_id, "care", error=exc, form=form)
     nested.commit()
     return _redirect_to_care(request, episode.client_id, message)
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from stepdown.chart import tabs
-from stepdown.chart.pages import _chart_page
+from stepdown.chart.pages import chart_page
 from stepdown.drug_testing import access, service
 from stepdown.drug_testing.models import (
     Analyte,
@@ -96,7 +96,7 @@ def _refused(
     exc: StepdownError,
     form: dict[str, str],
 ) -> Response:
-    return _chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
+    return chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
 
 
 @router.post("/clients/{client_id}/testing/orders", response_class=HTMLResponse)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from stepdown.chart import tabs
-from stepdown.chart.pages import _chart_page
+from stepdown.chart.pages import chart_page
 from stepdown.drug_testing.models import Analyte
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -93,7 +93,7 @@ async def add_medication(
     except StepdownError as exc:
         nested.rollback()
         form["action"] = "add_medication"
-        return _chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
+        return chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
     nested.commit()
     return _back(request, client_id, f"Added {medication.name}.")
 
@@ -120,6 +120,6 @@ def stop_medication(
     except StepdownError as exc:
         nested.rollback()
         form = {"action": "stop", "medication_id": str(medication_id), "ends_on": ends_on}
-        return _chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
+        return chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
     nested.commit()
     return _back(request, medication.client_id, f"Stopped {medication.name} after {ends_on}.")

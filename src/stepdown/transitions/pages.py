@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from stepdown.chart import tabs
-from stepdown.chart.pages import _chart_page
+from stepdown.chart.pages import chart_page
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import EpisodeStatus, LevelOfCare, Track
@@ -150,7 +150,7 @@ def run_review(
         review = service.run_for_client(session, actor=actor, client_id=client_id)
     except StepdownError as exc:
         nested.rollback()
-        return _chart_page(request, session, actor, client_id, TAB, error=exc)
+        return chart_page(request, session, actor, client_id, TAB, error=exc)
     nested.commit()
     return _done(request, _chart(client_id), f"Review run: {review.kind.label.lower()}.")
 
@@ -182,7 +182,7 @@ def accept_review(
         client_id = _review_client(session, review_id)
         if back == "queue" or client_id is None:
             return _done(request, "/reviews", _message(exc), kind="error")
-        return _chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
+        return chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
     nested.commit()
     target = "/reviews" if back == "queue" else _chart(review.client_id)
     return _done(request, target, f"Accepted: {review.outcome}.")
@@ -206,7 +206,7 @@ def dismiss_review(
         client_id = _review_client(session, review_id)
         if back == "queue" or client_id is None:
             return _done(request, "/reviews", _message(exc), kind="error")
-        return _chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
+        return chart_page(request, session, actor, client_id, TAB, error=exc, form=form)
     nested.commit()
     target = "/reviews" if back == "queue" else _chart(review.client_id)
     return _done(request, target, "Proposal dismissed; the reason is kept with it.")
