@@ -93,3 +93,24 @@ def test_invalid_input_exits_2_with_one_error_line(args: list[str], message: str
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == message + "\n"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["0_1", "\uff11", "\u0663", "+1", "1\u00a0", "1 1"],
+    ids=["underscore", "full-width", "arabic-indic", "plus-sign", "no-break-space", "two-numbers"],
+)
+def test_answers_are_ascii_digits_only(answer: str) -> None:
+    """``int`` reads each of these as a number; the CLI must refuse them, not score them."""
+    result = runner.invoke(app, ["score", "gad7", "--answers", f"0,{answer},0,0,0,0,0"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"error: item 2: {answer!r} is not a whole number\n"
+
+
+@pytest.mark.parametrize("answers", ["0,1,2", "0, 1, 2", " 0 ,1 , 2 "])
+def test_plain_ascii_answers_still_score(answers: str) -> None:
+    """Plain spaces around an answer are layout, not part of it."""
+    result = runner.invoke(app, ["score", "auditc", "--answers", answers, "--sex", "female"])
+    assert result.exit_code == 0, result.stderr
+    assert "total 3 of 12, positive" in result.stdout

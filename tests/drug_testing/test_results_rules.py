@@ -21,6 +21,7 @@ from stepdown.drug_testing.models import (
 )
 from stepdown.drug_testing.rules import ActiveMedication, OrderFacts, ResultFacts
 from stepdown.kit.errors import Invalid
+from stepdown.medications import rules as medication_rules
 
 A, R = Analyte, Interpretation
 P, N, X = ResultValue.POSITIVE, ResultValue.NEGATIVE, ResultValue.INVALID
@@ -218,3 +219,15 @@ def test_a_weekday_outside_the_week_is_refused(weekday: int) -> None:
     with pytest.raises(Invalid) as refused:
         rules.check_weekday(weekday)
     assert refused.value.field == "weekday"
+
+
+def test_a_methadose_prescription_is_read_as_methadone() -> None:
+    """A brand on the prescription explains its generic's analyte (and a missing positive is
+    flagged), as long as the medication table recognises the brand."""
+    written = "Methadose 40 mg dispersible"
+    explains = medication_rules.explains(written, analytes=None, is_mat=None)
+    methadose = ActiveMedication(written, explains.analytes, is_mat=explains.is_mat)
+    positive = rules.interpret(A.METHADONE, P, [methadose])
+    assert (positive.interpretation, positive.explained_by) == (R.EXPECTED_POSITIVE, (written,))
+    negative = rules.interpret(A.METHADONE, N, [methadose])
+    assert negative.interpretation is R.EXPECTED_POSITIVE_MISSING

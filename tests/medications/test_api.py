@@ -138,3 +138,29 @@ def test_the_chart_tab_stops_a_medication_and_refuses_a_last_day_before_the_firs
     )
     assert stopped.status_code == 303
     assert "ongoing" not in client.get(f"/clients/{person.id}?tab=medications").text
+
+
+def test_the_chart_tab_flags_a_name_the_table_does_not_recognise(
+    client: TestClient, session: Session
+) -> None:
+    site = make_site(session)
+    clinician = make_user(session, role=Role.CLINICIAN, site=site)
+    person = make_client(session, site=site, clinician=clinician)
+    session.commit()
+    sign_in(client, clinician.username)
+    token = csrf_from(client.get(f"/clients/{person.id}?tab=medications").text)
+    for name in ("Foozamine 10 mg", "Methadose 40 mg dispersible"):
+        form = {
+            "csrf_token": token,
+            "name": name,
+            "prescriber": "Dr. D",
+            "starts_on": str(today()),
+            "ends_on": "",
+            "is_mat": "",
+        }
+        added = client.post(f"/clients/{person.id}/medications", data=form)
+        assert added.status_code == 200, added.text
+    shown = client.get(f"/clients/{person.id}?tab=medications").text
+    flag = "not recognised: analytes not explained"
+    assert shown.count(flag) == 1
+    assert flag in shown.split("Foozamine 10 mg", 1)[1].split("</td>", 1)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -100,3 +101,23 @@ def test_roles_and_caseloads(session: Session, site: Site, person: Client) -> No
     stranger = security_service.actor_for(make_user(session, role=Role.CLINICIAN, site=site))
     with pytest.raises(NotFound):
         service.add_medication(session, actor=stranger, client_id=person.id, data=create())
+
+
+def test_the_tab_flags_unrecognised_names_that_explain_nothing(
+    session: Session, person: Client
+) -> None:
+    """Only a name the table does not know, with no analytes recorded, is flagged: it would
+    make every positive it should explain read as unexpected."""
+
+    def add(name: str, days: int = 10, **extra: object) -> uuid.UUID:
+        data = create(name, days, **extra)
+        return service.add_medication(session, actor=SYSTEM, client_id=person.id, data=data).id
+
+    unknown = add("Foozamine 10 mg")
+    past_unknown = add("Barbamol", days=30, ends_on=today() - timedelta(days=20))
+    add("Methadose 40 mg dispersible")
+    add("Foozamine 20 mg", analytes=[Analyte.OPIATES])  # the prescriber's analytes were given
+    add("Naltrexone 50 mg")  # known, and explains nothing by design
+    tab = service.chart_tab(session, actor=SYSTEM, client=person)
+    assert tab.unrecognised == {unknown, past_unknown}
+    assert {m.id for m in tab.past} == {past_unknown}

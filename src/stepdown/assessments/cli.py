@@ -3,6 +3,7 @@ and show a client's recorded results."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -26,19 +27,25 @@ from stepdown.clients import service as clients_service
 app = typer.Typer(help="Score screening and monitoring instruments.", no_args_is_help=True)
 
 
+_ANSWER = re.compile(r"[0-9]+")
+
+
 def _parse_answers(spec: InstrumentSpec, text: str) -> list[int | None]:
-    """Blanks stay blank (``1,,2``) so the scorer reports the missing item by its number."""
+    """Blanks stay blank (``1,,2``) so the scorer reports the missing item by its number.
+
+    Only ASCII digits are an answer: ``int`` would also take ``0_1``, ``+1`` and other
+    scripts' digits (``１``, ``٣``), so a mistyped or pasted answer would be scored as a
+    number nobody typed. Plain spaces around an answer ("0, 1") are only layout.
+    """
     answers: list[int | None] = []
-    for position, raw in enumerate(text.split(",")):
-        raw = raw.strip()
+    for position, raw in enumerate(part.strip(" ") for part in text.split(",")):
         if not raw:
             answers.append(None)
-            continue
-        try:
+        elif _ANSWER.fullmatch(raw):
             answers.append(int(raw))
-        except ValueError:
+        else:
             number = spec.items[position].number if position < spec.item_count else position + 1
-            raise InstrumentError(f"item {number}: {raw!r} is not a whole number") from None
+            raise InstrumentError(f"item {number}: {raw!r} is not a whole number")
     return answers
 
 

@@ -18,18 +18,26 @@ rules.interpret``). The table follows how the usual assays read each drug:
   (``drug_testing.rules``). Ethanol-containing products can still give low EtG values, which
   is why the value and cutoff are recorded (USDTL, "EtG and EtS concentrations following use
   of ethanol containing hand sanitizer", https://usdtl.com/media/white-papers/).
+* Buprenorphine products labelled for pain, not for opioid use disorder (Belbuca buccal film,
+  Butrans patch, Buprenex injection; sources in ``synonyms``), explain buprenorphine but are
+  not MAT: a negative on them is not a missed MOUD dose (a low-dose patch may not even reach
+  the assay's cutoff). Staff can still mark one as MAT when it is prescribed as such.
 
-A name not in the table explains nothing unless the prescriber's analytes are given; the
-chart shows what each medication explains, so a misspelt name is visible.
+Names come from ``synonyms`` (brands and other spellings, with their sources) as well as the
+generics below. A name not in the table explains nothing unless the prescriber's analytes are
+given; the chart flags such a medication ("not recognised"), so a misspelt or unlisted name is
+noticed rather than silently explaining nothing.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 
 from stepdown.drug_testing.models import Analyte
 from stepdown.kit.errors import Invalid
+from stepdown.medications.synonyms import OTHER_NAMES
 
 _A = Analyte
 
@@ -45,58 +53,89 @@ def _known(name: str, *analytes: Analyte, mat: bool = False) -> KnownMedication:
     return KnownMedication(name, frozenset(analytes), mat)
 
 
-_BUPRENORPHINE = _known("buprenorphine", _A.BUPRENORPHINE, mat=True)
-_METHADONE = _known("methadone", _A.METHADONE, mat=True)
-_NALTREXONE = _known("naltrexone", mat=True)
-_AMPHETAMINE = _known("amphetamine", _A.AMPHETAMINES)
-_OXYCODONE = _known("oxycodone", _A.OXYCODONE, _A.OPIATES)
-
-# Lower-case name or brand -> what it is. Brands are US names for recognisability.
-KNOWN: dict[str, KnownMedication] = {
-    "buprenorphine": _BUPRENORPHINE,
-    "buprenorphine/naloxone": _BUPRENORPHINE,
-    "suboxone": _BUPRENORPHINE,
-    "subutex": _BUPRENORPHINE,
-    "zubsolv": _BUPRENORPHINE,
-    "sublocade": _BUPRENORPHINE,
-    "brixadi": _BUPRENORPHINE,
-    "methadone": _METHADONE,
-    "naltrexone": _NALTREXONE,
-    "vivitrol": _NALTREXONE,
-    "acamprosate": _known("acamprosate", mat=True),
-    "disulfiram": _known("disulfiram", mat=True),
-    "alprazolam": _known("alprazolam", _A.BENZODIAZEPINES),
-    "clonazepam": _known("clonazepam", _A.BENZODIAZEPINES),
-    "lorazepam": _known("lorazepam", _A.BENZODIAZEPINES),
-    "diazepam": _known("diazepam", _A.BENZODIAZEPINES),
-    "chlordiazepoxide": _known("chlordiazepoxide", _A.BENZODIAZEPINES),
-    "amphetamine salts": _AMPHETAMINE,
-    "adderall": _AMPHETAMINE,
-    "dextroamphetamine": _AMPHETAMINE,
-    "lisdexamfetamine": _AMPHETAMINE,
-    "vyvanse": _AMPHETAMINE,
-    "oxycodone": _OXYCODONE,
-    "oxycontin": _OXYCODONE,
-    "percocet": _OXYCODONE,
-    "morphine": _known("morphine", _A.OPIATES),
-    "codeine": _known("codeine", _A.OPIATES),
-    "hydrocodone": _known("hydrocodone", _A.OPIATES),
-    "hydromorphone": _known("hydromorphone", _A.OPIATES),
-    "fentanyl": _known("fentanyl", _A.FENTANYL),
-    "dronabinol": _known("dronabinol", _A.CANNABINOIDS),
+_GENERICS: dict[str, KnownMedication] = {
+    m.name: m
+    for m in (
+        _known("methadone", _A.METHADONE, mat=True),
+        _known("buprenorphine", _A.BUPRENORPHINE, mat=True),
+        # Its own entry so the table names the combination; it reads as buprenorphine.
+        _known("buprenorphine-naloxone", _A.BUPRENORPHINE, mat=True),
+        _known("naltrexone", mat=True),
+        _known("acamprosate", mat=True),
+        _known("disulfiram", mat=True),
+        _known("alprazolam", _A.BENZODIAZEPINES),
+        _known("clonazepam", _A.BENZODIAZEPINES),
+        _known("lorazepam", _A.BENZODIAZEPINES),
+        _known("diazepam", _A.BENZODIAZEPINES),
+        _known("chlordiazepoxide", _A.BENZODIAZEPINES),
+        _known("amphetamine", _A.AMPHETAMINES),
+        _known("dextroamphetamine", _A.AMPHETAMINES),
+        _known("lisdexamfetamine", _A.AMPHETAMINES),
+        _known("oxycodone", _A.OXYCODONE, _A.OPIATES),
+        _known("morphine", _A.OPIATES),
+        _known("codeine", _A.OPIATES),
+        _known("hydrocodone", _A.OPIATES),
+        _known("hydromorphone", _A.OPIATES),
+        _known("fentanyl", _A.FENTANYL),
+        _known("dronabinol", _A.CANNABINOIDS),
+    )
 }
+_PAIN_ONLY = frozenset({"belbuca", "butrans", "buprenex"})  # buprenorphine labelled for pain
+
+_MARKS = re.compile(r"[\u00ae\u2122\u2120\u00a9]")  # ® ™ ℠ ©
+_LETTER = r"[^\W\d_]"
+# A dash (any Unicode dash or minus), slash, plus or ampersand, or " and " / " with ", between
+# two words: the ways staff join two ingredient names.
+_JOINER = re.compile(
+    rf"(?<={_LETTER})(?:\s*[-\u2010-\u2015\u2212/+&]\s*|\s+(?:and|with)\s+)(?={_LETTER})"
+)
 
 
 def normalize(name: str) -> str:
-    return re.sub(r"\s+", " ", name.strip().lower())
+    """The written name in one canonical spelling, so every way staff copy it finds the entry.
+
+    Trademark signs go first, before NFKC (which would turn "™" into "TM"); then NFKC (full-width
+    letters, ligatures, no-break spaces), case folding and single spaces; then any joiner between
+    two ingredient names becomes "-", so "Buprenorphine and Naloxone", "buprenorphine/naloxone"
+    and "buprenorphine–naloxone" all read "buprenorphine-naloxone". Strengths are left as written
+    ("8 mg/2 mg": the joiner needs letters on both sides).
+    """
+    text = unicodedata.normalize("NFKC", _MARKS.sub(" ", name)).casefold()
+    return _JOINER.sub("-", " ".join(text.split()))
+
+
+def _table() -> dict[str, KnownMedication]:
+    table = {normalize(name): known for name, known in _GENERICS.items()}
+    for generic, names in OTHER_NAMES.items():
+        for name in names:
+            key = normalize(name)
+            known = _GENERICS[generic]
+            table[key] = replace(known, is_mat=False) if key in _PAIN_ONLY else known
+    return table
+
+
+# Normalized name or brand -> what it is.
+KNOWN: dict[str, KnownMedication] = _table()
 
 
 def lookup(name: str) -> KnownMedication | None:
-    """The table's entry for a name as written on a prescription ("Suboxone 8 mg/2 mg" finds
-    Suboxone): the longest known name the written one starts with, as a whole word."""
+    """The table's entry for a name as written on a prescription ("Suboxone 8 mg/2 mg film"
+    finds Suboxone): the longest known name the written one starts with, ending where a word
+    ends. So "Methadonex" finds nothing, "buprenorphine-naloxone 8-2 mg" finds the combination
+    rather than buprenorphine, and a combination ("hydrocodone/acetaminophen") finds the
+    ingredient it starts with, which is what a drug test reads."""
     written = normalize(name)
-    matches = [key for key in KNOWN if written == key or written.startswith((key + " ", key + ","))]
+    matches = [
+        key
+        for key in KNOWN
+        if written.startswith(key) and not written[len(key) : len(key) + 1].isalpha()
+    ]
     return KNOWN[max(matches, key=len)] if matches else None
+
+
+def recognised(name: str) -> bool:
+    """Whether the table knows the name; one it does not explains nothing by itself."""
+    return lookup(name) is not None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -148,6 +149,16 @@ class MedicationsTab:
     @property
     def past(self) -> list[Medication]:
         return [m for m in self.medications if m.ends_on is not None and m.ends_on < today()]
+
+    @cached_property
+    def unrecognised(self) -> frozenset[uuid.UUID]:
+        """Medications whose name the table does not know and for which no analytes were
+        recorded. They explain nothing on a drug test, so a positive they should explain reads
+        as unexpected and a missing MAT positive goes unseen; the tab flags them so staff
+        correct the name or record the analytes."""
+        return frozenset(
+            m.id for m in self.medications if not m.analytes and not rules.recognised(m.name)
+        )
 
 
 def chart_tab(session: Session, *, actor: Actor, client: Client) -> MedicationsTab:
