@@ -41,7 +41,7 @@ from stepdown.jobs.models import JobRun
 from stepdown.kit.orm import Base
 from stepdown.medications.models import Medication
 from stepdown.placement.models import (
-    AssessmentEvidence,
+    AssessmentExclusion,
     DimensionalAssessment,
     PlacementDecision,
     PlacementRuleTable,
@@ -55,6 +55,7 @@ from stepdown.programs.models import (
     StaffProfile,
     TimeBlock,
 )
+from stepdown.safety.models import SafetyAssessment, SafetyPlan
 from stepdown.security.models import ApiToken, User, WebSession
 from stepdown.transitions.models import LevelReview
 from stepdown.treatment_plans.models import (
@@ -76,7 +77,7 @@ __all__ = [
     "AnalyteResult",
     "ApiToken",
     "Appointment",
-    "AssessmentEvidence",
+    "AssessmentExclusion",
     "AttendanceRecord",
     "AuditEntry",
     "Base",
@@ -114,6 +115,8 @@ __all__ = [
     "ProgressNote",
     "RandomTestDraw",
     "RelapsePreventionCheckIn",
+    "SafetyAssessment",
+    "SafetyPlan",
     "Room",
     "Rsvp",
     "ScheduleBuild",

@@ -68,25 +68,63 @@ class TestAssessments:
         assert second.status is AssessmentStatus.DRAFT
         assert second.d3_rating == first.d3_rating
 
-    def test_evidence_feeds_the_recommendation(self, session: Session) -> None:
+    def test_the_chart_feeds_the_recommendation_without_ticking(self, session: Session) -> None:
+        """Issue 11, finding 2: a result counts because it is on the chart, not because a
+        clinician attached it."""
         person = make_client(session, site=make_site(session))
-        phq9 = assessments_service.record_response(
+        assessments_service.record_response(
             session,
             actor=SYSTEM,
             client_id=person.id,
-            code="phq9",
-            answers=[1, 1, 1, 1, 1, 1, 1, 1, 2],
+            code="audit",
+            answers=[4, 4, 4, 2, 2, 2, 2, 2, 4, 4],
+        )
+        draft = service.start_assessment(
+            session, actor=SYSTEM, client_id=person.id, data=assessment_input()
+        )
+        live = service.recommendation_for(session, actor=SYSTEM, assessment=draft)
+        assert "WARN-AUDIT-D1" not in [r["rule_id"] for r in live["reasons"]]  # d1 is 1
+        assert "FLOOR-AUDIT-IOP" in [r["rule_id"] for r in live["reasons"]]
+
+    def test_a_result_is_left_out_only_with_a_reason(self, session: Session) -> None:
+        person = make_client(session, site=make_site(session))
+        audit = assessments_service.record_response(
+            session,
+            actor=SYSTEM,
+            client_id=person.id,
+            code="audit",
+            answers=[4, 4, 4, 2, 2, 2, 2, 2, 4, 4],
         ).response
+        with pytest.raises(Invalid) as no_reason:
+            service.start_assessment(
+                session,
+                actor=SYSTEM,
+                client_id=person.id,
+                data=assessment_input(exclusions=[{"response_id": audit.id, "reason": " "}]),
+            )
+        assert no_reason.value.field == "exclusions"
         draft = service.start_assessment(
             session,
             actor=SYSTEM,
             client_id=person.id,
-            data=assessment_input(evidence=[phq9.id]),
+            data=assessment_input(
+                exclusions=[{"response_id": audit.id, "reason": "Given while intoxicated"}]
+            ),
         )
         live = service.recommendation_for(session, actor=SYSTEM, assessment=draft)
-        assert live["reasons"][0]["action"] == "safety"
+        assert "FLOOR-AUDIT-IOP" not in [r["rule_id"] for r in live["reasons"]]
+        kept = service.exclusions_of(session, draft)
+        assert [(e.response_id, e.reason) for e in kept] == [(audit.id, "Given while intoxicated")]
+        copy = service.addendum(
+            session,
+            actor=SYSTEM,
+            assessment_id=service.sign(session, actor=SYSTEM, assessment_id=draft.id).id,
+        )
+        assert [e.reason for e in service.exclusions_of(session, copy)] == [
+            "Given while intoxicated"
+        ]
 
-    def test_evidence_must_be_the_clients_own(self, session: Session) -> None:
+    def test_left_out_results_must_be_the_clients_own(self, session: Session) -> None:
         site = make_site(session)
         other = make_client(session, site=site)
         theirs = assessments_service.record_response(
@@ -98,9 +136,9 @@ class TestAssessments:
                 session,
                 actor=SYSTEM,
                 client_id=person.id,
-                data=assessment_input(evidence=[theirs.id]),
+                data=assessment_input(exclusions=[{"response_id": theirs.id, "reason": "x"}]),
             )
-        assert excinfo.value.field == "evidence"
+        assert excinfo.value.field == "exclusions"
 
 
 class TestDecisions:

@@ -25,6 +25,20 @@ class AlertKind(StrEnum):
     CHECKIN_USE = "checkin_use"  # check-ins: the client reported use
     CHECKIN_CRAVING = "checkin_craving"  # check-ins: craving 8 or more of 10
     AFTERCARE_CHECKIN_MISSED = "aftercare_checkin_missed"  # aftercare: a check-in was missed
+    CHECKIN_CRISIS = "checkin_crisis"  # check-ins: the client reported thoughts of self-harm
+    MOUD_MISSING = "moud_missing"  # drug testing: a prescribed MOUD not found in a specimen
+
+
+# Alerts about suicide risk: while one of these is open at urgent or high severity the
+# safety gate holds (``stepdown.safety.rules``).
+SAFETY_ALERT_KINDS = frozenset(
+    {
+        AlertKind.PHQ9_ITEM9,
+        AlertKind.CSSRS_HIGH,
+        AlertKind.CSSRS_MODERATE,
+        AlertKind.CHECKIN_CRISIS,
+    }
+)
 
 
 class Severity(StrEnum):

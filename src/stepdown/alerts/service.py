@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from stepdown.alerts import access, repository
-from stepdown.alerts.models import Alert, AlertKind, Severity
+from stepdown.alerts.models import SAFETY_ALERT_KINDS, Alert, AlertKind, Severity
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import service as clients_service
@@ -182,3 +182,20 @@ def acknowledge(session: Session, *, actor: Actor, alert_id: uuid.UUID, note: st
         detail={"acknowledged": True, "kind": alert.kind.value},
     )
     return alert
+
+
+def open_safety_alerts(session: Session, *, client_id: uuid.UUID) -> list[Alert]:
+    """The client's open suicide-risk alerts, oldest first, for the safety gate.
+
+    Not audited and not policy-checked here: the gate is read on behalf of an action that
+    already loaded the client through the clients service and records its own audit entry
+    (a placement, a review, the chart's safety tab).
+    """
+    return sorted(
+        (
+            a
+            for a in session.scalars(repository.open_alerts([client_id]))
+            if a.kind in SAFETY_ALERT_KINDS
+        ),
+        key=lambda a: a.created_at,
+    )

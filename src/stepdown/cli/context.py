@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import NoReturn
+from pathlib import Path
+from typing import NoReturn, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
@@ -38,6 +41,35 @@ def system_actor() -> Actor:
 def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+# A facts or evidence file is a few kilobytes; anything far larger is not one.
+MAX_JSON_BYTES = 1_000_000
+
+
+def read_json_model(path: Path, model: type[Model]) -> Model:
+    """A JSON file parsed into ``model``, or one line naming the file, the field and the
+    problem (exit 2): never a traceback."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or 'cannot be read'}")
+    if len(raw) > MAX_JSON_BYTES:
+        fail(f"{path}: larger than {MAX_JSON_BYTES} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text")
+    except json.JSONDecodeError as exc:
+        fail(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "the file"
+        fail(f"{path}: {where}: {error['msg']}")
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from stepdown.placement.schemas import (
     AssessmentRead,
     DecisionInput,
     DecisionRead,
+    LeftOutRead,
     ReportRead,
     ReportRow,
     RuleTableInput,
@@ -135,6 +136,12 @@ def report(
                 placed=f"{d.placed_level} {d.placed_track}",
                 discrepancy=d.discrepancy,
                 discrepancy_text=d.discrepancy_text,
+                left_out=[
+                    LeftOutRead(
+                        instrument=e.instrument, administered_at=e.administered_at, reason=e.reason
+                    )
+                    for e in result.exclusions.get(d.assessment_id, [])
+                ],
             )
             for d, c in result.rows
         ],

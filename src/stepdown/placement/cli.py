@@ -3,14 +3,16 @@ for the director and utilization review to read from a terminal or a script."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from stepdown.cli import context
-from stepdown.placement import rule_store, service
+from stepdown.placement import rule_store, rules, service
 
 app = typer.Typer(help="Placement rules and the placement report.", no_args_is_help=True)
 
@@ -44,6 +46,22 @@ def show_rules() -> None:
     Console().print(grid)
 
 
+@app.command("evaluate")
+def evaluate(
+    facts_file: Path = typer.Argument(
+        ..., metavar="FACTS.json", help="A client's facts (format: docs/domain.md)."
+    ),
+) -> None:
+    """Print the recommendation for the facts in a JSON file, with every reason, as JSON:
+    the rule table in force and the safety gate, as an intake would get them. Nothing is
+    stored."""
+    facts = context.read_json_model(facts_file, rules.PlacementFacts)
+    with context.unit_of_work() as session:
+        table = rule_store.active(session)
+    result = rules.recommend(facts, rules=table.rules)
+    typer.echo(json.dumps(service.serialize(result, rule_table_version=table.version), indent=2))
+
+
 @app.command("report")
 def report(
     date_from: str = typer.Option(..., "--from", help="First decision date, YYYY-MM-DD."),
@@ -66,12 +84,16 @@ def report(
             why = decision.discrepancy.label if decision.discrepancy else ""
             if decision.discrepancy_text:
                 why += f": {decision.discrepancy_text}"
+            left_out = "; ".join(
+                f"{e.instrument} {e.administered_at:%Y-%m-%d} left out: {e.reason}"
+                for e in result.exclusions.get(decision.assessment_id, [])
+            )
             grid.add_row(
                 decision.decided_at.date().isoformat(),
                 client.record_number,
                 f"{decision.recommended_level} {decision.recommended_track}",
                 f"{decision.placed_level} {decision.placed_track}",
-                why,
+                "; ".join(part for part in (why, left_out) if part),
             )
     console = Console()
     console.print(grid)

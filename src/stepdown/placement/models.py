@@ -92,10 +92,11 @@ class DimensionalAssessment(IdMixin, TimestampMixin, Base):
     recommendation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class AssessmentEvidence(IdMixin, Base):
-    """An instrument result the clinician attached as evidence for the ratings."""
+class AssessmentExclusion(IdMixin, Base):
+    """An instrument result the clinician left out of an assessment's recommendation, and
+    why. Every other result inside its look-back window counts (``placement.evidence``)."""
 
-    __tablename__ = "assessment_evidence"
+    __tablename__ = "assessment_exclusion"
     __table_args__ = (UniqueConstraint("assessment_id", "response_id"),)
 
     assessment_id: Mapped[uuid.UUID] = mapped_column(
@@ -104,6 +105,11 @@ class AssessmentEvidence(IdMixin, Base):
     response_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("instrument_response.id", ondelete="RESTRICT")
     )
+    reason: Mapped[str] = mapped_column(Text)
+    excluded_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    excluded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 class PlacementDecision(IdMixin, Base):

@@ -16,14 +16,15 @@ from stepdown.assessments import service as assessments_service
 from stepdown.clients import service as clients_service
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import Track
-from stepdown.kit.clock import today
+from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
-from stepdown.placement import access, rule_store, service
+from stepdown.placement import access, evidence, rule_store, service
 from stepdown.placement.models import DIMENSIONS, AssessmentStatus, Discrepancy
 from stepdown.placement.rule_table import FACTS, IN_HOUSE, Action, Rule
 from stepdown.placement.rules import RecentLevel, WithdrawalRisk
 from stepdown.placement.schemas import AssessmentInput, DecisionInput, RuleRow
+from stepdown.safety import service as safety_service
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
 from stepdown.web import flash, navigation
@@ -37,13 +38,24 @@ BOOLEANS = ("environment_stable", "co_occurring", "day_available", "evening_avai
 
 
 def assessment_input(form: FormData) -> AssessmentInput:
+    """The form's fields; each ticked "leave out" box needs the reason typed next to it."""
     raw: dict[str, Any] = {
-        key: str(value) for key, value in form.items() if key not in (*BOOLEANS, "evidence")
+        key: str(value)
+        for key, value in form.items()
+        if key not in (*BOOLEANS, "exclude") and not key.startswith("exclude_reason_")
     }
     raw.pop("csrf_token", None)
     raw.update({key: key in form for key in BOOLEANS})
-    raw["evidence"] = [str(v) for v in form.getlist("evidence")]
+    raw["exclusions"] = [
+        {"response_id": str(rid), "reason": str(form.get(f"exclude_reason_{rid}", ""))}
+        for rid in form.getlist("exclude")
+    ]
     return AssessmentInput.model_validate(raw)
+
+
+def _exclusions_of(form: FormData) -> dict[str, str]:
+    """A refused form's exclusions, to show them again as entered."""
+    return {str(rid): str(form.get(f"exclude_reason_{rid}", "")) for rid in form.getlist("exclude")}
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -52,12 +64,24 @@ def _errors(exc: ValidationError) -> dict[str, str]:
 
 def _form_context(session: DbSession, actor: Actor, client_id: uuid.UUID) -> dict[str, Any]:
     client = clients_service.get_client(session, actor=actor, client_id=client_id)
+    now = utc_now()
+    counted = [
+        r
+        for r in assessments_service.list_responses(session, actor=actor, client=client)
+        if not r.entered_in_error
+        and evidence.in_window(
+            evidence.Result(r.instrument, r.total, r.band, frozenset(r.flags), r.administered_at),
+            now,
+        )
+    ]
     return {
         "client": client,
         "dimensions": DIMENSIONS,
         "withdrawal_risks": list(WithdrawalRisk),
         "recent_levels": list(RecentLevel),
-        "responses": assessments_service.list_responses(session, actor=actor, client=client),
+        "responses": counted,
+        "look_back": {code: window.days for code, window in evidence.LOOK_BACK.items()},
+        "gate": safety_service.status(session, actor=actor, client=client),
     }
 
 
@@ -96,7 +120,7 @@ async def create_assessment(
             {
                 **context,
                 "values": dict(form),
-                "chosen": form.getlist("evidence"),
+                "excluded": _exclusions_of(form),
                 "errors": errors,
                 "assessment": None,
             },
@@ -134,7 +158,12 @@ def _view(
             "tracks": list(Track),
             "discrepancies": list(Discrepancy),
             "decision": service.decision_for(session, assessment.id),
-            "chosen": [str(r) for r in service.evidence_ids(session, assessment)],
+            "excluded": {
+                str(e.response_id): e.reason for e in service.exclusions_of(session, assessment)
+            },
+            "responses_all": assessments_service.list_responses(
+                session, actor=actor, client=context["client"]
+            ),
             "values": values or {},
             "errors": errors or {},
             "error": error,

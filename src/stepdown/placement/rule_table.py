@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 
 class Level(StrEnum):
+    HOSPITAL = "HOSPITAL"
     DETOX = "DETOX"
     RESIDENTIAL = "RESIDENTIAL"
     PHP = "PHP"
@@ -25,10 +26,12 @@ class Level(StrEnum):
     AFTERCARE = "AFTERCARE"
 
 
-# In-house levels, least to most intensive; detox and residential care are referred out, and
-# detox comes first when both are needed (continuum.md: detox must come before PHP or IOP).
+# In-house levels, least to most intensive. Hospital, detox and residential care are referred
+# out, in this order when more than one is needed: hospital-level care (ASAM level 4,
+# medically managed intensive inpatient, which also manages withdrawal: 4-WM) first, then
+# detox (continuum.md: detox must come before PHP or IOP), then residential care.
 IN_HOUSE = (Level.AFTERCARE, Level.OP, Level.IOP, Level.PHP)
-REFERRALS = (Level.DETOX, Level.RESIDENTIAL)
+REFERRALS = (Level.HOSPITAL, Level.DETOX, Level.RESIDENTIAL)
 
 
 class Track(StrEnum):
@@ -44,6 +47,7 @@ class Action(StrEnum):
     OTHERWISE = "otherwise"
     SERVICE = "add service"
     TRACK = "track"
+    WARN = "consistency warning"
 
 
 # What each fact means, for reasons and for the director reading the table.
@@ -154,31 +158,18 @@ class Rule:
 #   CONT  continuum.md: the program's own fit criteria for PHP, IOP and OP, its step-down order
 #         (PHP -> IOP -> OP -> aftercare), detox and residential care referred out, detox
 #         before PHP or IOP, IOP day or evening tracks, PHP daytime only, add-on services.
-#   SAFE  Kroenke 2001 (PHQ-9 item 9) and the Columbia C-SSRS triage guidelines.
+#   HOSP  ASAM level 4, medically managed intensive inpatient services: 24-hour medically
+#         directed care in an acute-care (hospital) setting for the most severe problems
+#         (Medicaid IAP summary of The ASAM Criteria, reproduced in "Addictions Counseling
+#         Essentials", ch. 1.2, https://cod.pressbooks.pub/addictionscounseling/; domain
+#         brief: 3.1-3.7 residential, 4 medically managed intensive inpatient).
+#   WARN  Consistency rows: Kroenke 2001 (PHQ-9 bands), Columbia C-SSRS triage, Babor 2001
+#         (AUDIT zones), Skinner 1982 (DAST-10 bands), each against the ASAM 0-4 rating
+#         scale (0 none, 1 mild).
 DEFAULT_RULES: tuple[Rule, ...] = (
-    # --- Safety first: a top reason, whatever the level -------------------------------------
-    # SAFE: any PHQ-9 item 9 answer above 0 needs same-day safety follow-up.
-    Rule(
-        id="SAFE-PHQ9-ITEM9",
-        looks_at="phq9_item9_positive",
-        when=("phq9_item9_positive == true",),
-        action=Action.SAFETY,
-        drives="same-day safety assessment",
-        sentence="PHQ-9 item 9 above 0 (thoughts of death or self-harm): same-day safety "
-        "assessment by a licensed clinician before placement goes ahead",
-    ),
-    # SAFE: C-SSRS "yes" to 4 or 5, or behaviour in the past 3 months, is imminent risk; safety
-    # precautions until a mental-health professional evaluates for possible hospitalization.
-    Rule(
-        id="SAFE-CSSRS-HIGH",
-        looks_at="cssrs_risk",
-        when=("cssrs_risk == high",),
-        action=Action.SAFETY,
-        drives="same-day safety assessment",
-        sentence="C-SSRS screener risk {value}: same-day safety assessment, with safety "
-        "precautions until a mental-health professional has evaluated (hospital care may be "
-        "needed)",
-    ),
+    # Suicide risk is not a row: the safety gate (stepdown.safety.rules) is applied by the
+    # evaluator before any row, so no edited table can place a client at risk in outpatient
+    # care. SAFETY rows a director adds still show as top reasons.
     # --- Refer out first ---------------------------------------------------------------------
     # ASAM D1 (withdrawal needing medical management is level 3.7-WM/4-WM); CONT: detox is
     # referred out and comes before PHP or IOP.
@@ -204,28 +195,31 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         sentence="Withdrawal risk {value} (CIWA-Ar/COWS): withdrawal is not managed on site → "
         "refer to detox first; PHP or IOP follows after",
     ),
-    # ASAM D2: needing 24-hour medical and nursing care is inpatient (level 3.7/4), not
-    # outpatient.
+    # HOSP: D2 severity 4 (severe, life-threatening biomedical problems) calls for medically
+    # managed intensive inpatient care, ASAM level 4, in a hospital: not a residential program
+    # (residential care, levels 3.1-3.7, is not medically managed).
     Rule(
-        id="REF-D2-INPATIENT",
+        id="REF-D2-HOSPITAL",
         looks_at="d2",
         when=("d2 >= 4",),
         action=Action.REFER,
-        drives=Level.RESIDENTIAL,
+        drives=Level.HOSPITAL,
         then=Level.IOP,
-        sentence="Dimension 2 rated {value}: biomedical problems need 24-hour medical and "
-        "nursing care → refer to medically monitored inpatient care; IOP or PHP follows after",
+        sentence="Dimension 2 rated {value}: severe biomedical problems need 24-hour medical "
+        "and nursing care → refer to hospital (medically managed inpatient) care; IOP or PHP "
+        "follows after",
     ),
-    # ASAM D3: severe problems need 24-hour psychiatric care with addiction treatment.
+    # HOSP: D3 severity 4 (severe psychiatric or cognitive problems, e.g. imminent danger to
+    # self or others) is level 4 as well: psychiatric inpatient care in a hospital.
     Rule(
-        id="REF-D3-INPATIENT",
+        id="REF-D3-HOSPITAL",
         looks_at="d3",
         when=("d3 >= 4",),
         action=Action.REFER,
-        drives=Level.RESIDENTIAL,
+        drives=Level.HOSPITAL,
         then=Level.PHP,
-        sentence="Dimension 3 rated {value}: psychiatric or cognitive problems need 24-hour "
-        "care → refer to residential or psychiatric inpatient care; PHP follows after",
+        sentence="Dimension 3 rated {value}: severe psychiatric or cognitive problems need "
+        "24-hour care → refer to hospital (psychiatric inpatient) care; PHP follows after",
     ),
     # ASAM D6: an environment dangerous to recovery needs 24-hour care away from it; CONT:
     # clients live at home in PHP, IOP and OP.
@@ -481,11 +475,57 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         sentence="Stable, substance-free home: {value} → case management and a sober-living "
         "referral",
     ),
+    # --- Consistency: instruments that disagree with the ratings ---------------------------
+    # The recommendation says so; the clinician decides which is right (a rating is never
+    # changed by the engine).
+    # Kroenke 2001: PHQ-9 20-27 is severe depression; ASAM D3 rated 0-1 means no or mild
+    # emotional or behavioural problems.
+    Rule(
+        id="WARN-PHQ9-D3",
+        looks_at="phq9_total",
+        when=("phq9_total >= 20", "d3 <= 1"),
+        action=Action.WARN,
+        drives="check Dimension 3",
+        sentence="PHQ-9 total {value} (severe depression) but Dimension 3 is rated 0-1: check "
+        "the Dimension 3 rating",
+    ),
+    # Columbia triage: moderate or high screener risk calls for a behavioral-health
+    # evaluation; that is not a D3 of 0-1.
+    Rule(
+        id="WARN-CSSRS-D3",
+        looks_at="cssrs_risk",
+        when=("cssrs_risk in moderate|high", "d3 <= 1"),
+        action=Action.WARN,
+        drives="check Dimension 3",
+        sentence="C-SSRS screener risk {value} but Dimension 3 is rated 0-1: check the "
+        "Dimension 3 rating",
+    ),
+    # Babor 2001: AUDIT zone IV (20-40) warrants diagnostic evaluation for alcohol
+    # dependence, which carries withdrawal potential; a D1 of 0 says there is none.
+    Rule(
+        id="WARN-AUDIT-D1",
+        looks_at="audit_zone",
+        when=("audit_zone == 4", "d1 == 0"),
+        action=Action.WARN,
+        drives="check Dimension 1",
+        sentence="AUDIT zone {value} (possible alcohol dependence) but Dimension 1 is rated 0: "
+        "check withdrawal potential (CIWA-Ar)",
+    ),
+    # Skinner 1982: DAST-10 9-10 is a severe drug problem; ASAM D5 rated 0-1 means low
+    # relapse potential.
+    Rule(
+        id="WARN-DAST-D5",
+        looks_at="dast10_band",
+        when=("dast10_band == severe", "d5 <= 1"),
+        action=Action.WARN,
+        drives="check Dimension 5",
+        sentence="DAST-10 band {value} but Dimension 5 is rated 0-1: check the relapse-risk rating",
+    ),
     # --- Track: the first row that fires decides ---------------------------------------------
     Rule(
         id="TRACK-REFERRED-OUT",
         looks_at="level",
-        when=("level in DETOX|RESIDENTIAL",),
+        when=("level in HOSPITAL|DETOX|RESIDENTIAL",),
         action=Action.TRACK,
         drives=Track.NONE,
         sentence="Referred out to 24-hour care ({value}): no program track until the client "

@@ -4,14 +4,22 @@ The evaluator holds no clinical content: that lives in the rows of ``rule_table`
 clinical director can read it, and ``recommend`` takes an edited table in place of
 ``DEFAULT_RULES``.
 
+Before any row, the safety gate (``stepdown.safety.rules``): live suicide risk overrides every
+other rule and no edited table can change that. While the gate holds, the recommendation is
+no outpatient level: "safety assessment required today" (``level`` None, a hold), or, when
+the C-SSRS is high or the last safety assessment sent the client out, a referral to
+hospital-level (crisis or psychiatric inpatient) care. Either way ``then_level`` says what the
+ratings call for once safety is addressed.
+
 A table is applied in this order:
-1. SAFETY rows add a top reason (same-day safety assessment); they never change the level.
+1. SAFETY rows add a top reason; they never change the level.
 2. REFER rows send the client out (detox before residential) and name the least in-house
    level that follows.
 3. AT_LEAST rows each set a floor and the highest floor wins: in the ASAM Criteria the
    highest-severity dimension drives intensity. With no floor, the first OTHERWISE row fires.
 4. SERVICE rows add services (psychiatric care, adolescent groups ...).
 5. TRACK rows see the chosen level as the fact ``level``; the first that fires sets the track.
+6. WARN rows say where an instrument disagrees with a rating; they change nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from stepdown.placement.rule_table import (
     RuleTableError,
     Track,
 )
+from stepdown.safety.rules import GateState, from_instrument_summary
 
 __all__ = [
     "DEFAULT_RULES",
@@ -51,6 +60,8 @@ __all__ = [
     "Recommendation",
     "Rule",
     "RuleTableError",
+    "SafetyFacts",
+    "SafetyNote",
     "Track",
     "WeeklyHours",
     "WithdrawalRisk",
@@ -123,9 +134,23 @@ class Availability(_Facts):
     evening: bool
 
 
+class SafetyNote(_Facts):
+    rule_id: Annotated[str, Field(min_length=1, max_length=60)]
+    sentence: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class SafetyFacts(_Facts):
+    """The safety gate as read from the chart (``stepdown.safety.service.status``), with its
+    reasons. It is authoritative: it knows whether a safety assessment resolved a finding."""
+
+    state: GateState
+    reasons: tuple[SafetyNote, ...] = Field(default=(), max_length=50)
+
+
 class PlacementFacts(_Facts):
     """What the intake or review clinician knows; ``environment_stable`` means stable and
-    substance-free."""
+    substance-free. Without ``safety`` the gate is read from the instrument summary alone
+    (a high C-SSRS, a moderate one or a positive PHQ-9 item 9 each hold)."""
 
     dimensions: DimensionRatings
     instruments: InstrumentSummary = InstrumentSummary()
@@ -135,10 +160,25 @@ class PlacementFacts(_Facts):
     age: Annotated[int, Field(ge=0, le=120)]
     co_occurring_mental_health: bool = False
     availability: Availability
+    safety: SafetyFacts | None = None
 
     @property
     def adolescent(self) -> bool:
         return self.age < 18
+
+    @property
+    def safety_state(self) -> GateState:
+        if self.safety is not None:
+            return self.safety.state
+        risk = self.instruments.cssrs_risk
+        return from_instrument_summary(
+            phq9_item9_positive=self.instruments.phq9_item9_positive,
+            cssrs_risk=risk.value if risk is not None else None,
+        )
+
+    @property
+    def live_risk(self) -> bool:
+        return self.safety_state.live
 
     def fact_values(self) -> dict[str, FactValue]:
         """The flat name -> value view the rule table's conditions are written against."""
@@ -209,17 +249,26 @@ class Reason:
 
 @dataclass(frozen=True)
 class Recommendation:
-    level: Level
+    level: Level | None  # None: on hold until a safety assessment is documented
     track: Track
     referral_out: bool
     then_level: Level | None
     weekly_hours: WeeklyHours | None
     services: tuple[str, ...]
     reasons: tuple[Reason, ...]
+    safety: GateState = GateState.CLEAR
+
+    @property
+    def on_hold(self) -> bool:
+        return self.level is None
 
     @property
     def safety_assessment_needed(self) -> bool:
-        return any(r.action is Action.SAFETY for r in self.reasons)
+        return self.safety in (GateState.ASSESSMENT_REQUIRED, GateState.CRISIS_REFERRAL)
+
+    @property
+    def warnings(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.action is Action.WARN)
 
 
 def _show(value: FactValue) -> str:
@@ -277,6 +326,71 @@ def check_rules(rules: Sequence[Rule]) -> None:
             raise RuleTableError(f"the table needs an unconditional {action.name} rule")
 
 
+_GATE_FACT = "safety gate (suicide risk)"
+
+
+def _instrument_safety_notes(facts: PlacementFacts) -> list[SafetyNote]:
+    """The gate's reasons when only the instrument summary is known."""
+    i = facts.instruments
+    notes = []
+    if i.cssrs_risk is CssrsRisk.HIGH:
+        notes.append(
+            SafetyNote(
+                rule_id="SAFETY-CSSRS-HIGH",
+                sentence="C-SSRS screener risk high (intent, a plan, or recent behaviour): "
+                "refer now for a crisis or psychiatric inpatient evaluation",
+            )
+        )
+    if i.cssrs_risk is CssrsRisk.MODERATE:
+        notes.append(
+            SafetyNote(
+                rule_id="SAFETY-CSSRS-MODERATE",
+                sentence="C-SSRS screener risk moderate: safety assessment and safety plan today",
+            )
+        )
+    if i.phq9_item9_positive:
+        notes.append(
+            SafetyNote(
+                rule_id="SAFETY-PHQ9-ITEM9",
+                sentence="PHQ-9 item 9 above 0 (thoughts of death or self-harm): same-day "
+                "safety assessment",
+            )
+        )
+    return notes
+
+
+def _safety_reasons(facts: PlacementFacts, state: GateState) -> list[Reason]:
+    notes = list(facts.safety.reasons) if facts.safety is not None else []
+    if facts.safety is None:
+        notes = _instrument_safety_notes(facts)
+    reasons = [Reason(n.rule_id, Action.SAFETY, _GATE_FACT, state.label, n.sentence) for n in notes]
+    if state is GateState.ASSESSMENT_REQUIRED:
+        reasons.append(
+            Reason(
+                "SAFETY-HOLD",
+                Action.SAFETY,
+                _GATE_FACT,
+                state.label,
+                "Safety assessment required today: no level of care is recommended until a "
+                "clinician documents a safety assessment (with a safety plan for anyone not "
+                "sent out) and acknowledges the safety alerts",
+            )
+        )
+    elif state.live:
+        reasons.append(
+            Reason(
+                "SAFETY-REFER-HOSPITAL",
+                Action.SAFETY,
+                _GATE_FACT,
+                state.label,
+                "No outpatient level while suicide risk is live: refer to hospital-level care "
+                "(crisis or psychiatric inpatient evaluation); the ratings' level follows once "
+                "a safety assessment says outpatient care is safe",
+            )
+        )
+    return reasons
+
+
 def recommend(facts: PlacementFacts, rules: Sequence[Rule] | None = None) -> Recommendation:
     table = DEFAULT_RULES if rules is None else rules
     check_rules(table)
@@ -298,14 +412,29 @@ def recommend(facts: PlacementFacts, rules: Sequence[Rule] | None = None) -> Rec
 
     sequence = [*sorted({Level(r.drives) for r in referrals}, key=REFERRALS.index), in_house]
     level, then_level = sequence[0], (sequence[1] if len(sequence) > 1 else None)
+    services = of(Action.SERVICE)
+    clinical = [_reason(r, values) for r in (*of(Action.SAFETY), *referrals, *drivers, *services)]
+    warnings = [_reason(r, values) for r in of(Action.WARN)]
+
+    state = facts.safety_state
+    safety = _safety_reasons(facts, state)
+    if state.live:
+        # Live risk overrides every row: no outpatient level. The ratings' level is kept as
+        # what follows, so the clinician sees where the client goes once it is safe.
+        hold = state is GateState.ASSESSMENT_REQUIRED
+        return Recommendation(
+            level=None if hold else Level.HOSPITAL,
+            track=Track.NONE,
+            referral_out=not hold,
+            then_level=then_level if level is Level.HOSPITAL else level,
+            weekly_hours=None,
+            services=tuple(dict.fromkeys(r.drives for r in services)),
+            reasons=(*safety, *clinical, *warnings),
+            safety=state,
+        )
 
     values["level"] = level.value
     track_rule = next(r for r in table if r.action is Action.TRACK and r.fires(values))
-    services = of(Action.SERVICE)
-    reasons = [
-        _reason(r, values)
-        for r in (*of(Action.SAFETY), *referrals, *drivers, *services, track_rule)
-    ]
     return Recommendation(
         level=level,
         track=Track(track_rule.drives),
@@ -313,5 +442,6 @@ def recommend(facts: PlacementFacts, rules: Sequence[Rule] | None = None) -> Rec
         then_level=then_level,
         weekly_hours=weekly_hours(level, adolescent=facts.adolescent),
         services=tuple(dict.fromkeys(r.drives for r in services)),
-        reasons=tuple(reasons),
+        reasons=(*safety, *clinical, _reason(track_rule, values), *warnings),
+        safety=state,
     )

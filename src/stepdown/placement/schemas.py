@@ -17,6 +17,13 @@ Rating = Annotated[int, Field(ge=0, le=4)]
 Notes = Annotated[str, Field(max_length=4000)]
 
 
+class ExclusionInput(Schema):
+    """An instrument result left out of the recommendation; the reason is required."""
+
+    response_id: uuid.UUID
+    reason: Annotated[str, Field(max_length=1000)]
+
+
 class AssessmentInput(Schema):
     d1_rating: Rating
     d2_rating: Rating
@@ -37,7 +44,7 @@ class AssessmentInput(Schema):
     day_available: bool
     evening_available: bool
     summary: Annotated[str, Field(max_length=8000)] = ""
-    evidence: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    exclusions: list[ExclusionInput] = Field(default_factory=list, max_length=50)
 
 
 class AssessmentRead(Schema):
@@ -99,6 +106,12 @@ class DecisionRead(Schema):
     decided_at: datetime
 
 
+class LeftOutRead(Schema):
+    instrument: str
+    administered_at: datetime
+    reason: str
+
+
 class ReportRow(Schema):
     decided_at: datetime
     record_number: str
@@ -106,6 +119,7 @@ class ReportRow(Schema):
     placed: str
     discrepancy: Discrepancy | None
     discrepancy_text: str
+    left_out: list[LeftOutRead]
 
 
 class ReportRead(Schema):

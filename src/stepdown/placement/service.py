@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stepdown.assessments import service as assessments_service
+from stepdown.assessments.models import InstrumentResponse
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import repository as clients_repository
@@ -20,17 +21,19 @@ from stepdown.clients.models import Client
 from stepdown.continuum import repository as continuum_repository
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import EpisodeStatus, Track, Transition
-from stepdown.kit.clock import today, utc_now
+from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from stepdown.placement import access, evidence, rule_store, rules
 from stepdown.placement.models import (
-    AssessmentEvidence,
+    AssessmentExclusion,
     AssessmentStatus,
     DimensionalAssessment,
     Discrepancy,
     PlacementDecision,
 )
-from stepdown.placement.schemas import AssessmentInput, DecisionInput
+from stepdown.placement.schemas import AssessmentInput, DecisionInput, ExclusionInput
+from stepdown.safety import rules as safety_rules
+from stepdown.safety import service as safety_service
 from stepdown.security.actor import Actor
 
 RATING_FIELDS = tuple(f"d{n}_rating" for n in range(1, 7))
@@ -104,36 +107,70 @@ def get_assessment(
     return assessment
 
 
-def evidence_ids(session: Session, assessment: DimensionalAssessment) -> list[uuid.UUID]:
+def exclusions_of(session: Session, assessment: DimensionalAssessment) -> list[AssessmentExclusion]:
     return list(
         session.scalars(
-            select(AssessmentEvidence.response_id).where(
-                AssessmentEvidence.assessment_id == assessment.id
-            )
+            select(AssessmentExclusion)
+            .where(AssessmentExclusion.assessment_id == assessment.id)
+            .order_by(AssessmentExclusion.excluded_at)
         )
     )
 
 
-def _set_evidence(
+def _set_exclusions(
     session: Session,
     actor: Actor,
     assessment: DimensionalAssessment,
-    response_ids: list[uuid.UUID],
+    wanted: list[ExclusionInput],
 ) -> None:
+    """Keep exactly the exclusions asked for; each needs its own written reason and must be
+    one of this client's results. Audited with the reasons, as they change the
+    recommendation."""
     client = clients_service.get_client(session, actor=actor, client_id=assessment.client_id)
     found = {r.id for r in assessments_service.list_responses(session, actor=actor, client=client)}
-    missing = [str(rid) for rid in response_ids if rid not in found]
-    if missing:
-        raise Invalid(
-            f"instrument results {', '.join(missing)} are not this client's", field="evidence"
-        )
-    for row in session.scalars(
-        select(AssessmentEvidence).where(AssessmentEvidence.assessment_id == assessment.id)
-    ):
-        session.delete(row)
+    for item in wanted:
+        if item.response_id not in found:
+            raise Invalid(
+                f"instrument result {item.response_id} is not this client's", field="exclusions"
+            )
+        if not item.reason.strip():
+            raise Invalid(
+                "say why the result is left out of the recommendation", field="exclusions"
+            )
+    before = {e.response_id: e for e in exclusions_of(session, assessment)}
+    after = {item.response_id: item.reason.strip() for item in wanted}
+    for response_id, row in before.items():
+        if after.get(response_id) != row.reason:
+            session.delete(row)
     session.flush()
-    for response_id in dict.fromkeys(response_ids):
-        session.add(AssessmentEvidence(assessment_id=assessment.id, response_id=response_id))
+    added = {
+        rid: reason
+        for rid, reason in after.items()
+        if before.get(rid) is None or before[rid].reason != reason
+    }
+    for response_id, reason in added.items():
+        session.add(
+            AssessmentExclusion(
+                assessment_id=assessment.id,
+                response_id=response_id,
+                reason=reason,
+                excluded_by=actor.user_id,
+                excluded_at=utc_now(),
+            )
+        )
+    if added or set(before) - set(after):
+        _audit(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            "assessment_exclusion",
+            assessment.id,
+            assessment.client_id,
+            {
+                "excluded": {str(rid): reason for rid, reason in added.items()},
+                "included_again": sorted(str(rid) for rid in set(before) - set(after)),
+            },
+        )
 
 
 def _next_version(session: Session, client_id: uuid.UUID) -> int:
@@ -155,11 +192,11 @@ def start_assessment(
         version=_next_version(session, client.id),
         status=AssessmentStatus.DRAFT,
         created_by=actor.user_id,
-        **data.model_dump(exclude={"evidence"}),
+        **data.model_dump(exclude={"exclusions"}),
     )
     session.add(assessment)
     session.flush()
-    _set_evidence(session, actor, assessment, data.evidence)
+    _set_exclusions(session, actor, assessment, data.exclusions)
     _audit(
         session,
         actor,
@@ -181,9 +218,9 @@ def update_draft(
             "This assessment is signed and read-only; write an addendum instead.",
             rule="assessment.signed_is_read_only",
         )
-    for field, value in data.model_dump(exclude={"evidence"}).items():
+    for field, value in data.model_dump(exclude={"exclusions"}).items():
         setattr(assessment, field, value)
-    _set_evidence(session, actor, assessment, data.evidence)
+    _set_exclusions(session, actor, assessment, data.exclusions)
     session.flush()
     _audit(
         session,
@@ -214,8 +251,16 @@ def addendum(session: Session, *, actor: Actor, assessment_id: uuid.UUID) -> Dim
     )
     session.add(copy)
     session.flush()
-    for response_id in evidence_ids(session, base):
-        session.add(AssessmentEvidence(assessment_id=copy.id, response_id=response_id))
+    for exclusion in exclusions_of(session, base):
+        session.add(
+            AssessmentExclusion(
+                assessment_id=copy.id,
+                response_id=exclusion.response_id,
+                reason=exclusion.reason,
+                excluded_by=exclusion.excluded_by,
+                excluded_at=exclusion.excluded_at,
+            )
+        )
     _audit(
         session,
         actor,
@@ -228,18 +273,39 @@ def addendum(session: Session, *, actor: Actor, assessment_id: uuid.UUID) -> Dim
     return copy
 
 
-def facts_for(
-    session: Session, *, actor: Actor, assessment: DimensionalAssessment
-) -> rules.PlacementFacts:
-    client = clients_service.get_client(session, actor=actor, client_id=assessment.client_id)
-    attached = set(evidence_ids(session, assessment))
-    summary = evidence.summarize(
-        evidence.Result(r.instrument, r.total, r.band, frozenset(r.flags), r.administered_at)
-        for r in assessments_service.list_responses(session, actor=actor, client=client)
-        if r.id in attached and not r.entered_in_error
+def safety_facts(status: safety_rules.SafetyStatus) -> rules.SafetyFacts:
+    return rules.SafetyFacts(
+        state=status.state,
+        reasons=tuple(
+            rules.SafetyNote(rule_id=r.rule_id, sentence=r.sentence) for r in status.reasons
+        ),
     )
+
+
+def facts_for(
+    session: Session,
+    *,
+    actor: Actor,
+    assessment: DimensionalAssessment,
+    as_of: datetime | None = None,
+) -> rules.PlacementFacts:
+    """The engine's facts on ``as_of`` (default now): the ratings, every instrument result on
+    the chart inside its look-back window except those excluded with a reason, and the
+    safety gate read from the whole chart (exclusions never reach the gate)."""
+    as_of = as_of or utc_now()
+    client = clients_service.get_client(session, actor=actor, client_id=assessment.client_id)
+    excluded = {e.response_id for e in exclusions_of(session, assessment)}
+    summary = evidence.summarize(
+        (
+            evidence.Result(r.instrument, r.total, r.band, frozenset(r.flags), r.administered_at)
+            for r in assessments_service.list_responses(session, actor=actor, client=client)
+            if r.id not in excluded and not r.entered_in_error
+        ),
+        as_of=as_of,
+    )
+    gate = safety_service.status(session, actor=actor, client=client, as_of=as_of)
     born = client.date_of_birth
-    now = today()
+    now = as_of.date()
     age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
     return rules.PlacementFacts(
         dimensions=rules.DimensionRatings(
@@ -259,13 +325,18 @@ def facts_for(
         availability=rules.Availability(
             day=assessment.day_available, evening=assessment.evening_available
         ),
+        safety=safety_facts(gate),
     )
 
 
 def serialize(recommendation: rules.Recommendation, *, rule_table_version: int) -> dict[str, Any]:
+    level = recommendation.level
     return {
         "rule_table_version": rule_table_version,
-        "level": recommendation.level.value,
+        "level": level.value if level else None,
+        "on_hold": recommendation.on_hold,
+        "safety": recommendation.safety.value,
+        "safety_label": recommendation.safety.label,
         "track": recommendation.track.value,
         "referral_out": recommendation.referral_out,
         "then_level": recommendation.then_level.value if recommendation.then_level else None,
@@ -348,6 +419,7 @@ def decide(
         )
     recommended = assessment.recommendation
     level = recommended["level"] if data.accept else (data.level or "").upper()
+    _check_safety(session, actor, assessment, level)
     track = Track(recommended["track"]) if data.accept else (data.track or Track.NONE)
     differs = (level, track.value) != (recommended["level"], recommended["track"])
     if differs and data.discrepancy is None:
@@ -389,6 +461,43 @@ def decide(
         },
     )
     return decision
+
+
+SAFETY_HOLD_RULE = "placement.safety_assessment_required"
+HOSPITAL_RULE = "placement.safety_hospital_disposition"
+RECOMMENDED_ON_HOLD_RULE = "placement.recommended_on_safety_hold"
+
+
+def _check_safety(
+    session: Session, actor: Actor, assessment: DimensionalAssessment, level: str | None
+) -> None:
+    """Live suicide risk overrides every placement: the gate is read now, not when the
+    assessment was signed. Only a referral out to hospital-level care may go ahead once a
+    safety assessment sent the client there."""
+    gate = safety_service.status_for(session, actor=actor, client_id=assessment.client_id)
+    first = gate.reasons[0].sentence if gate.reasons else ""
+    if gate.state in (
+        safety_rules.GateState.ASSESSMENT_REQUIRED,
+        safety_rules.GateState.CRISIS_REFERRAL,
+    ):
+        raise Conflict(
+            f"{gate.headline}: record a safety assessment (and a safety plan for a client who "
+            f"stays in outpatient care) and acknowledge the safety alerts first. {first}".strip(),
+            rule=SAFETY_HOLD_RULE,
+        )
+    if gate.state is safety_rules.GateState.HOSPITAL and level != rules.Level.HOSPITAL:
+        raise Conflict(
+            f"{gate.headline}: only a referral to hospital-level care can be placed until a new "
+            "safety assessment says outpatient care is safe.",
+            rule=HOSPITAL_RULE,
+        )
+    if assessment.recommendation is not None and assessment.recommendation.get("on_hold"):
+        raise Conflict(
+            "This assessment was signed while a safety hold was in force, so it recommends no "
+            "level: write an addendum and sign it to get a recommendation that reads the "
+            "safety assessment.",
+            rule=RECOMMENDED_ON_HOLD_RULE,
+        )
 
 
 def _carry_out(
@@ -481,10 +590,20 @@ def _carry_out(
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """An instrument result a clinician left out of the recommendation, and why."""
+
+    instrument: str
+    administered_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class Report:
     date_from: date
     date_to: date
     rows: list[tuple[PlacementDecision, Client]]
+    exclusions: dict[uuid.UUID, list[LeftOut]]  # by assessment
 
     @property
     def agreed(self) -> int:
@@ -517,7 +636,19 @@ def report(session: Session, *, actor: Actor, date_from: date, date_to: date) ->
         .where(PlacementDecision.decided_at >= start, PlacementDecision.decided_at < end)
         .order_by(PlacementDecision.decided_at)
     ).all()
-    result = Report(date_from, date_to, [(d, c) for d, c in rows])
+    assessment_ids = [d.assessment_id for d, _ in rows]
+    left_out: dict[uuid.UUID, list[LeftOut]] = {}
+    if assessment_ids:
+        for exclusion, response in session.execute(
+            select(AssessmentExclusion, InstrumentResponse)
+            .join(InstrumentResponse, InstrumentResponse.id == AssessmentExclusion.response_id)
+            .where(AssessmentExclusion.assessment_id.in_(assessment_ids))
+            .order_by(InstrumentResponse.administered_at)
+        ):
+            left_out.setdefault(exclusion.assessment_id, []).append(
+                LeftOut(response.instrument, response.administered_at, exclusion.reason)
+            )
+    result = Report(date_from, date_to, [(d, c) for d, c in rows], left_out)
     audit_service.record(
         session,
         actor=actor,
