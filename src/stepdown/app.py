@@ -64,6 +64,8 @@ from stepdown.portal import pages as portal_pages
 from stepdown.programs import api as programs_api
 from stepdown.programs import pages as programs_pages
 from stepdown.programs.models import Site
+from stepdown.safety import api as safety_api
+from stepdown.safety import pages as safety_pages
 from stepdown.scheduling import api as scheduling_api
 from stepdown.scheduling import pages as scheduling_pages
 from stepdown.security import api as security_api
@@ -160,6 +162,8 @@ def create_app(
         drug_testing_pages.router,
         medications_api.router,
         medications_pages.router,
+        safety_api.router,
+        safety_pages.router,
         calendar_pages.router,
         calendar_api.router,
         checkins_pages.router,
