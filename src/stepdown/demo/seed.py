@@ -35,6 +35,7 @@ from stepdown.kit.clock import today
 from stepdown.medications.demo import seed_demo_medications
 from stepdown.programs.demo import seed_program_setup
 from stepdown.programs.models import Room, Site
+from stepdown.safety.demo import seed_demo_safety
 from stepdown.security import repository as security_repository
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
@@ -246,6 +247,7 @@ def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
     seed_demo_checkins(session, actor=actor, clients=demo_clients, today=today())
     seed_demo_aftercare(session, actor=actor, clients=demo_clients, today=today())
     seed_demo_alumni(session, actor=actor, clients=demo_clients, sites=sites, today=today())
+    seed_demo_safety(session, actor=actor, clients=demo_clients, today=today())
     # Last: the review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
     first_of_role: dict[Role, str] = {}
