@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -90,3 +91,55 @@ def test_report_prints_recommended_against_placed(database: str) -> None:
     backwards = runner.invoke(app, ["placement", "report", "--from", since, "--to", "2000-01-01"])
     assert backwards.exit_code == 2
     assert "the end date is before the start date" in backwards.output
+
+
+EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "placement-facts.json"
+
+
+def test_evaluate_prints_the_recommendation_as_json(database: str, tmp_path: Path) -> None:
+    """The documented example (docs/domain.md) runs as written: a high C-SSRS holds."""
+    result = CliRunner().invoke(app, ["placement", "evaluate", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["level"] == "HOSPITAL"
+    assert answer["safety"] == "crisis_referral"
+    assert answer["then_level"] == "IOP"
+    assert answer["reasons"][0]["rule_id"] == "SAFETY-CSSRS-HIGH"
+    calm = json.loads(EXAMPLE.read_text())
+    calm["instruments"]["cssrs_risk"] = "none"
+    path = tmp_path / "calm.json"
+    path.write_text(json.dumps(calm))
+    answer = json.loads(CliRunner().invoke(app, ["placement", "evaluate", str(path)]).stdout)
+    assert (answer["level"], answer["track"]) == ("IOP", "evening")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON (line 1, column 2"),
+        ('{"age": 30}', "dimensions: Field required"),
+        (None, "No such file or directory"),
+    ],
+    ids=["bad-json", "missing-field", "no-file"],
+)
+def test_evaluate_refuses_bad_input_in_one_line(
+    database: str, tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "facts.json"
+    if content is not None:
+        path.write_text(content)
+    result = CliRunner().invoke(app, ["placement", "evaluate", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert message in result.stderr
+
+
+def test_evaluate_refuses_a_rating_out_of_range(database: str, tmp_path: Path) -> None:
+    facts = json.loads(EXAMPLE.read_text())
+    facts["dimensions"]["biomedical"] = 5
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(facts))
+    result = CliRunner().invoke(app, ["placement", "evaluate", str(path)])
+    assert result.exit_code == 2
+    assert "dimensions.biomedical: Input should be less than or equal to 4" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import date, timedelta
@@ -22,16 +23,18 @@ from stepdown.kit.web import DbSession
 from stepdown.placement import access, evidence, rule_store, service
 from stepdown.placement.models import DIMENSIONS, AssessmentStatus, Discrepancy
 from stepdown.placement.rule_table import FACTS, IN_HOUSE, Action, Rule
-from stepdown.placement.rules import RecentLevel, WithdrawalRisk
+from stepdown.placement.rules import PlacementFacts, RecentLevel, WithdrawalRisk, recommend
 from stepdown.placement.schemas import AssessmentInput, DecisionInput, RuleRow
 from stepdown.safety import service as safety_service
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
-from stepdown.web import flash, navigation
+from stepdown.web import flash, model_form, navigation
 from stepdown.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 navigation.register("Placement report", "/placement/report", access.REPORT, order=60)
+navigation.register("Try placement rules", "/placement/try", access.RULES_WRITE, order=62)
+TRY_GROUPS = model_form.groups_of(PlacementFacts, title="The client")
 
 MAX_ROWS = 200  # as many as the API takes
 BOOLEANS = ("environment_stable", "co_occurring", "day_available", "evening_available")
@@ -486,3 +489,55 @@ async def revert_rules(
     response = RedirectResponse("/placement/rules", status_code=303)
     flash.flash(request, response, f"Rule table version {stored.version} is now in force.")
     return response
+
+
+def _try_page(
+    request: Request,
+    session: DbSession,
+    *,
+    typed: dict[str, str],
+    result: dict[str, Any] | None = None,
+    error: StepdownError | None = None,
+) -> Response:
+    table = rule_store.active(session)
+    return render(
+        request,
+        "placement/try.html",
+        {
+            "groups": TRY_GROUPS,
+            "typed": typed,
+            "action": "/placement/try",
+            "button": "Recommend",
+            "version": table.version,
+            "result": result,
+            "result_json": json.dumps(result, indent=2) if result else "",
+            "error": error,
+        },
+        status_code=error.status_code if error else 200,
+    )
+
+
+@router.get("/placement/try", response_class=HTMLResponse)
+def try_rules_form(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.RULES_WRITE)]
+) -> Response:
+    """The placement engine on facts the director types: the same as ``stepdown placement
+    evaluate``, nothing stored."""
+    return _try_page(request, session, typed={})
+
+
+@router.post("/placement/try", response_class=HTMLResponse)
+async def try_rules(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.RULES_WRITE)]
+) -> Response:
+    form = await request.form()
+    typed = model_form.submitted(form, TRY_GROUPS)
+    try:
+        facts = model_form.parse(PlacementFacts, form, TRY_GROUPS)
+    except StepdownError as exc:
+        return _try_page(request, session, typed=typed, error=exc)
+    table = rule_store.active(session)
+    result = service.serialize(
+        recommend(facts, rules=table.rules), rule_table_version=table.version
+    )
+    return _try_page(request, session, typed=typed, result=result)
