@@ -76,7 +76,7 @@ class LevelOfCare(IdMixin, TimestampMixin, Base):
 
 
 class PartnerProvider(IdMixin, TimestampMixin, Base):
-    """A detox or residential provider clients are referred out to."""
+    """A hospital, detox or residential provider clients are referred out to."""
 
     __tablename__ = "partner_provider"
 

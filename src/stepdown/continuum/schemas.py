@@ -52,7 +52,7 @@ class LevelUpdate(Schema):
 
 class PartnerCreate(Schema):
     name: str = Field(min_length=1, max_length=160)
-    level: str = Field(description="DETOX or RESIDENTIAL")
+    level: str = Field(description="HOSPITAL, DETOX or RESIDENTIAL (a level not provided in house)")
     phone: str = Field(default="", max_length=40)
     email: str = Field(default="", max_length=200)
     address: str = Field(default="", max_length=300)

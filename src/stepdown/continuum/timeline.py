@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 # Colour per level code; unknown codes fall back to grey. Chosen for contrast with white text.
 COLOURS = {
+    "HOSPITAL": "#6b2737",
     "DETOX": "#8e3b46",
     "RESIDENTIAL": "#a4572b",
     "PHP": "#1f5f7a",

@@ -22,6 +22,12 @@ from stepdown.security.actor import Actor
 PARTNERS = (
     ("Hillcrest Medical Detox (demo)", "DETOX", "555-0300", "7 Placeholder Road, Springfield"),
     ("Lakeside Residential Recovery (demo)", "RESIDENTIAL", "555-0400", "90 Mock Lane, Ogdenville"),
+    (
+        "County General Psychiatric Unit (demo)",
+        "HOSPITAL",
+        "555-0500",
+        "1 Sample Avenue, Springfield",
+    ),
 )
 
 Step = Callable[[Session, Actor, Client, dict[str, PartnerProvider], date], None]
