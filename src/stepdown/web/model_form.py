@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class FormField:
     minimum: float | None = None
     maximum: float | None = None
     required: bool = False
+    boolean: bool = False  # a yes/no choice, sent to the model as true or false
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def _field(path: str, name: str, info: FieldInfo) -> FormField | None:
     blank = (("", "not recorded"),) if optional or not required else ()
     label = _label(name, info)
     if kind is bool:
-        return FormField(path, label, "choice", (*blank, ("true", "yes"), ("false", "no")))
+        yes_no = (("true", "yes"), ("false", "no"))
+        return FormField(path, label, "choice", (*blank, *yes_no), boolean=True)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         options = tuple((str(m.value), str(m.value).replace("_", " ")) for m in kind)
         return FormField(path, label, "choice", (*blank, *options), required=required)
@@ -118,7 +121,7 @@ def groups_of(model: type[BaseModel], *, title: str = "Facts") -> list[FormGroup
 Model = typing.TypeVar("Model", bound=BaseModel)
 
 
-def _nest(values: dict[str, str]) -> dict[str, Any]:
+def _nest(values: dict[str, object]) -> dict[str, Any]:
     nested: dict[str, Any] = {}
     for path, value in values.items():
         *parents, leaf = path.split(".")
@@ -129,15 +132,34 @@ def _nest(values: dict[str, str]) -> dict[str, Any]:
     return nested
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,12}")
+_DECIMAL = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,12})?")
+
+
+def _typed(field: FormField, text: str) -> object:
+    """The form's text as the JSON value the model expects (models may be strict). Only
+    ASCII digits: ``int`` alone would take ``1_0`` or full-width digits."""
+    if field.kind == "number":
+        if not _INTEGER.fullmatch(text):
+            raise Invalid("enter a whole number", field=field.name)
+        return int(text)
+    if field.kind == "decimal":
+        if not _DECIMAL.fullmatch(text):
+            raise Invalid("enter a number", field=field.name)
+        return float(text)
+    if field.boolean:
+        return text == "true"
+    return text
+
+
 def parse(model: type[Model], form: FormData, groups: list[FormGroup]) -> Model:
     """The model from the posted form; a blank choice keeps the field's default. A refusal
     names the field as the form shows it."""
-    known = {f.name for g in groups for f in g.fields}
-    values = {
-        name: str(form.get(name, "")).strip()
-        for name in known
-        if str(form.get(name, "")).strip() != NOT_RECORDED
-    }
+    values: dict[str, object] = {}
+    for field in (f for g in groups for f in g.fields):
+        text = str(form.get(field.name, "")).strip()
+        if text != NOT_RECORDED:
+            values[field.name] = _typed(field, text)
     try:
         return model.model_validate(_nest(values))
     except ValidationError as exc:
