@@ -220,6 +220,9 @@ class TestGather:
         assert found.testing.collected == 1
         assert dict(found.testing.unexpected_positives) == {"Cocaine": 1}
         assert found.testing.confirmations_pending == 1
+        t = found.testing
+        assert (t.resulted_specimens, t.unexpected_positive_specimens) == (1, 1)
+        assert (t.confirmed_positive_specimens, t.recollect_specimens) == (0, 0)
         assert [o.status for o in found.objectives.met] == ["Met"]
         c = found.checkins
         assert c.days_checked_in == 3

@@ -1,9 +1,12 @@
-"""`stepdown reviews run` and `stepdown reviews queue` against a real SQLite file."""
+"""`stepdown reviews run|queue|rules` against a real SQLite file, and `stepdown reviews
+evaluate` on evidence files (no database at all)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -63,8 +66,132 @@ def test_an_unknown_site_is_one_line_and_exit_2(database: str) -> None:
 def test_rules_prints_the_table(database: str) -> None:
     result = CliRunner().invoke(app, ["reviews", "rules"])
     assert result.exit_code == 0, result.output
-    assert "version 1 (built-in)" in result.output
+    assert "version 2 (built-in)" in result.output
     lines = result.output.splitlines()
-    first = next(i for i, line in enumerate(lines) if "SAFE-PHQ9-ITEM9" in line)
-    last = next(i for i, line in enumerate(lines) if "STAY-ON-TRACK" in line)
-    assert first < last
+    order = [
+        next(i for i, line in enumerate(lines) if rule in line)
+        for rule in ("SAFETY-*", "EVIDENCE-NO-SPECIMEN", "UP-USE-CRAVING", "STAY-ON-TRACK")
+    ]
+    assert order == sorted(order)
+
+
+# --- stepdown reviews evaluate -------------------------------------------------------
+
+EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "review-evidence.json"
+
+
+def test_the_example_is_the_one_in_the_domain_doc() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "domain.md").read_text()
+    section = doc.split("## Review evidence file (`stepdown reviews evaluate`)", 1)[1]
+    block = section.split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(block) == json.loads(EXAMPLE.read_text())
+
+
+def _evaluate(path: Path) -> Any:
+    result = CliRunner().invoke(app, ["reviews", "evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _refused(path: Path) -> str:
+    result = CliRunner().invoke(app, ["reviews", "evaluate", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output  # one line, never a traceback
+    return lines[0]
+
+
+def _variant(tmp_path: Path, **changes: object) -> Path:
+    data = json.loads(EXAMPLE.read_text())
+    data.update(changes)
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_the_documented_example_steps_down_with_its_evidence() -> None:
+    found = _evaluate(EXAMPLE)
+    assert (found["kind"], found["from_level"], found["target_level"]) == (
+        "step_down",
+        "IOP",
+        "OP",
+    )
+    assert (found["discharge"], found["safety"], found["urgency"]) == (False, False, 35)
+    assert (found["next_review_due"], found["table_version"]) == ("2026-12-07", 2)
+    (deciding,) = [r for r in found["reasons"] if r["drives"]]
+    assert deciding["rule_id"] == "DOWN-IOP-COMPLETE"
+    evidence = {e["fact"]: (e["value"], e["on"]) for e in deciding["evidence"]}
+    assert evidence["attendance_pct"] == ("88", "2026-11-03 to 2026-11-30")
+    assert evidence["positive_specimens"] == ("0", "2026-11-03 to 2026-11-30")
+
+
+def test_live_risk_in_the_file_proposes_a_same_day_reassessment(tmp_path: Path) -> None:
+    path = _variant(
+        tmp_path,
+        safety_state="crisis_referral",
+        safety_reasons=[
+            {
+                "rule_id": "SAFETY-CSSRS-RECENT-BEHAVIOUR",
+                "sentence": "C-SSRS screener of 2026-11-28: suicidal behaviour in the 3 months "
+                "before it (high risk)",
+                "on": "2026-11-28",
+            }
+        ],
+    )
+    found = _evaluate(path)
+    assert (found["kind"], found["target_level"], found["safety"]) == ("reassess", None, True)
+    assert (found["urgency"], found["next_review_due"]) == (100, "2026-11-30")
+    first = found["reasons"][0]
+    assert first["rule_id"] == "SAFETY-CSSRS-RECENT-BEHAVIOUR"
+    assert first["evidence"] == [
+        {
+            "fact": "safety_state",
+            "label": "safety gate",
+            "value": "Refer now for a crisis or psychiatric inpatient evaluation",
+            "on": "2026-11-28",
+        }
+    ]
+    background = [r["rule_id"] for r in found["reasons"] if not r["drives"]]
+    assert background == ["DOWN-IOP-COMPLETE"]
+
+
+def test_a_file_without_tests_is_not_enough_evidence(tmp_path: Path) -> None:
+    found = _evaluate(_variant(tmp_path, tests_collected=0, positive_specimens=None))
+    assert found["kind"] == "reassess"
+    assert [r["rule_id"] for r in found["reasons"] if r["drives"]] == ["EVIDENCE-NO-SPECIMEN"]
+
+
+def test_bad_json_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "evidence.json"
+    path.write_text('{"as_of": "2026-11-30",')
+    assert _refused(path).startswith(f"error: {path}: not valid JSON (line 1")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"refused": 20_000}, "refused: Input should be less than or equal to 10000"),
+        ({"refused": True}, "refused: Input should be a valid integer"),
+        ({"as_of": "1999-12-31"}, "as_of: Input should be greater than or equal to 2000-01-01"),
+        ({"attendance_rate": 1.5}, "attendance_rate: Input should be less than or equal to 1"),
+        ({"level": "x" * 41}, "level: String should have at most 40 characters"),
+        ({"mood": 3}, "mood: Extra inputs are not permitted"),
+        ({"weeks_short": 5}, "weeks_short: Value error, weeks_short (5) is more than"),
+        ({"level_since": "2026-12-01"}, "level_since: Value error, level_since (2026-12-01)"),
+        ({"safety_state": "fine"}, "safety_state: Input should be 'clear'"),
+        (
+            {"safety_reasons": [{"rule_id": "SAFETY-X", "sentence": "x", "on": "2026-11-28"}]},
+            "safety_reasons: Value error, reasons are given but safety_state is clear",
+        ),
+    ],
+)
+def test_a_field_out_of_range_is_named(
+    tmp_path: Path, changes: dict[str, object], message: str
+) -> None:
+    path = _variant(tmp_path, **changes)
+    assert _refused(path).startswith(f"error: {path}: {message}")
+
+
+def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.json"
+    assert _refused(path) == f"error: {path}: No such file or directory"

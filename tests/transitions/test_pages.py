@@ -51,7 +51,7 @@ def test_run_now_shows_the_proposal_with_its_evidence(client: TestClient, sessio
     assert "Review run: step up." in html
     assert "<strong>Step up</strong> to Partial hospitalization (PHP)" in html
     assert "craving averaging 8 of 10" in html
-    assert "<td>days with reported use</td><td>1</td>" in html
+    assert "<td>days with reported use (not recorded without a check-in)</td><td>1</td>" in html
     assert "Accept: step up to PHP" in html
     assert "Dismiss the proposal" in html
 
@@ -141,11 +141,12 @@ def test_the_rules_page_lists_the_table_strongest_first(
     _, clinician, _ = _setup(session)
     sign_in(client, clinician.username)
     html = client.get("/reviews/rules").text
-    assert "Version 1 (built-in)" in html
+    assert "Version 2 (built-in)" in html
     ids = [
         html.index(f"<code>{rule}</code>")
         for rule in (
-            "SAFE-PHQ9-ITEM9",
+            "SAFETY-*",
+            "EVIDENCE-NO-SPECIMEN",
             "UP-USE-CRAVING",
             "HOLD-POSITIVE",
             "DOWN-PHP-STABLE",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from stepdown.safety.rules import GateState, SafetyReason
 from stepdown.transitions import rules
 from stepdown.transitions.rule_table import DEFAULT_TABLE, Action, ReviewTable, Rule
 from stepdown.transitions.rules import Evidence, ProposalKind, RuleTableError
@@ -21,16 +23,21 @@ TYPICAL = {"PHP": (2, 6), "IOP": (8, 12), "OP": (None, None), "AFTERCARE": (None
 
 
 def history(level: str, weeks: float, **facts: object) -> Evidence:
-    """A client ``weeks`` into ``level`` on AS_OF; attendance 90% and hours met unless said."""
+    """A client ``weeks`` into ``level`` on AS_OF; attendance 90% and hours met, two
+    negative specimens, twelve days of check-ins without use and an instrument since
+    admission, unless said."""
     since = AS_OF - timedelta(days=round(weeks * 7))
     low, high = TYPICAL.get(level, (None, None))
     values: dict[str, object] = {
         "attendance_rate": 0.9,
         "weeks_judged": 3,
         "tests_collected": 2,
+        "positive_specimens": 0,
         "checkin_days": 12,
+        "use_days": 0,
         "craving_recent": 2.0,
         "craving_earlier": 2.5,
+        "instruments_since_admission": 1,
     }
     values.update(facts)
     return Evidence(
@@ -62,6 +69,25 @@ DOWN, UP, STAY, REASSESS = (
 )
 SIGNED_IN_LEVEL = AS_OF - timedelta(days=3)
 
+
+def live(state: GateState, rule_id: str, sentence: str, days_ago: int = 1) -> dict[str, object]:
+    """The safety gate as ``safety.service.status`` gives it: its state and a reason."""
+    on = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 10, tzinfo=UTC) - timedelta(days=days_ago)
+    return {"safety_state": state, "safety_reasons": (SafetyReason(rule_id, sentence, on),)}
+
+
+ITEM9 = live(
+    GateState.ASSESSMENT_REQUIRED,
+    "SAFETY-PHQ9-ITEM9",
+    "PHQ-9 of 2026-11-29: item 9 answered 1 (thoughts of death or self-harm) in the past 14 days",
+)
+CSSRS_HIGH = live(
+    GateState.CRISIS_REFERRAL,
+    "SAFETY-CSSRS-INTENT-OR-PLAN",
+    "C-SSRS screener of 2026-11-29: suicidal ideation with intent or a plan in the past month "
+    "(high risk)",
+)
+
 HISTORIES = (
     Case("php stable 3 weeks", history("PHP", 3), DOWN, "IOP", "DOWN-PHP-STABLE", "3 weeks in PHP"),
     Case("php first week", history("PHP", 1), STAY, None, "STAY-ON-TRACK", "1 weeks in PHP"),
@@ -75,7 +101,7 @@ HISTORIES = (
     ),
     Case(
         "php one unexpected positive",
-        history("PHP", 3, unexpected_positives=1, unexpected_analytes=("Fentanyl",)),
+        history("PHP", 3, positive_specimens=1, unexpected_analytes=("Fentanyl",)),
         STAY,
         None,
         "HOLD-POSITIVE",
@@ -147,7 +173,7 @@ HISTORIES = (
     ),
     Case(
         "iop repeated positives",
-        history("IOP", 5, unexpected_positives=2, unexpected_analytes=("Cocaine", "Fentanyl")),
+        history("IOP", 5, positive_specimens=2, unexpected_analytes=("Cocaine", "Fentanyl")),
         UP,
         "PHP",
         "UP-REPEATED-POSITIVES",
@@ -155,10 +181,10 @@ HISTORIES = (
     ),
     Case(
         "iop phq9 item 9",
-        history("IOP", 5, phq9_latest=14, phq9_item9_positive=True),
+        history("IOP", 5, phq9_latest=14, **ITEM9),
         REASSESS,
         None,
-        "SAFE-PHQ9-ITEM9",
+        "SAFETY-PHQ9-ITEM9",
         "same-day safety assessment",
     ),
     Case(
@@ -257,11 +283,11 @@ HISTORIES = (
     ),
     Case(
         "op c-ssrs high",
-        history("OP", 6, cssrs_risk="high", cssrs_on=AS_OF - timedelta(days=1)),
+        history("OP", 6, **CSSRS_HIGH),
         REASSESS,
         None,
-        "SAFE-CSSRS",
-        "C-SSRS screener risk high",
+        "SAFETY-CSSRS-INTENT-OR-PLAN",
+        "refer now for a crisis or psychiatric inpatient evaluation",
     ),
     Case(
         "aftercare six months",
@@ -297,7 +323,7 @@ def test_the_table_has_at_least_twenty_histories() -> None:
 
 class TestSafetyFirst:
     def test_a_safety_flag_outranks_a_step_up_which_stays_as_background(self) -> None:
-        evidence = history("IOP", 5, phq9_item9_positive=True, unexpected_positives=3)
+        evidence = history("IOP", 5, positive_specimens=3, **ITEM9)
         proposal = rules.propose(evidence)
         assert proposal.kind is REASSESS
         assert proposal.safety
@@ -305,6 +331,203 @@ class TestSafetyFirst:
         assert proposal.next_review_due == AS_OF
         background = [r.rule_id for r in proposal.reasons if not r.drives]
         assert "UP-REPEATED-POSITIVES" in background
+
+    def test_the_gate_overrides_a_step_down_and_dates_its_reason(self) -> None:
+        proposal = rules.propose(history("PHP", 3, **ITEM9))
+        assert (proposal.kind, proposal.target_level, proposal.safety) == (REASSESS, None, True)
+        (reason,) = proposal.top_reasons
+        assert reason.rule_id == "SAFETY-PHQ9-ITEM9"
+        assert [(e.fact, e.value, e.on) for e in reason.evidence] == [
+            ("safety_state", "Safety assessment required today", "2026-11-29")
+        ]
+        background = [r.rule_id for r in proposal.reasons if not r.drives]
+        assert background == ["DOWN-PHP-STABLE"]
+
+    def test_every_reason_of_the_gate_drives(self) -> None:
+        two = replace(
+            history("OP", 6, **CSSRS_HIGH),
+            safety_reasons=(
+                *CSSRS_HIGH["safety_reasons"],  # type: ignore[misc]
+                SafetyReason(
+                    "SAFETY-OPEN-ALERT",
+                    "Open urgent safety alert of 2026-11-29: C-SSRS screener high risk",
+                    datetime(2026, 11, 29, 10, tzinfo=UTC),
+                ),
+            ),
+        )
+        proposal = rules.propose(two)
+        assert [r.rule_id for r in proposal.reasons if r.drives] == [
+            "SAFETY-CSSRS-INTENT-OR-PLAN",
+            "SAFETY-OPEN-ALERT",
+        ]
+
+    def test_a_live_gate_without_reasons_still_decides(self) -> None:
+        evidence = history("IOP", 9, objectives_met=2, safety_state=GateState.HOSPITAL)
+        proposal = rules.propose(evidence)
+        assert (proposal.kind, proposal.safety, proposal.urgency) == (REASSESS, True, 100)
+        assert [r.rule_id for r in proposal.top_reasons] == ["SAFETY-GATE"]
+
+    def test_an_edited_table_cannot_remove_the_gate(self) -> None:
+        """A table whose every row says step down, with safety decided in 30 days."""
+        always_down = _rule(id="DOWN-ALWAYS", action=Action.STEP_DOWN, when=(), weight=100)
+        otherwise = _rule(id="OK", action=Action.OTHERWISE, when=(), sentence="ok")
+        table = ReviewTable(
+            version=99,
+            rules=(always_down, otherwise),
+            decide_within_days={Action.SAFETY: 30, Action.STEP_DOWN: 7},
+        )
+        proposal = rules.propose(history("IOP", 9, **ITEM9), table)
+        assert (proposal.kind, proposal.safety, proposal.urgency) == (REASSESS, True, 100)
+        assert proposal.next_review_due == AS_OF
+        nothing = rules.propose(history("IOP", 9, tests_collected=0), table)
+        assert nothing.kind is REASSESS
+        assert [r.rule_id for r in nothing.top_reasons] == ["EVIDENCE-NO-SPECIMEN"]
+
+    def test_the_table_has_no_safety_rows_left(self) -> None:
+        assert not [r.id for r in DEFAULT_TABLE.rules if r.action is Action.SAFETY]
+        assert DEFAULT_TABLE.version == 2
+
+
+class TestNotEnoughEvidence:
+    @pytest.mark.parametrize(
+        ("missing", "rule"),
+        [
+            ({"tests_collected": 0}, "EVIDENCE-NO-SPECIMEN"),
+            ({"positive_specimens": None}, "EVIDENCE-NO-SPECIMEN"),  # results pending
+            ({"checkin_days": 0}, "EVIDENCE-NO-CHECKINS"),
+            ({"instruments_since_admission": 0}, "EVIDENCE-NO-INSTRUMENT"),
+        ],
+    )
+    def test_each_gap_turns_a_step_down_into_a_reassessment(
+        self, missing: dict[str, object], rule: str
+    ) -> None:
+        proposal = rules.propose(history("PHP", 3, **missing))
+        assert (proposal.kind, proposal.target_level) == (REASSESS, None)
+        assert [r.rule_id for r in proposal.top_reasons] == [rule]
+        assert proposal.urgency == rules.EVIDENCE_GAP_WEIGHT
+        assert proposal.next_review_due == AS_OF + timedelta(days=3)
+
+    def test_the_sentence_says_what_is_missing_and_where_from(self) -> None:
+        proposal = rules.propose(history("PHP", 3, tests_collected=0))
+        (gap,) = proposal.top_reasons
+        assert gap.sentence.startswith("No drug test collected from 2026-11-09 to 2026-11-30")
+        pending = rules.propose(history("PHP", 3, positive_specimens=None))
+        assert "2 specimen(s) collected" in pending.top_reasons[0].sentence
+        assert [(e.fact, e.value) for e in gap.evidence] == [
+            ("tests_collected", "0"),
+            ("positive_specimens", "not recorded"),
+        ]
+
+    def test_all_gaps_are_named_together(self) -> None:
+        proposal = rules.propose(
+            history("IOP", 9, tests_collected=0, checkin_days=0, instruments_since_admission=0)
+        )
+        assert {r.rule_id for r in proposal.reasons if r.drives} == {
+            "EVIDENCE-NO-SPECIMEN",
+            "EVIDENCE-NO-CHECKINS",
+            "EVIDENCE-NO-INSTRUMENT",
+        }
+
+    def test_a_gap_outranks_a_hold_which_stays_as_background(self) -> None:
+        proposal = rules.propose(history("IOP", 9, objectives_met=2, refused=1, checkin_days=0))
+        assert proposal.kind is REASSESS
+        assert [r.rule_id for r in proposal.reasons if not r.drives] == ["HOLD-REFUSED"]
+
+    def test_a_gap_sits_beside_a_reassess_row(self) -> None:
+        proposal = rules.propose(history("IOP", 5, attendance_rate=0.4, checkin_days=0))
+        assert [r.rule_id for r in proposal.top_reasons] == [
+            "REASSESS-ATTENDANCE",
+            "EVIDENCE-NO-CHECKINS",
+        ]
+
+    def test_more_care_on_real_evidence_still_wins(self) -> None:
+        proposal = rules.propose(history("IOP", 5, positive_specimens=2, checkin_days=0))
+        assert (proposal.kind, proposal.target_level) == (UP, "PHP")
+        background = {r.rule_id for r in proposal.reasons if not r.drives}
+        assert "EVIDENCE-NO-CHECKINS" in background
+
+    def test_figures_that_need_a_record_are_not_recorded_without_one(self) -> None:
+        silent = history(
+            "IOP",
+            9,
+            tests_collected=0,
+            checkin_days=0,
+            weeks_judged=0,
+            positive_specimens=0,
+            use_days=0,
+            weeks_short=0,
+        )
+        values = silent.fact_values()
+        assert values["positive_specimens"] is None
+        assert values["confirmed_positive_specimens"] is None
+        assert values["use_days"] is None
+        assert values["craving_recent"] is None
+        assert values["weeks_short"] is None
+
+
+class TestTestingHolds:
+    @pytest.mark.parametrize(
+        ("facts", "rule", "says"),
+        [
+            ({"recollect": 1}, "HOLD-RECOLLECT", "1 specimen(s) adulterated, substituted"),
+            ({"refused": 1}, "HOLD-REFUSED", "not a negative result"),
+            ({"moud_missing_alerts": 1}, "HOLD-MOUD-MISSING", "a conversation, not a sanction"),
+        ],
+    )
+    def test_each_holds_a_step_down(self, facts: dict[str, object], rule: str, says: str) -> None:
+        proposal = rules.propose(history("IOP", 9, objectives_met=2, **facts))
+        assert (proposal.kind, proposal.target_level) == (STAY, None)
+        (reason,) = proposal.top_reasons
+        assert reason.rule_id == rule
+        assert says in reason.sentence
+
+    def test_one_specimen_positive_for_two_drugs_is_one_specimen(self) -> None:
+        proposal = rules.propose(
+            history(
+                "IOP",
+                5,
+                positive_specimens=1,
+                unexpected_analytes=("Cocaine", "Opiates"),
+            )
+        )
+        assert proposal.kind is STAY
+        assert [r.rule_id for r in proposal.top_reasons] == ["HOLD-POSITIVE"]
+
+    def test_repeated_positives_say_how_many_were_confirmed(self) -> None:
+        proposal = rules.propose(
+            history(
+                "IOP",
+                5,
+                positive_specimens=2,
+                confirmed_positive_specimens=1,
+                unexpected_analytes=("Cocaine", "Opiates"),
+            )
+        )
+        (up,) = [r for r in proposal.reasons if r.rule_id == "UP-REPEATED-POSITIVES"]
+        assert up.sentence.startswith(
+            "2 specimens with unexpected positives (1 confirmed by a definitive test): "
+            "Cocaine, Opiates"
+        )
+
+
+class TestProposalJson:
+    def test_is_plain_json_with_every_reason(self) -> None:
+        proposal = rules.propose(history("PHP", 3))
+        found = json.loads(json.dumps(rules.proposal_json(proposal)))
+        assert found["kind"] == "step_down"
+        assert (found["target_level"], found["discharge"], found["table_version"]) == (
+            "IOP",
+            False,
+            2,
+        )
+        assert found["next_review_due"] == "2026-12-07"
+        assert found["reasons"][0]["rule_id"] == "DOWN-PHP-STABLE"
+        assert found["reasons"][0]["evidence"][0] == {
+            "fact": "level",
+            "label": "current level of care",
+            "value": "PHP",
+            "on": "since 2026-11-09",
+        }
 
     def test_a_step_up_is_more_urgent_than_a_step_down(self) -> None:
         up = rules.propose(history("IOP", 5, use_days=2, craving_recent=8.0))
@@ -386,6 +609,8 @@ class TestTableChecks:
             ((_rule(sentence="{mood}"),), "unknown facts ['mood']"),
             ((_rule(weight=150),), "weight must be 0 to 100"),
             ((_rule(id="ORDER-TOP"),), "the engine's own reasons"),
+            ((_rule(id="SAFETY-PHQ9-ITEM9"),), "the engine's own reasons"),
+            ((_rule(id="EVIDENCE-NO-SPECIMEN"),), "the engine's own reasons"),
         ],
     )
     def test_a_faulty_row_is_named(self, rows: tuple[Rule, ...], message: str) -> None:
@@ -426,19 +651,24 @@ def evidence(draw: st.DrawFn) -> Evidence:
         unexcused_absences=draw(st.integers(0, 8)),
         weeks_judged=draw(st.integers(0, 4)),
         weeks_short=draw(st.integers(0, 4)),
-        unexpected_positives=draw(st.integers(0, 3)),
+        safety_state=draw(st.sampled_from(GateState)),
+        tests_collected=draw(st.integers(0, 3)),
+        positive_specimens=draw(st.none() | st.integers(0, 3)),
+        confirmed_positive_specimens=draw(st.integers(0, 3)),
         unexpected_analytes=tuple(draw(st.lists(st.sampled_from(["Cocaine", "Fentanyl"])))),
+        recollect=draw(st.integers(0, 2)),
         refused=draw(st.integers(0, 2)),
         missed=draw(st.integers(0, 2)),
+        moud_missing_alerts=draw(st.integers(0, 2)),
+        checkin_days=draw(st.integers(0, 20)),
         craving_recent=draw(maybe_craving),
         craving_earlier=draw(maybe_craving),
-        use_days=draw(st.integers(0, 5)),
+        use_days=draw(st.none() | st.integers(0, 5)),
+        instruments_since_admission=draw(st.integers(0, 3)),
         phq9_baseline=draw(st.none() | st.integers(0, 27)),
         phq9_baseline_on=baseline_on,
         phq9_latest=draw(st.none() | st.integers(0, 27)),
         phq9_latest_on=AS_OF,
-        phq9_item9_positive=draw(st.booleans()),
-        cssrs_risk=draw(st.none() | st.sampled_from(["none", "low", "moderate", "high"])),
         objectives_met=draw(st.integers(0, 4)),
         dimensions=draw(st.none() | st.tuples(*[st.integers(0, 4)] * 6)),
         dimensions_on=since + timedelta(days=draw(st.integers(-30, days))),
@@ -486,8 +716,44 @@ def test_targets_stay_in_the_catalog_order_or_say_why(
         assert proposal.discharge
     if proposal.kind is UP:
         assert proposal.target_level is not None
-    if found.phq9_item9_positive:
+    if found.safety_state.live:
         assert proposal.safety
         assert proposal.kind is REASSESS
         assert proposal.urgency == 100
     assert any(r.drives for r in proposal.reasons)
+
+
+LIVE_STATES = [state for state in GateState if state.live]
+
+
+@given(evidence(), orders, st.sampled_from(LIVE_STATES))
+def test_live_risk_never_steps_down(
+    found: Evidence, order: tuple[str, ...], state: GateState
+) -> None:
+    """Live risk overrides every rule: a same-day safety reassessment, nothing else."""
+    proposal = rules.propose(replace(found, safety_state=state), catalog_order=order)
+    assert proposal.kind is not DOWN
+    assert (proposal.kind, proposal.safety, proposal.urgency) == (REASSESS, True, 100)
+    assert proposal.next_review_due == AS_OF
+    assert all(r.rule_id.startswith(("SAFETY-", "ORDER-")) for r in proposal.top_reasons)
+
+
+@given(evidence(), orders)
+def test_no_specimen_never_steps_down(found: Evidence, order: tuple[str, ...]) -> None:
+    """Unknown is not negative: without a specimen in the window, never a step down."""
+    proposal = rules.propose(replace(found, tests_collected=0), catalog_order=order)
+    assert proposal.kind is not DOWN
+    # Said, deciding or (under more care or live risk) as background.
+    assert "EVIDENCE-NO-SPECIMEN" in {r.rule_id for r in proposal.reasons}
+
+
+@given(evidence(), orders)
+def test_a_step_down_has_every_kind_of_evidence(found: Evidence, order: tuple[str, ...]) -> None:
+    proposal = rules.propose(found, catalog_order=order)
+    if proposal.kind is DOWN:
+        assert not found.safety_state.live
+        assert found.tests_collected > 0
+        assert found.positive_specimens == 0
+        assert found.checkin_days > 0
+        assert found.use_days == 0
+        assert found.instruments_since_admission > 0

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from stepdown.alerts.models import AlertKind, Severity
 from stepdown.audit.models import AuditEntry
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import DischargeType, EpisodeStatus, Track, Transition
+from stepdown.drug_testing import service as drug_testing_service
+from stepdown.drug_testing.models import (
+    Analyte,
+    Method,
+    OrderReason,
+    ResultValue,
+    SpecimenType,
+    TestCollection,
+)
+from stepdown.drug_testing.schemas import ResultEntry
 from stepdown.jobs.models import JobRun
-from stepdown.kit.clock import today
+from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid
 from stepdown.programs.models import Site
+from stepdown.safety import service as safety_service
+from stepdown.safety.rules import Disposition, RiskLevel
+from stepdown.safety.schemas import SafetyAssessmentInput, SafetyPlanInput
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
@@ -24,7 +39,17 @@ from stepdown.settings import Settings
 from stepdown.transitions import service, tasks
 from stepdown.transitions.models import LevelReview, ReviewStatus
 from stepdown.transitions.rules import ProposalKind
-from tests.factories import SYSTEM, make_checkin, make_client, make_site, make_user
+from tests.factories import (
+    SYSTEM,
+    csrf_from,
+    make_alert,
+    make_checkin,
+    make_client,
+    make_response,
+    make_site,
+    make_user,
+    sign_in,
+)
 
 
 def _admit(session: Session, client: Client, level: str, days_ago: int) -> None:
@@ -43,6 +68,50 @@ def _admit(session: Session, client: Client, level: str, days_ago: int) -> None:
 def _using(session: Session, client: Client) -> None:
     """A check-in today reporting use with a craving of 8: the engine asks for a step up."""
     make_checkin(session, client=client, craving=8, used_since_last=True, substance="alcohol")
+
+
+def _specimen(
+    session: Session,
+    client: Client,
+    results: dict[Analyte, ResultValue],
+    *,
+    days_ago: int = 0,
+    method: Method = Method.PRESUMPTIVE,
+) -> TestCollection:
+    """An admission-reason order collected ``days_ago`` with the results given."""
+    day = today() - timedelta(days=days_ago)
+    order = drug_testing_service.order_test(
+        session, actor=SYSTEM, client_id=client.id, reason=OrderReason.ADMISSION, on=day
+    )
+    collection = drug_testing_service.record_collection(
+        session,
+        actor=SYSTEM,
+        order_id=order.id,
+        specimen_type=SpecimenType.URINE,
+        observed=True,
+        collected_at=min(datetime.combine(day, time(9), tzinfo=UTC), utc_now()),
+    )
+    drug_testing_service.record_results(
+        session,
+        actor=SYSTEM,
+        collection_id=collection.id,
+        entries=[ResultEntry(analyte=a, method=method, result=r) for a, r in results.items()],
+    )
+    return collection
+
+
+def _evidenced(session: Session, client: Client, days_ago: int = 0) -> None:
+    """What a client doing well has on record ``days_ago``: a negative specimen, a calm
+    check-in and a PHQ-9 of 0 (without them the engine says there is not enough evidence)."""
+    at = min(datetime.combine(today() - timedelta(days=days_ago), time(12), tzinfo=UTC), utc_now())
+    _specimen(
+        session,
+        client,
+        {Analyte.COCAINE: ResultValue.NEGATIVE, Analyte.OPIATES: ResultValue.NEGATIVE},
+        days_ago=days_ago,
+    )
+    make_checkin(session, client=client, submitted_at=at)
+    make_response(session, client=client, code="phq9", administered_at=at)
 
 
 def _reviews(session: Session, client: Client) -> list[LevelReview]:
@@ -93,6 +162,7 @@ class TestSiteRun:
     ) -> None:
         calm = make_client(session, site=site, clinician=clinician)
         _admit(session, calm, "IOP", 20)
+        _evidenced(session, calm)
         first = service.run_for_site(session, actor=SYSTEM, site_id=site.id)
         assert [(line.record_number, line.kind, line.target) for line in first] == [
             (using.record_number, ProposalKind.STEP_UP, "PHP"),
@@ -114,6 +184,7 @@ class TestSiteRun:
     ) -> None:
         client = make_client(session, site=site, clinician=clinician)
         _admit(session, client, "IOP", 20)
+        _evidenced(session, client, days_ago=15)
         service.run_for_site(
             session, actor=SYSTEM, site_id=site.id, day=today() - timedelta(days=1)
         )
@@ -183,6 +254,7 @@ class TestAccept:
     ) -> None:
         client = make_client(session, site=site, clinician=clinician)
         _admit(session, client, "AFTERCARE", 200)
+        _evidenced(session, client)
         review = service.run_for_client(session, actor=actor, client_id=client.id)
         assert (review.kind, review.target_level_id, review.discharge) == (
             ProposalKind.STEP_DOWN,
@@ -224,6 +296,125 @@ class TestAccept:
             service.run_for_client(session, actor=actor, client_id=using.id)
 
 
+def _item9(session: Session, client: Client) -> None:
+    """A PHQ-9 with item 9 answered 2, which raises its urgent alert: the gate is live."""
+    make_response(session, client=client, code="phq9", answers=[0, 0, 0, 0, 0, 0, 0, 0, 2])
+
+
+def _completing(session: Session, site: Site, clinician: User) -> Client:
+    """A client 200 days into aftercare with a clean month on record: the engine proposes
+    completing the program."""
+    client = make_client(session, site=site, clinician=clinician)
+    _admit(session, client, "AFTERCARE", 200)
+    _evidenced(session, client)
+    return client
+
+
+def _plan() -> SafetyPlanInput:
+    return SafetyPlanInput(
+        warning_signs=["Not sleeping"],
+        coping_strategies=["Walk the dog"],
+        people_to_ask=["My sister"],
+        making_safe=["Medications locked away"],
+    )
+
+
+class TestSafetyHold:
+    """Issue 11: while the safety gate is live, no step down (nor the completing discharge)
+    can be accepted, whatever the review said when it ran."""
+
+    def test_the_completing_discharge_is_refused_while_risk_is_live(
+        self, session: Session, actor: Actor, site: Site, clinician: User
+    ) -> None:
+        client = _completing(session, site, clinician)
+        review = service.run_for_client(session, actor=actor, client_id=client.id)
+        assert (review.kind, review.discharge) == (ProposalKind.STEP_DOWN, True)
+        _item9(session, client)  # after the review ran: the gate is read again at accept
+        with pytest.raises(Conflict) as refused:
+            service.accept(session, actor=actor, review_id=review.id)
+        assert refused.value.rule == "review.safety_hold"
+        assert "PHQ-9 item 9 answered 2" in refused.value.message
+        assert "complete the program" in refused.value.message
+        assert review.status is ReviewStatus.PROPOSED
+        (view,) = continuum_service.client_episodes(session, actor=actor, client=client)
+        assert view.episode.status is EpisodeStatus.ACTIVE
+
+    def test_a_step_down_is_refused_while_a_safety_alert_is_open(
+        self, session: Session, actor: Actor, site: Site, clinician: User
+    ) -> None:
+        client = make_client(session, site=site, clinician=clinician)
+        _admit(session, client, "IOP", 70)
+        _evidenced(session, client)
+        review = service.run_for_client(session, actor=actor, client_id=client.id)
+        # As if the engine had proposed IOP -> OP: the hold is about any step down.
+        review.kind = ProposalKind.STEP_DOWN
+        review.target_level_id = continuum_service.level_by_code(session, "OP").id
+        make_alert(
+            session,
+            client=client,
+            kind=AlertKind.CSSRS_HIGH,
+            severity=Severity.URGENT,
+            summary="C-SSRS screener high risk: same-day evaluation",
+        )
+        with pytest.raises(Conflict) as refused:
+            service.accept(session, actor=actor, review_id=review.id)
+        assert refused.value.rule == "review.safety_hold"
+        assert "C-SSRS screener high risk" in refused.value.message
+        (view,) = continuum_service.client_episodes(session, actor=actor, client=client)
+        assert continuum_service.level_for(session, view.segments[-1].level_id).code == "IOP"
+
+    def test_more_care_is_still_accepted(
+        self, session: Session, actor: Actor, using: Client
+    ) -> None:
+        review = service.run_for_client(session, actor=actor, client_id=using.id)
+        assert review.kind is ProposalKind.STEP_UP
+        _item9(session, using)
+        accepted = service.accept(session, actor=actor, review_id=review.id)
+        assert accepted.outcome.startswith("step up to PHP")
+
+    def test_a_documented_safety_assessment_lets_the_step_down_go_ahead(
+        self, session: Session, actor: Actor, site: Site, clinician: User
+    ) -> None:
+        client = _completing(session, site, clinician)
+        review = service.run_for_client(session, actor=actor, client_id=client.id)
+        _item9(session, client)
+        with pytest.raises(Conflict):
+            service.accept(session, actor=actor, review_id=review.id)
+        safety_service.record_assessment(
+            session,
+            actor=actor,
+            client_id=client.id,
+            data=SafetyAssessmentInput(
+                risk_level=RiskLevel.LOW,
+                disposition=Disposition.OUTPATIENT_WITH_PLAN,
+                rationale="Passive thoughts last week, none now; plan agreed",
+                plan=_plan(),
+            ),
+        )
+        accepted = service.accept(session, actor=actor, review_id=review.id)
+        assert accepted.outcome.startswith("discharged (completed)")
+
+    def test_the_api_refuses_with_409_naming_the_rule(
+        self, client: TestClient, session: Session, site: Site, clinician: User
+    ) -> None:
+        person = _completing(session, site, clinician)
+        session.commit()
+        sign_in(client, clinician.username)
+        headers = {"X-CSRF-Token": csrf_from(client.get("/").text)}
+        run = client.post(f"/api/v1/clients/{person.id}/reviews/run", headers=headers)
+        assert (run.json()["kind"], run.json()["discharge"]) == ("step_down", True)
+        _item9(session, person)
+        session.commit()
+        refused = client.post(
+            f"/api/v1/reviews/{run.json()['id']}/accept", json={}, headers=headers
+        )
+        assert refused.status_code == 409
+        assert refused.json()["rule"] == "review.safety_hold"
+        assert "PHQ-9 item 9" in refused.json()["detail"]
+        again = client.post(f"/api/v1/clients/{person.id}/reviews/run", headers=headers).json()
+        assert (again["kind"], again["safety"], again["urgency"]) == ("reassess", True, 100)
+
+
 class TestDismiss:
     def test_keeps_the_reason_and_is_audited(
         self, session: Session, actor: Actor, using: Client
@@ -249,8 +440,10 @@ class TestQueue:
     ) -> None:
         stepping_down = make_client(session, site=site, clinician=clinician)
         _admit(session, stepping_down, "AFTERCARE", 200)
+        _evidenced(session, stepping_down)
         calm = make_client(session, site=site, clinician=clinician)
         _admit(session, calm, "IOP", 20)
+        _evidenced(session, calm)
         other = make_client(session, site=site, clinician=make_user(session, site=site))
         _admit(session, other, "IOP", 35)
         _using(session, other)
@@ -268,6 +461,7 @@ class TestQueue:
     ) -> None:
         client = make_client(session, site=site, clinician=clinician)
         _admit(session, client, "IOP", 20)
+        _evidenced(session, client)
         review = service.run_for_client(session, actor=actor, client_id=client.id)
         assert review.kind is ProposalKind.STAY
         assert service.queue(session, actor=actor) == []

@@ -251,6 +251,12 @@ class Testing:
     unexpected_positives: Mapping[str, int] = field(default_factory=dict)
     expected_positives: Mapping[str, int] = field(default_factory=dict)
     expected_missing: Mapping[str, int] = field(default_factory=dict)
+    # Per specimen (``drug_testing.rules.count_specimens``): with a readable result, with an
+    # unexpected positive, of those confirmed by a definitive method, to collect again.
+    resulted_specimens: int = 0
+    unexpected_positive_specimens: int = 0
+    confirmed_positive_specimens: int = 0
+    recollect_specimens: int = 0
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,10 @@ class TestingRead(Schema):
     unexpected_positives: dict[str, int]
     expected_positives: dict[str, int]
     expected_missing: dict[str, int]
+    resulted_specimens: int
+    unexpected_positive_specimens: int
+    confirmed_positive_specimens: int
+    recollect_specimens: int
 
 
 class ObjectiveRead(Schema):

@@ -104,9 +104,10 @@ def _labels(counts: dict[Analyte, int]) -> dict[str, int]:
 def _testing(
     session: Session, actor: Actor, client: Client, start: date, end: date
 ) -> rules.Testing:
-    found = drug_testing_service.results_summary(
+    period = drug_testing_service.period_testing(
         session, actor=actor, client_id=client.id, start=start, end=end
     )
+    found, specimens = period.summary, period.specimens
     return rules.Testing(
         ordered=found.ordered,
         collected=found.collected,
@@ -117,6 +118,10 @@ def _testing(
         unexpected_positives=_labels(found.unexpected_positives),
         expected_positives=_labels(found.expected_positives),
         expected_missing=_labels(found.expected_positives_missing),
+        resulted_specimens=specimens.resulted,
+        unexpected_positive_specimens=specimens.unexpected_positive,
+        confirmed_positive_specimens=specimens.confirmed_positive,
+        recollect_specimens=specimens.recollect,
     )
 
 

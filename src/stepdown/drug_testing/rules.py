@@ -29,8 +29,8 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
@@ -335,6 +335,56 @@ def summarize(orders: Iterable[OrderFacts], results: Iterable[ResultFacts]) -> S
         expected_positives=ordered(by_kind[Interpretation.EXPECTED_POSITIVE]),
         expected_positives_missing=ordered(by_kind[Interpretation.EXPECTED_POSITIVE_MISSING]),
         recollect=sum(by_kind[Interpretation.RECOLLECT].values()),
+    )
+
+
+# Interpretations that say something about the specimen's content; RECOLLECT says nothing.
+READABLE = frozenset(
+    {
+        Interpretation.EXPECTED_POSITIVE,
+        Interpretation.UNEXPECTED_POSITIVE,
+        Interpretation.NEGATIVE,
+        Interpretation.EXPECTED_POSITIVE_MISSING,
+    }
+)
+
+
+@dataclass(frozen=True)
+class SpecimenCounts:
+    """A period's results counted per specimen rather than per analyte: one specimen positive
+    for cocaine and opiates is two analytes but one specimen, one occasion of use to talk
+    about (issue 11). A specimen is "resulted" once at least one analyte has a readable
+    result (positive or negative); one collected and still waiting for the laboratory, or
+    only to be collected again, is not a negative one."""
+
+    resulted: int = 0
+    unexpected_positive: int = 0
+    # Of those, specimens with an unexpected positive a definitive method found (ASAM 2017:
+    # a presumptive result stays presumptive until a definitive method confirms it).
+    confirmed_positive: int = 0
+    # Adulterated, substituted or invalid: collect again; never a negative (ASAM 2017: it
+    # may be treated as a presumptive positive).
+    recollect: int = 0
+
+
+def count_specimens(results: Iterable[ResultFacts]) -> SpecimenCounts:
+    """Per specimen, from the results that count (``effective``: a definitive result over
+    the presumptive one it confirms or refutes)."""
+    by_specimen: dict[str, list[ResultFacts]] = defaultdict(list)
+    for r in effective(results).values():
+        by_specimen[r.collection].append(r)
+
+    def specimens(holds: Callable[[ResultFacts], bool]) -> int:
+        return sum(any(holds(r) for r in rows) for rows in by_specimen.values())
+
+    unexpected = Interpretation.UNEXPECTED_POSITIVE
+    return SpecimenCounts(
+        resulted=specimens(lambda r: r.interpretation in READABLE),
+        unexpected_positive=specimens(lambda r: r.interpretation is unexpected),
+        confirmed_positive=specimens(
+            lambda r: r.interpretation is unexpected and r.method is Method.DEFINITIVE
+        ),
+        recollect=specimens(lambda r: r.interpretation is Interpretation.RECOLLECT),
     )
 
 

@@ -1,7 +1,8 @@
 """Use cases of drug testing: the random draw (commit, draw, verify); orders for admission,
 for cause and on a standing schedule; collections, refusals and missed collections; results
 per analyte, interpreted against the client's medications, with a confirmation order raised
-for an unexpected presumptive positive; and the chart tab, the day's list and the summary.
+for an unexpected presumptive positive and an alert for a prescribed MOUD the specimen does
+not show; and the chart tab, the day's list and the summary.
 
 The services never commit; the CLI command or request that calls them owns the transaction,
 so a draw, its orders and their audit rows are written together or not at all.
@@ -18,6 +19,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stepdown.alerts import service as alerts_service
+from stepdown.alerts.models import Alert, AlertKind, Severity
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import service as clients_service
@@ -27,6 +30,7 @@ from stepdown.drug_testing import access, rules
 from stepdown.drug_testing.models import (
     Analyte,
     AnalyteResult,
+    Interpretation,
     Method,
     OrderReason,
     OrderStatus,
@@ -473,8 +477,9 @@ def record_results(
 ) -> list[AnalyteResult]:
     """Enter results for a specimen, each interpreted against the medications active on the
     collection day. An unexpected presumptive positive raises its confirmation order; a
-    definitive result closes the open confirmation of its analyte. A result already entered
-    for an analyte and method is refused, not overwritten."""
+    definitive result closes the open confirmation of its analyte; a prescribed MOUD the
+    specimen does not show raises one alert for the specimen. A result already entered for
+    an analyte and method is refused, not overwritten."""
     _require(access.COLLECT, actor)
     collection = session.get(TestCollection, collection_id)
     if collection is None or not _visible(session, actor, collection.client_id):
@@ -506,6 +511,7 @@ def record_results(
         )
     medications = _active_medications(session, collection.client_id, collection.collected_at.date())
     results = []
+    missing: list[tuple[Analyte, tuple[str, ...]]] = []  # a prescribed MOUD not found
     for entry in entries:
         reading = rules.interpret(entry.analyte, entry.result, medications)
         result = AnalyteResult(
@@ -540,7 +546,69 @@ def record_results(
             _order_confirmation(session, actor, order, entry.analyte)
         if entry.method is Method.DEFINITIVE:
             _close_confirmation(session, actor, order, entry.analyte)
+        if reading.interpretation is Interpretation.EXPECTED_POSITIVE_MISSING:
+            missing.append((entry.analyte, reading.explained_by))
+    if missing:
+        _alert_moud_missing(session, actor, collection, missing)
     return results
+
+
+# Sources as for ``rules.interpret``: a prescribed MOUD absent from the specimen asks for a
+# conversation (a missed or irregular dose, diversion, or a rapid metaboliser, dilution or
+# a cutoff above the urine level), never a sanction; the clinician acknowledges the alert
+# once they have talked it through, and until then a level-of-care review holds any step
+# down (``transitions.rule_table`` HOLD-MOUD-MISSING).
+MOUD_ALERT_SOURCE = "test_collection"
+_SUMMARY_MAX = 300  # alert.summary's column
+
+
+def moud_missing_summary(
+    analytes: Sequence[Analyte], medications: Sequence[str], collected_on: date
+) -> str:
+    """The alert's sentence: what was missing, which prescription expects it, and that it
+    asks for a conversation."""
+    what = " and ".join(a.label for a in analytes)
+    tail = (
+        ": talk it through with the client (missed or irregular doses, diversion, or a rapid "
+        "metaboliser, a dilute specimen or the assay's cutoff). A conversation, not a sanction."
+    )
+    named = f"{what} not found in the specimen of {collected_on.isoformat()} although "
+    verb = "is" if len(medications) == 1 else "are"
+    summary = f"{named}{', '.join(medications)} {verb} prescribed{tail}"
+    if len(summary) > _SUMMARY_MAX:
+        summary = f"{named}a medication for opioid use disorder is prescribed{tail}"
+    return summary[:_SUMMARY_MAX]
+
+
+def _alert_moud_missing(
+    session: Session,
+    actor: Actor,
+    collection: TestCollection,
+    missing: Sequence[tuple[Analyte, tuple[str, ...]]],
+) -> None:
+    """One MOUD-missing alert per specimen, raised with the result that shows it: the
+    analytes not found and the MAT prescriptions that expect them."""
+    already = session.scalar(
+        select(Alert.id).where(
+            Alert.kind == AlertKind.MOUD_MISSING,
+            Alert.source_type == MOUD_ALERT_SOURCE,
+            Alert.source_id == collection.id,
+        )
+    )
+    if already is not None:
+        return
+    analytes = list(dict.fromkeys(analyte for analyte, _ in missing))
+    medications = list(dict.fromkeys(name for _, names in missing for name in names))
+    alerts_service.raise_alert(
+        session,
+        actor=actor,
+        client_id=collection.client_id,
+        kind=AlertKind.MOUD_MISSING,
+        severity=Severity.HIGH,
+        summary=moud_missing_summary(analytes, medications, collection.collected_at.date()),
+        source_type=MOUD_ALERT_SOURCE,
+        source_id=collection.id,
+    )
 
 
 # --- Standing schedules ----------------------------------------------------------------
@@ -724,6 +792,22 @@ def results_summary(
     """Orders made from ``start`` to ``end`` (inclusive) by outcome, and the positives of
     their specimens by analyte, a definitive result counting over its presumptive one. For
     the accountability summary and the review engine; an audited read."""
+    return period_testing(session, actor=actor, client_id=client_id, start=start, end=end).summary
+
+
+@dataclass(frozen=True)
+class PeriodTesting:
+    """A period's testing counted both ways: by order and analyte, and by specimen."""
+
+    summary: rules.Summary
+    specimens: rules.SpecimenCounts
+
+
+def period_testing(
+    session: Session, *, actor: Actor, client_id: uuid.UUID, start: date, end: date
+) -> PeriodTesting:
+    """``results_summary`` and the same specimens counted once each (``rules.count_specimens``),
+    from one audited read: what the accountability summary and the review engine read."""
     _require(access.ORDERS_READ, actor)
     if end < start:
         raise Invalid("the end comes before the start", field="end")
@@ -742,9 +826,10 @@ def results_summary(
     audit_service.record_reads(
         session, actor=actor, entity_type="test_results", client_ids=[client.id]
     )
-    return rules.summarize(
-        (rules.OrderFacts(o.reason, o.status) for o in orders),
-        (_facts(r) for rows in results.values() for r in rows),
+    facts = [_facts(r) for rows in results.values() for r in rows]
+    return PeriodTesting(
+        summary=rules.summarize((rules.OrderFacts(o.reason, o.status) for o in orders), facts),
+        specimens=rules.count_specimens(facts),
     )
 
 

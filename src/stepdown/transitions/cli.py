@@ -1,6 +1,10 @@
-"""``stepdown reviews``: run the level-of-care review now and see the queue."""
+"""``stepdown reviews``: run the level-of-care review now, see the queue and the rules, and
+try the rules on an evidence file (``evaluate``: no records read, nothing stored)."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -10,9 +14,13 @@ from stepdown.cli import context
 from stepdown.programs import service as programs_service
 from stepdown.transitions import service
 from stepdown.transitions.rule_table import DEFAULT_TABLE
+from stepdown.transitions.rules import ENGINE_RULES
+from stepdown.transitions.schemas import EvidenceInput
 
 app = typer.Typer(
-    help="Level-of-care reviews: run the engine, see the queue.", no_args_is_help=True
+    help="Level-of-care reviews: run the engine, see the queue and the rules, try an evidence "
+    "file.",
+    no_args_is_help=True,
 )
 
 
@@ -80,6 +88,8 @@ def show_rules() -> None:
     grid = Table(title=f"Level-of-care review rules, version {DEFAULT_TABLE.version} (built-in)")
     for heading in ("rule", "does", "when", "weight", "says"):
         grid.add_column(heading)
+    for rule_id, does, says in ENGINE_RULES:
+        grid.add_row(rule_id, does, "the engine's own rule: no table can remove it", "", says)
     for rule in service.rules_in_order(DEFAULT_TABLE):
         grid.add_row(
             rule.id,
@@ -89,3 +99,18 @@ def show_rules() -> None:
             rule.sentence,
         )
     Console().print(grid)
+
+
+@app.command("evaluate")
+def evaluate(
+    evidence_file: Path = typer.Argument(
+        ...,
+        metavar="EVIDENCE.json",
+        help="A client's review evidence (format: docs/domain.md, docs/examples/).",
+    ),
+) -> None:
+    """Print the proposal the built-in rules make for the evidence in a JSON file, with
+    every reason and the evidence it read, as JSON. Reads no records and stores nothing; a
+    bad file is one line naming the problem and its field, exit status 2."""
+    found = context.read_json_model(evidence_file, EvidenceInput)
+    typer.echo(json.dumps(found.evaluate(DEFAULT_TABLE), indent=2, ensure_ascii=False))

@@ -4,26 +4,29 @@ Every figure is read through the owning domain's service, which checks the actor
 its own read: attendance, hours, drug tests and check-ins through the accountability
 summary (``accountability.service.gather``, over the review window), objectives met since
 admission through the treatment-plan service, instrument results through the assessments
-service and dimension ratings through the placement service. Only the arithmetic that turns
-them into ``rules.Evidence`` lives here.
+service, dimension ratings through the placement service, open MOUD-missing alerts through
+the alerts service, and the safety gate through the safety service (on the end of the
+review day, UTC). Only the arithmetic that turns them into ``rules.Evidence`` lives here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
 from stepdown.accountability import service as accountability_service
 from stepdown.accountability.rules import WeekStatus
+from stepdown.alerts import service as alerts_service
+from stepdown.alerts.models import AlertKind
 from stepdown.assessments import service as assessments_service
 from stepdown.assessments.models import InstrumentResponse
-from stepdown.assessments.rules import PHQ9_ITEM9_POSITIVE
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, LevelOfCare, Segment
 from stepdown.placement import service as placement_service
 from stepdown.placement.models import AssessmentStatus
+from stepdown.safety import service as safety_service
 from stepdown.security.actor import Actor
 from stepdown.transitions import rules
 from stepdown.treatment_plans import service as treatment_plans_service
@@ -41,6 +44,11 @@ def _results(
     return sorted(found, key=lambda r: r.administered_at)
 
 
+def end_of_day(day: date) -> datetime:
+    """The last instant of ``day``, UTC: what the review of that day may know."""
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
 def gather(
     session: Session,
     *,
@@ -52,6 +60,7 @@ def gather(
     day: date,
 ) -> rules.Evidence:
     start, end = rules.window(day, segment.starts_on)
+    until = end_of_day(end)
     summary = accountability_service.gather(
         session, actor=actor, client_id=client.id, start=start, end=end
     )
@@ -59,12 +68,21 @@ def gather(
         session, actor=actor, client_id=client.id, start=min(episode.admitted_on, end), end=end
     )
     responses = assessments_service.list_responses(session, actor=actor, client=client)
+    instruments = [
+        r
+        for r in responses
+        if not r.entered_in_error and episode.admitted_on <= r.administered_at.date() <= end
+    ]
     phq9 = _results(responses, "phq9", end)
     since_admission = [r for r in phq9 if r.administered_at.date() >= episode.admitted_on]
     baseline = since_admission[0] if since_admission else None
     latest = since_admission[-1] if since_admission else None
-    in_window = latest is not None and latest.administered_at.date() >= start
-    cssrs = [r for r in _results(responses, "cssrs", end) if r.administered_at.date() >= start]
+    gate = safety_service.status(session, actor=actor, client=client, as_of=until)
+    moud_missing = [
+        a
+        for a in alerts_service.open_alerts_for_client(session, actor=actor, client_id=client.id)
+        if a.kind is AlertKind.MOUD_MISSING and a.created_at <= until
+    ]
     signed = [
         a
         for a in placement_service.list_assessments(session, actor=actor, client=client)
@@ -75,6 +93,7 @@ def gather(
     assessment = max(signed, key=lambda a: a.version) if signed else None
     checkins = summary.checkins
     testing = summary.testing
+    checked_in = checkins.days_checked_in > 0
     return rules.Evidence(
         as_of=end,
         level=level.code,
@@ -82,26 +101,31 @@ def gather(
         window_start=start,
         typical_weeks_min=level.typical_stay_weeks_min,
         typical_weeks_max=level.typical_stay_weeks_max,
+        safety_state=gate.state,
+        safety_reasons=gate.reasons if gate.live else (),
         attendance_rate=summary.attendance.rate,
         unexcused_absences=summary.attendance.unexcused,
         weeks_judged=sum(w.judged for w in summary.weeks),
         weeks_short=sum(w.status is WeekStatus.SHORT for w in summary.weeks),
         tests_collected=testing.collected,
-        unexpected_positives=sum(testing.unexpected_positives.values()),
+        positive_specimens=(
+            testing.unexpected_positive_specimens if testing.resulted_specimens else None
+        ),
+        confirmed_positive_specimens=testing.confirmed_positive_specimens,
         unexpected_analytes=tuple(sorted(testing.unexpected_positives)),
+        recollect=testing.recollect_specimens,
         refused=testing.refused,
         missed=testing.missed,
+        moud_missing_alerts=len(moud_missing),
         checkin_days=checkins.days_checked_in,
         craving_recent=checkins.second_half,
         craving_earlier=checkins.first_half,
-        use_days=len(checkins.use_days),
+        use_days=len(checkins.use_days) if checked_in else None,
+        instruments_since_admission=len(instruments),
         phq9_baseline=baseline.total if baseline else None,
         phq9_baseline_on=baseline.administered_at.date() if baseline else None,
         phq9_latest=latest.total if latest else None,
         phq9_latest_on=latest.administered_at.date() if latest else None,
-        phq9_item9_positive=bool(in_window and latest and PHQ9_ITEM9_POSITIVE in latest.flags),
-        cssrs_risk=cssrs[-1].band if cssrs else None,
-        cssrs_on=cssrs[-1].administered_at.date() if cssrs else None,
         objectives_met=len(objectives.met),
         objectives_overdue=len(summary.objectives.overdue(end)),
         dimensions=(

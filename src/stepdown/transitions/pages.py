@@ -131,6 +131,7 @@ def review_rules(request: Request, actor: Annotated[Actor, allow(access.READ)]) 
         {
             "table": table,
             "rows": service.rules_in_order(table),
+            "engine_rules": rules.ENGINE_RULES,
             "facts": FACTS,
             "review_every": table.review_every_days,
             "decide_within": table.decide_within_days,

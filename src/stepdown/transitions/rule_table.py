@@ -5,6 +5,18 @@ does (``Action``), its conditions as ``fact op value`` text (all must hold), its
 urgent it makes the proposal, 0-100) and the sentence the clinician sees, in which
 ``{fact}`` shows that fact's value. Facts are named in ``FACTS``; ``stepdown.transitions.rules``
 explains how a table is applied.
+
+Two things are deliberately not rows, so that editing the table cannot remove them (issue
+11): live suicide risk (the safety gate, ``stepdown.safety.rules``) makes the proposal a
+same-day safety reassessment whatever fired, and missing evidence (no specimen with a
+result, no check-in, no instrument since admission) makes it "reassess: not enough
+evidence" unless more care is called for. Both live in the evaluator, like its ``ORDER-``
+reasons.
+
+Version 2 (issue 11): the SAFE- rows gave way to the safety gate; drug tests are counted per
+specimen (one specimen positive for two drugs is one occasion, not two), with how many a
+definitive test confirmed; tampered specimens, refusals and a missing MOUD hold a step down;
+figures that need a specimen or a check-in are not recorded without one.
 """
 
 from __future__ import annotations
@@ -48,21 +60,29 @@ FACTS: Mapping[str, str] = MappingProxyType(
         "attendance_pct": "attendance rate (attended / scheduled, %)",
         "unexcused_absences": "unexcused absences",
         "weeks_judged": "complete weeks judged against the level's hours",
-        "weeks_short": "complete weeks under the level's minimum hours",
-        "tests_collected": "drug tests collected",
-        "unexpected_positives": "unexpected positive results (analytes)",
+        "weeks_short": "complete weeks under the minimum hours (not recorded if none judged)",
+        "tests_collected": "drug-test specimens collected",
+        "positive_specimens": (
+            "specimens with an unexpected positive (not recorded without a specimen with a "
+            "readable result)"
+        ),
+        "confirmed_positive_specimens": "of those, confirmed by a definitive (laboratory) test",
         "unexpected_analytes": "analytes positive without a prescription to explain them",
+        "recollect": "specimens adulterated, substituted or invalid (to collect again)",
         "refused": "drug tests refused",
         "missed": "drug tests missed",
+        "moud_missing_alerts": (
+            "open alerts: a prescribed MOUD not found in a specimen (until a clinician "
+            "acknowledges them)"
+        ),
         "checkin_days": "days with a check-in",
         "craving_recent": "average daily craving, later half of the window (0-10)",
         "craving_rising": "craving rising by a point or more",
-        "use_days": "days with reported use",
+        "use_days": "days with reported use (not recorded without a check-in)",
+        "instruments_since_admission": "standardized instrument results since admission",
         "phq9_baseline": "PHQ-9 total since admission, first",
         "phq9_latest": "PHQ-9 total, latest",
         "phq9_change": "PHQ-9 change since admission",
-        "phq9_item9_positive": "PHQ-9 item 9 above 0 on the latest PHQ-9 in the window",
-        "cssrs_risk": "C-SSRS screener risk, latest in the window",
         "objectives_met": "treatment objectives met since admission",
         "objectives_overdue": "objectives in progress past their target date",
         "highest_dimension": "highest dimension rating, assessment signed in this level",
@@ -134,7 +154,7 @@ def _operand(raw: str) -> Operand:
 
 @functools.cache
 def parse_condition(text: str) -> Condition:
-    """``attendance_pct >= 80``, ``phq9_item9_positive == true``, ``level in PHP|IOP``."""
+    """``attendance_pct >= 80``, ``craving_rising == true``, ``level in PHP|IOP``."""
     for op in ("not in", "in", ">=", "<=", "==", "!=", ">", "<"):
         fact, sep, raw = text.partition(f" {op} ")
         if sep:
@@ -192,32 +212,24 @@ class ReviewTable:
 #         cannot treat calls for a more intensive level (dimension 5: continued use despite
 #         treatment; dimension 3: worsening mood), goals achieved and risks resolved call for
 #         a less intensive one; a problem that is new and not yet understood is reassessed.
-#   SAFE  Kroenke 2001 (PHQ-9 item 9 needs same-day follow-up); Columbia C-SSRS triage.
+#   SAFE  Moved out of the table in version 2: the safety gate (stepdown.safety.rules: PHQ-9
+#         item 9 over its 14-day recall, Kroenke 2001; C-SSRS intent or plan over a month and
+#         behaviour over 3 months, Columbia triage; open safety alerts until acknowledged)
+#         decides in the evaluator, which an edited table cannot change.
 #   PHQ   Löwe et al. 2004 (Med Care 42:1194): a change of 5 points is clinically significant;
 #         Kroenke 2001: 15 or more is moderately severe or severe depression.
 #   UDT   SAMHSA TIP 63 / ASAM drug-testing consensus (2017): an unexpected positive is a
 #         clinical signal to review the plan, not a punishment; a refused or missed
 #         collection is recorded as such, never read as negative.
+#   ASAMDT ASAM, "Appropriate Use of Drug Testing in Clinical Addiction Medicine" (consensus
+#         statement, J Addict Med 2017, doi:10.1097/ADM.0000000000000323): a presumptive
+#         result stays presumptive until a definitive method confirms it; an adulterated,
+#         substituted or invalid specimen may be treated as a presumptive positive; a refusal
+#         is not a negative result. For a prescribed MOUD missing from a specimen, the
+#         sources cited in drug_testing/rules.py (MDedge "10 questions"; Accurso 2017; Saloner
+#         2021): possible non-adherence or diversion, or a rapid metaboliser or dilution, to
+#         talk through with the client before any change of care.
 DEFAULT_RULES: tuple[Rule, ...] = (
-    # --- Safety first --------------------------------------------------------------------
-    # SAFE
-    Rule(
-        id="SAFE-PHQ9-ITEM9",
-        action=Action.SAFETY,
-        when=("phq9_item9_positive == true",),
-        weight=100,
-        sentence="PHQ-9 item 9 above 0 (thoughts of death or self-harm): same-day safety "
-        "assessment, then reassess the level of care",
-    ),
-    # SAFE: high risk is imminent; moderate still calls for an evaluation and a safety plan.
-    Rule(
-        id="SAFE-CSSRS",
-        action=Action.SAFETY,
-        when=("cssrs_risk in moderate|high",),
-        weight=100,
-        sentence="C-SSRS screener risk {cssrs_risk}: same-day safety assessment, then "
-        "reassess the level of care",
-    ),
     # --- More care ---------------------------------------------------------------------
     # ASAM dimension 5; CONT: frequent cravings call for IOP's or PHP's structure.
     Rule(
@@ -229,13 +241,16 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "of 10: continued use despite this level → step up for more structure",
     ),
     # ASAM dimension 5; UDT: repeated unexpected positives mean use continues at this level.
+    # Version 2 counts specimens, not analytes (one specimen positive for two drugs is one
+    # occasion), and says how many a definitive test confirmed (ASAMDT).
     Rule(
         id="UP-REPEATED-POSITIVES",
         action=Action.STEP_UP,
-        when=("unexpected_positives >= 2",),
+        when=("positive_specimens >= 2",),
         weight=85,
-        sentence="{unexpected_positives} unexpected positive results ({unexpected_analytes}): "
-        "use continues at this level → step up",
+        sentence="{positive_specimens} specimens with unexpected positives "
+        "({confirmed_positive_specimens} confirmed by a definitive test): "
+        "{unexpected_analytes}: use continues at this level → step up",
     ),
     # ASAM dimensions 5 and 2-6: a rating of 3 (significant) calls for PHP (placement table
     # FLOOR-D*-PHP rows); only an assessment signed in this level counts.
@@ -277,16 +292,29 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "reassess dimension 3",
     ),
     # --- Stay: each blocks a step down ----------------------------------------------------
-    # UDT: one unexpected positive is a signal to review, not yet a pattern.
+    # UDT: one unexpected positive is a signal to review, not yet a pattern. Version 2: one
+    # specimen, whatever number of analytes it shows (ASAMDT: confirmed or not, it is said).
     Rule(
         id="HOLD-POSITIVE",
         action=Action.HOLD,
-        when=("unexpected_positives == 1",),
+        when=("positive_specimens == 1",),
         weight=55,
-        sentence="An unexpected positive result ({unexpected_analytes}): stay and review the "
+        sentence="A specimen with an unexpected positive ({unexpected_analytes}; "
+        "{confirmed_positive_specimens} confirmed by a definitive test): stay and review the "
         "plan with the client",
     ),
-    # UDT: refused or missed collections are never read as negative.
+    # ASAMDT: a tampered specimen (adulterated, substituted) or an invalid one says nothing
+    # about use and may be treated as a presumptive positive; never read as negative.
+    Rule(
+        id="HOLD-RECOLLECT",
+        action=Action.HOLD,
+        when=("recollect >= 1",),
+        weight=50,
+        sentence="{recollect} specimen(s) adulterated, substituted or invalid: not a negative "
+        "result (it may be read as a presumptive positive); collect again and stay until "
+        "testing is back on track",
+    ),
+    # UDT, ASAMDT: a refusal is not a negative result.
     Rule(
         id="HOLD-REFUSED",
         action=Action.HOLD,
@@ -294,6 +322,19 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         weight=50,
         sentence="{refused} refused drug test(s): not a negative result; stay until testing "
         "is back on track",
+    ),
+    # ASAMDT and drug_testing/rules.py's MOUD sources: a prescribed MOUD missing from a
+    # specimen asks for a conversation (non-adherence, diversion, a rapid metaboliser,
+    # dilution) before any change of care; the clinician acknowledging the alert is that
+    # review.
+    Rule(
+        id="HOLD-MOUD-MISSING",
+        action=Action.HOLD,
+        when=("moud_missing_alerts >= 1",),
+        weight=45,
+        sentence="{moud_missing_alerts} open alert(s): a prescribed MOUD not found in a "
+        "specimen; stay until a clinician has talked it through with the client and "
+        "acknowledged the alert (a conversation, not a sanction)",
     ),
     Rule(
         id="HOLD-MISSED",
@@ -348,6 +389,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "hours, attendance {attendance_pct}%: stay until the hours are delivered",
     ),
     # --- Step down -----------------------------------------------------------------------
+    # Version 2: "no unexpected positives" is ``positive_specimens == 0``, which is not
+    # recorded without a specimen with a readable result, and "no reported use" needs a
+    # check-in (UDT, ASAMDT: what was not tested or reported is not negative).
     # CONT: PHP 2-6 weeks then IOP; ASAM: risks resolved and engagement shown.
     Rule(
         id="DOWN-PHP-STABLE",
@@ -357,7 +401,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
             "typical_min_reached == true",
             "attendance_pct >= 80",
             "weeks_short == 0",
-            "unexpected_positives == 0",
+            "positive_specimens == 0",
             "use_days == 0",
         ),
         weight=35,
@@ -373,7 +417,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
             "typical_min_reached == true",
             "attendance_pct >= 80",
             "weeks_short == 0",
-            "unexpected_positives == 0",
+            "positive_specimens == 0",
             "use_days == 0",
             "objectives_met >= 1",
         ),
@@ -390,7 +434,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
             "level == OP",
             "weeks_in_level >= 8",
             "attendance_pct >= 80",
-            "unexpected_positives == 0",
+            "positive_specimens == 0",
             "use_days == 0",
             "objectives_met >= 2",
         ),
@@ -406,7 +450,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         when=(
             "typical_max_passed == true",
             "attendance_pct >= 80",
-            "unexpected_positives == 0",
+            "positive_specimens == 0",
             "use_days == 0",
         ),
         weight=40,
@@ -422,7 +466,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         when=(
             "level == AFTERCARE",
             "weeks_in_level >= 26",
-            "unexpected_positives == 0",
+            "positive_specimens == 0",
             "use_days == 0",
         ),
         weight=20,
@@ -456,7 +500,7 @@ DECIDE_WITHIN_DAYS: Mapping[Action, int] = MappingProxyType(
 )
 
 DEFAULT_TABLE = ReviewTable(
-    version=1,
+    version=2,
     rules=DEFAULT_RULES,
     review_every_days=REVIEW_EVERY_DAYS,
     decide_within_days=DECIDE_WITHIN_DAYS,

@@ -3,7 +3,8 @@
 The engine only proposes. ``run_for_site`` (nightly, through the job runner) and
 ``run_for_client`` (on demand from the chart) record a proposal per client and day;
 ``accept`` carries it out through the continuum service (a step, or the discharge that
-completes the program) and ``dismiss`` keeps the clinician's reason. Both are audited in the
+completes the program; never a step down while the safety gate is live, read again at
+accept time) and ``dismiss`` keeps the clinician's reason. Both are audited in the
 caller's transaction, as is every proposal recorded.
 
 A site run is idempotent: a client who already has a review for the day is left alone.
@@ -40,6 +41,7 @@ from stepdown.continuum.models import (
 from stepdown.kit.clock import today as program_today
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from stepdown.safety import service as safety_service
 from stepdown.security.actor import Actor
 from stepdown.security.policy import Policy
 from stepdown.security.roles import Role
@@ -448,6 +450,22 @@ def _top(review: LevelReview) -> str:
     return "; ".join(str(r["sentence"]) for r in review.reasons if r.get("drives"))[:1500]
 
 
+def _hold_for_safety(session: Session, actor: Actor, review: LevelReview) -> None:
+    """Live risk overrides every rule: no step down, nor the discharge that completes the
+    program, while the safety gate holds, read again now (the review may be days old)."""
+    client = clients_service.get_client(session, actor=actor, client_id=review.client_id)
+    gate = safety_service.status(session, actor=actor, client=client)
+    if not gate.live:
+        return
+    why = gate.reasons[0].sentence if gate.reasons else gate.headline
+    move = "complete the program" if review.discharge else "step down"
+    raise Conflict(
+        f"cannot {move} while suicide risk is live ({gate.headline.lower()}): {why}. "
+        "Document a safety assessment first, then run the review again",
+        rule="review.safety_hold",
+    )
+
+
 def accept(
     session: Session,
     *,
@@ -460,7 +478,9 @@ def accept(
     """Carry out a proposal: a step records the transition through the continuum service
     (on ``on``, default today; the track kept where the new level runs it), the step down
     from the last level discharges the client as completed; a stay or reassessment is
-    acknowledged. Refused if the client's level changed since the review ran."""
+    acknowledged. Refused if the client's level changed since the review ran, and a step
+    down (or the completing discharge) while the safety gate is live
+    (``review.safety_hold``)."""
     _require(access.DECIDE, actor)
     review = _get(session, actor, review_id)
     _undecided(review)
@@ -475,6 +495,8 @@ def accept(
             "the client's level changed since this review ran; run the review again",
             rule="review.stale",
         )
+    if review.kind is ProposalKind.STEP_DOWN:
+        _hold_for_safety(session, actor, review)
     reason = f"Level review of {review.run_on.isoformat()}: {_top(review)}"
     if note:
         reason += f" Clinician's note: {note}"
