@@ -17,6 +17,8 @@ from stepdown.security import service as security_service
 from stepdown.security.models import User
 from stepdown.security.roles import USER_ROLES, Role
 from stepdown.settings import Settings
+from stepdown.transitions.models import LevelReview, ReviewStatus
+from stepdown.transitions.rules import ProposalKind
 from tests.factories import SYSTEM
 
 KEY = "demo-test-key"
@@ -106,3 +108,20 @@ def test_demo_reminders_go_to_the_outbox_unless_mail_is_configured(tmp_path: Pat
         _env_file=None, smtp_host="mail.example", smtp_from="me@harbor.example"
     )
     assert demo_mail_settings(server) is server
+
+
+def test_the_demo_review_queue_shows_each_kind_of_proposal(session: Session) -> None:
+    """Routine measurement gives the engine evidence (demo.routine), so the queue shows step
+    downs, the step up, the safety hold and only a few "not enough evidence"."""
+    seed(session, actor=SYSTEM, secret_key=KEY)
+    waiting = list(
+        session.scalars(select(LevelReview).where(LevelReview.status == ReviewStatus.PROPOSED))
+    )
+    kinds = Counter(r.kind for r in waiting)
+    assert kinds[ProposalKind.STEP_DOWN] >= 1
+    assert kinds[ProposalKind.STEP_UP] >= 1
+    assert any(r.safety for r in waiting)
+    short_of_evidence = [
+        r for r in waiting if any(str(x["rule_id"]).startswith("EVIDENCE-") for x in r.reasons)
+    ]
+    assert 1 <= len(short_of_evidence) <= 3

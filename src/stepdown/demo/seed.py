@@ -28,6 +28,7 @@ from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
+from stepdown.demo.routine import seed_demo_routine
 from stepdown.drug_testing.demo import demo_testing_clients, seed_demo_drug_tests
 from stepdown.group_notes.demo import seed_demo_group_notes
 from stepdown.inquiries.demo import seed_demo_inquiries
@@ -248,6 +249,7 @@ def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
     seed_demo_aftercare(session, actor=actor, clients=demo_clients, today=today())
     seed_demo_alumni(session, actor=actor, clients=demo_clients, sites=sites, today=today())
     seed_demo_safety(session, actor=actor, clients=demo_clients, today=today())
+    seed_demo_routine(session, actor=actor, clients=demo_clients, today=today())
     # Last: the review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
     first_of_role: dict[Role, str] = {}

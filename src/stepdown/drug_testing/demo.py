@@ -16,12 +16,15 @@ Idempotent: a client who already has a collection or a refusal is left as they a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, EpisodeStatus
 from stepdown.drug_testing import service
@@ -32,6 +35,7 @@ from stepdown.drug_testing.models import (
     OrderStatus,
     ResultValue,
     SpecimenType,
+    StandingTestSchedule,
     TestOrder,
 )
 from stepdown.drug_testing.schemas import ResultEntry
@@ -240,3 +244,63 @@ def seed_demo_drug_tests(session: Session, *, clients: list[Client]) -> None:
         if clinician is None:
             continue
         plan(session, security_service.actor_for(clinician), client)
+
+
+def routine_weekly_screens(
+    session: Session, *, actor: Actor, client: Client, today: date, weeks: int = 2
+) -> None:
+    """Weekly testing as a program runs it, brought into the demo as imported history: a
+    standing schedule that began four weeks before the demo's day, and its last ``weeks``
+    screens, collected and all negative. Staff cannot start a schedule in the past
+    (``service.set_standing_schedule``); an import of earlier records can, so this writes
+    the schedule and its orders directly, audited as imported, and records collections and
+    results through the service like any other."""
+    last = today - timedelta(days=5)
+    schedule = StandingTestSchedule(
+        client_id=client.id,
+        weekday=last.weekday(),
+        starts_on=today - timedelta(days=28),
+        created_by=actor.user_id,
+    )
+    session.add(schedule)
+    session.flush()
+    _imported(session, actor, client, "standing_test_schedule", schedule.id)
+    for week in reversed(range(weeks)):
+        day = last - timedelta(weeks=week)
+        order = TestOrder(
+            client_id=client.id,
+            reason=OrderReason.SCHEDULED,
+            ordered_on=day,
+            ordered_by=actor.user_id,
+            status=OrderStatus.ORDERED,
+            schedule_id=schedule.id,
+        )
+        session.add(order)
+        session.flush()
+        _imported(session, actor, client, "test_order", order.id)
+        collection = service.record_collection(
+            session,
+            actor=actor,
+            order_id=order.id,
+            specimen_type=SpecimenType.URINE,
+            observed=False,
+            collected_at=_at(day),
+            chain_of_custody_id=f"DEMO-COC-{str(order.id)[:8]}",
+        )
+        service.record_results(
+            session, actor=actor, collection_id=collection.id, entries=_panel({})
+        )
+
+
+def _imported(
+    session: Session, actor: Actor, client: Client, entity: str, entity_id: uuid.UUID
+) -> None:
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type=entity,
+        entity_id=entity_id,
+        client_id=client.id,
+        detail={"imported": "synthetic demo history"},
+    )
