@@ -7,6 +7,7 @@ from starlette.datastructures import FormData
 
 from stepdown.kit.errors import Invalid
 from stepdown.placement.rules import PlacementFacts
+from stepdown.transitions.schemas import EvidenceInput
 from stepdown.web.model_form import groups_of, parse, submitted
 
 GROUPS = groups_of(PlacementFacts, title="The client")
@@ -56,3 +57,11 @@ def test_a_bound_names_the_nested_field() -> None:
     with pytest.raises(Invalid) as refused:
         parse(PlacementFacts, FormData({**BASE, "dimensions.biomedical": "9"}), GROUPS)
     assert refused.value.field == "dimensions.biomedical"
+
+
+def test_bounds_inside_an_optional_annotated_field_are_kept() -> None:
+    """``Annotated[float, Field(le=1)] | None`` keeps its bounds and is offered blank."""
+    fields = {f.name: f for g in groups_of(EvidenceInput) for f in g.fields}
+    rate = fields["attendance_rate"]
+    assert (rate.kind, rate.minimum, rate.maximum, rate.required) == ("decimal", 0, 1, False)
+    assert fields["phq9_latest"].maximum == 27

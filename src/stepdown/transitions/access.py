@@ -24,3 +24,6 @@ DECIDE = policy(
     Role.DIRECTOR,
     description="run level-of-care reviews and accept or dismiss their proposals",
 )
+# Trying the rules on typed evidence reads no records; it is the director's tool for
+# checking the table (the placement rules' equivalent is ``placement.access.RULES_WRITE``).
+TRY = policy("reviews.try", Role.DIRECTOR, description="try the review rules on typed evidence")

@@ -7,10 +7,11 @@ with the error as a message, since the queue shows no form values to keep.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,12 +30,15 @@ from stepdown.security.deps import allow
 from stepdown.transitions import access, rules, service
 from stepdown.transitions.models import LevelReview, ReviewStatus
 from stepdown.transitions.rule_table import FACTS
-from stepdown.web import flash, navigation
+from stepdown.transitions.schemas import EvidenceInput
+from stepdown.web import flash, model_form, navigation
 from stepdown.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 TAB = "reviews"
 navigation.register("Reviews", "/reviews", access.READ, order=17)
+navigation.register("Try review rules", "/reviews/try", access.TRY, order=63)
+TRY_GROUPS = model_form.groups_of(EvidenceInput, title="The review")
 
 
 @dataclass(frozen=True)
@@ -211,3 +215,46 @@ def dismiss_review(
     nested.commit()
     target = "/reviews" if back == "queue" else _chart(review.client_id)
     return _done(request, target, "Proposal dismissed; the reason is kept with it.")
+
+
+def _try_page(
+    request: Request,
+    *,
+    typed: dict[str, str],
+    result: dict[str, Any] | None = None,
+    error: StepdownError | None = None,
+) -> Response:
+    return render(
+        request,
+        "transitions/try.html",
+        {
+            "groups": TRY_GROUPS,
+            "typed": typed,
+            "action": "/reviews/try",
+            "button": "Propose",
+            "table_version": rules.DEFAULT_TABLE.version,
+            "result": result,
+            "result_on_hold": bool(result and result["safety"]),
+            "result_json": json.dumps(result, indent=2) if result else "",
+            "error": error,
+        },
+        status_code=error.status_code if error else 200,
+    )
+
+
+@router.get("/reviews/try", response_class=HTMLResponse)
+def try_rules_form(request: Request, actor: Annotated[Actor, allow(access.TRY)]) -> Response:
+    """The review engine on evidence the director types: the same as ``stepdown reviews
+    evaluate``, nothing read or stored."""
+    return _try_page(request, typed={})
+
+
+@router.post("/reviews/try", response_class=HTMLResponse)
+async def try_rules(request: Request, actor: Annotated[Actor, allow(access.TRY)]) -> Response:
+    form = await request.form()
+    typed = model_form.submitted(form, TRY_GROUPS)
+    try:
+        evidence = model_form.parse(EvidenceInput, form, TRY_GROUPS)
+    except StepdownError as exc:
+        return _try_page(request, typed=typed, error=exc)
+    return _try_page(request, typed=typed, result=evidence.evaluate())

@@ -16,7 +16,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Le
 from pydantic import BaseModel, ValidationError
@@ -46,13 +46,19 @@ class FormGroup:
     fields: tuple[FormField, ...]
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """The type inside ``X | None`` and whether None is allowed."""
+def _unwrap(annotation: Any) -> tuple[Any, bool, tuple[Any, ...]]:
+    """The type inside ``X | None`` and ``Annotated[X, ...]``, whether None is allowed, and
+    the constraints an inner ``Annotated`` carries (Pydantic keeps only the outer ones on
+    the field)."""
+    optional = False
     if get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0], True
-    return annotation, False
+            annotation, optional = args[0], True
+    if get_origin(annotation) is Annotated:
+        inner, *extra = get_args(annotation)
+        return inner, optional, tuple(extra)
+    return annotation, optional, ()
 
 
 def _label(name: str, info: FieldInfo) -> str:
@@ -63,14 +69,17 @@ def _number(bound: object) -> float | None:
     return float(bound) if isinstance(bound, int | float) else None
 
 
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    low = next((_number(m.ge) for m in info.metadata if isinstance(m, Ge)), None)
-    high = next((_number(m.le) for m in info.metadata if isinstance(m, Le)), None)
+def _bounds(constraints: list[Any]) -> tuple[float | None, float | None]:
+    flat: list[Any] = []
+    for c in constraints:
+        flat.extend(c.metadata if isinstance(c, FieldInfo) else [c])
+    low = next((_number(m.ge) for m in flat if isinstance(m, Ge)), None)
+    high = next((_number(m.le) for m in flat if isinstance(m, Le)), None)
     return low, high
 
 
 def _field(path: str, name: str, info: FieldInfo) -> FormField | None:
-    kind, optional = _unwrap(info.annotation)
+    kind, optional, inner = _unwrap(info.annotation)
     required = info.is_required()
     blank = (("", "not recorded"),) if optional or not required else ()
     label = _label(name, info)
@@ -84,7 +93,7 @@ def _field(path: str, name: str, info: FieldInfo) -> FormField | None:
         options = tuple((str(v), str(v)) for v in get_args(kind))
         return FormField(path, label, "choice", (*blank, *options), required=required)
     if kind is int or kind is float:
-        low, high = _bounds(info)
+        low, high = _bounds([*info.metadata, *inner])
         number: Literal["number", "decimal"] = "number" if kind is int else "decimal"
         return FormField(path, label, number, minimum=low, maximum=high, required=required)
     if kind is dt.date:
@@ -102,7 +111,7 @@ def groups_of(model: type[BaseModel], *, title: str = "Facts") -> list[FormGroup
 
     def walk(current: type[BaseModel], prefix: str, into: list[FormField]) -> None:
         for name, info in current.model_fields.items():
-            kind, _ = _unwrap(info.annotation)
+            kind, _, _ = _unwrap(info.annotation)
             path = f"{prefix}{name}"
             if isinstance(kind, type) and issubclass(kind, BaseModel):
                 nested: list[FormField] = []
