@@ -57,6 +57,8 @@ def test_client_checks_in_on_a_phone_and_the_clinician_sees_the_alert(
     page.get_by_label("Someone offered me alcohol or drugs").check()
     used = page.get_by_role("group", name="Did you drink or use any drugs")
     used.get_by_label("No", exact=True).check()
+    thoughts = page.get_by_role("group", name="Since your last check-in, have you had thoughts")
+    thoughts.get_by_label("No", exact=True).check()
     page.get_by_label("Anything you want your clinician to know?").fill("Hard evening.")
     page.get_by_role("button", name="Send check-in").click()
 

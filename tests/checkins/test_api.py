@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from stepdown.alerts.models import Alert, AlertKind, Severity
 from stepdown.security import service as security_service
 from stepdown.security.models import User
 from stepdown.security.roles import Role
@@ -74,3 +77,43 @@ def test_submit_read_and_trend(client: TestClient, session: Session) -> None:
     assert trend["days"] == [{"day": listed[0]["day"], "craving": 9, "mood": 3}]
     assert trend["averages"][0]["craving"] == 9
     assert client.get(f"{url}/trend?days=0", headers=staff).status_code == 422
+
+
+def test_self_harm_thoughts_is_optional_and_null_is_not_answered(
+    client: TestClient, session: Session
+) -> None:
+    site = make_site(session)
+    clinician = make_user(session, role=Role.CLINICIAN, site=site)
+    person = make_client(session, site=site, clinician=clinician)
+    account = make_user(session, role=Role.CLIENT, site=site)
+    person.portal_user_id = account.id
+    me = _headers(session, account)
+    session.commit()
+    url = f"/api/v1/clients/{person.id}/check-ins"
+    calm = {"craving": 1, "mood": 7, "used_since_last": False}
+
+    older_client = client.post(url, json=calm, headers=me)  # written before the question
+    assert older_client.status_code == 201, older_client.text
+    assert older_client.json()["checkin"]["self_harm_thoughts"] is None
+    assert older_client.json()["alert_ids"] == []
+    explicit_null = client.post(url, json={**calm, "self_harm_thoughts": None}, headers=me)
+    assert explicit_null.json()["checkin"]["self_harm_thoughts"] is None
+    said_no = client.post(url, json={**calm, "self_harm_thoughts": False}, headers=me)
+    assert said_no.json()["checkin"]["self_harm_thoughts"] is False
+    assert said_no.json()["alert_ids"] == []
+
+    said_yes = client.post(url, json={**calm, "self_harm_thoughts": True}, headers=me)
+    assert said_yes.status_code == 201
+    assert said_yes.json()["checkin"]["self_harm_thoughts"] is True
+    [alert_id] = said_yes.json()["alert_ids"]
+    session.expire_all()
+    alert = session.get(Alert, uuid.UUID(alert_id))
+    assert alert is not None
+    assert (alert.kind, alert.severity) == (AlertKind.CHECKIN_CRISIS, Severity.URGENT)
+
+    assert (
+        client.post(url, json={**calm, "self_harm_thoughts": "maybe"}, headers=me).status_code
+        == 422
+    )
+    listed = client.get(url, headers=me).json()
+    assert [c["self_harm_thoughts"] for c in listed] == [True, False, None, None]

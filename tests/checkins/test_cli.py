@@ -46,17 +46,39 @@ def test_history_lists_check_ins_with_flags_and_the_average(database: str) -> No
             craving=4,
             mood=6,
             sleep_hours=Decimal(8),
+            self_harm_thoughts=False,
             submitted_at=utc_now() - timedelta(days=1),
         )
         make_checkin(session, client=person, craving=9, mood=2, used_since_last=True)
+        make_checkin(
+            session,
+            client=person,
+            craving=1,
+            mood=3,
+            self_harm_thoughts=True,
+            submitted_at=utc_now() - timedelta(days=2),
+        )
     engine.dispose()
     runner = CliRunner()
     shown = runner.invoke(app, ["checkins", "history", record.lower(), "--days", "30"])
     assert shown.exit_code == 0, shown.output
-    assert "2 check-ins in the last 30 days" in shown.output
+    assert "3 check-ins in the last 30 days" in shown.output
     assert "use, craving" in shown.output
     assert "│ 8       │" in shown.output
-    assert "craving 6.5, mood 4 (2 of 7 days with a check-in)" in shown.output
+    # Each row's cells: day, craving, mood, sleep, used, self-harm thoughts, entered, flags.
+    rows = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in shown.output.splitlines()
+        if line.startswith("│ 20")
+    ]
+    by_craving = {row[1]: (row[5], row[7]) for row in rows}
+    # The self-harm answer: yes, no, or not answered (None is never shown as "no").
+    assert by_craving == {
+        "9": ("not answered", "use, craving"),
+        "4": ("no", ""),
+        "1": ("yes", "crisis"),
+    }
+    assert "craving 4.67, mood 3.67 (3 of 7 days with a check-in)" in shown.output
     missing = runner.invoke(app, ["checkins", "history", "NOPE"])
     assert missing.exit_code == 2
     assert "no client with record number 'NOPE'" in missing.output

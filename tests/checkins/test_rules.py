@@ -128,6 +128,79 @@ class TestTriggers:
         )
 
 
+class TestSelfHarm:
+    """Thoughts of self-harm: required on the form, optional in the API, never None as "no"."""
+
+    def test_yes_is_the_most_urgent_trigger(self) -> None:
+        found = rules.triggers(craving=9, used_since_last=True, self_harm_thoughts=True)
+        assert found == (Trigger.CRISIS, Trigger.USE, Trigger.CRAVING)
+        assert rules.triggers(craving=0, used_since_last=False, self_harm_thoughts=True) == (
+            Trigger.CRISIS,
+        )
+
+    @pytest.mark.parametrize("answer", [False, None])
+    def test_no_or_not_answered_is_no_crisis(self, answer: bool | None) -> None:
+        assert rules.triggers(craving=0, used_since_last=False, self_harm_thoughts=answer) == ()
+
+    @given(
+        craving=st.integers(0, 10), used=st.booleans(), answer=st.sampled_from([True, False, None])
+    )
+    def test_a_crisis_exactly_on_yes_and_first(
+        self, craving: int, used: bool, answer: bool | None
+    ) -> None:
+        found = rules.triggers(craving=craving, used_since_last=used, self_harm_thoughts=answer)
+        assert (Trigger.CRISIS in found) == (answer is True)
+        if answer is True:
+            assert found[0] is Trigger.CRISIS
+        # The substance findings are the same whatever the answer.
+        assert tuple(t for t in found if t is not Trigger.CRISIS) == rules.triggers(
+            craving=craving, used_since_last=used
+        )
+
+    def test_the_form_refuses_a_blank_naming_the_field(self) -> None:
+        blank = Draft(craving=3, mood=6, used_since_last=False, self_harm_required=True)
+        error = _error(blank)
+        assert error.field == "self_harm_thoughts"
+        assert "thoughts of hurting yourself" in error.message
+
+    def test_a_blank_is_named_in_form_order(self) -> None:
+        """The question comes after use and before the note, so an earlier blank is named first."""
+        draft = Draft(craving=None, mood=6, used_since_last=False, self_harm_required=True)
+        assert _error(draft).field == "craving"
+        draft = Draft(craving=1, mood=6, used_since_last=None, self_harm_required=True)
+        assert _error(draft).field == "used_since_last"
+
+    def test_the_api_may_leave_it_out_and_it_stays_not_answered(self) -> None:
+        assert rules.validate(OK).self_harm_thoughts is None
+
+    @pytest.mark.parametrize("answer", [True, False])
+    def test_an_answer_is_kept(self, answer: bool) -> None:
+        draft = Draft(
+            craving=3,
+            mood=6,
+            used_since_last=False,
+            self_harm_thoughts=answer,
+            self_harm_required=True,
+        )
+        assert rules.validate(draft).self_harm_thoughts is answer
+
+    def test_none_is_shown_as_not_answered_never_no(self) -> None:
+        assert rules.answer_label(None) == "not answered"
+        assert rules.answer_label(False) == "no"
+        assert rules.answer_label(True) == "yes"
+
+    def test_the_crisis_summary_carries_no_more_than_needed(self) -> None:
+        assert rules.CRISIS_ALERT_SUMMARY == (
+            "Check-in: the client reported thoughts of self-harm; same-day safety assessment needed"
+        )
+        assert Trigger.CRISIS.label == "thoughts of self-harm"
+
+    def test_the_substance_summary_ignores_a_crisis(self) -> None:
+        found = rules.triggers(craving=9, used_since_last=False, self_harm_thoughts=True)
+        summary = rules.alert_summary(found, craving=9, substance="", via="from the portal")
+        assert summary == "Check-in from the portal: craving 9 of 10: contact the client today"
+
+
 class TestLocalDay:
     def test_evening_in_new_york_is_still_that_day(self) -> None:
         at = datetime(2026, 11, 30, 2, 30, tzinfo=UTC)  # 21:30 on the 29th in New York

@@ -14,9 +14,12 @@ from stepdown.alerts.models import Alert, AlertKind, Severity
 from stepdown.audit.models import AuditAction, AuditEntry
 from stepdown.checkins import rules, service
 from stepdown.checkins.models import CheckIn, EntryMode
+from stepdown.checkins.rules import Trigger
 from stepdown.clients.models import Client
 from stepdown.kit.errors import Forbidden, Invalid, NotFound
 from stepdown.programs.models import Site
+from stepdown.safety import service as safety_service
+from stepdown.safety.rules import GateState
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
@@ -197,6 +200,181 @@ class TestAlerts:
         assert _count(session, Alert) == 2
 
 
+def _crisis_alerts(session: Session, client: Client) -> list[Alert]:
+    stmt = select(Alert).where(Alert.client_id == client.id, Alert.kind == AlertKind.CHECKIN_CRISIS)
+    return list(session.scalars(stmt))
+
+
+class TestCrisis:
+    """A "yes" to thoughts of self-harm: one urgent safety alert, in the same transaction."""
+
+    def test_yes_raises_one_urgent_crisis_alert_for_the_primary_clinician(
+        self, session: Session, site: Site, clinician: User
+    ) -> None:
+        person, me = _portal_client(session, site, clinician)
+        checkin = make_checkin(session, client=person, actor=me, self_harm_thoughts=True)
+        assert checkin.self_harm_thoughts is True
+        rows = alerts_service.open_alerts_for_home(session, actor=_actor(clinician))
+        assert [(r.client.id, r.alert.kind, r.alert.severity) for r in rows] == [
+            (person.id, AlertKind.CHECKIN_CRISIS, Severity.URGENT)
+        ]
+        alert = rows[0].alert
+        assert alert.summary == rules.CRISIS_ALERT_SUMMARY
+        assert alert.summary == (
+            "Check-in: the client reported thoughts of self-harm; same-day safety assessment needed"
+        )
+        assert (alert.source_type, alert.source_id) == ("checkin", checkin.id)
+        other_clinician = _actor(make_user(session, role=Role.CLINICIAN, site=site))
+        assert alerts_service.open_alerts_for_home(session, actor=other_clinician) == []
+        created = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity_type == "checkin", AuditEntry.entity_id == str(checkin.id)
+            )
+        ).one()
+        assert created.detail == {"entry_mode": "self", "triggers": ["crisis"]}
+
+    def test_the_check_in_and_its_alert_are_stored_together_or_not_at_all(
+        self, session: Session, site: Site, clinician: User
+    ) -> None:
+        person, me = _portal_client(session, site, clinician)
+        savepoint = session.begin_nested()
+        submitted = service.submit(
+            session,
+            actor=me,
+            client_id=person.id,
+            draft=rules.Draft(craving=2, mood=4, used_since_last=False, self_harm_thoughts=True),
+            zone=NEW_YORK,
+        )
+        assert [a.kind for a in submitted.alerts] == [AlertKind.CHECKIN_CRISIS]
+        assert submitted.crisis_alert is submitted.alerts[0]
+        # Same transaction: both are visible before anything commits ...
+        assert _count(session, CheckIn) == 1
+        assert len(_crisis_alerts(session, person)) == 1
+        savepoint.rollback()
+        # ... and rolling it back takes both away.
+        assert _count(session, CheckIn) == 0
+        assert _count(session, Alert) == 0
+
+    def test_no_second_crisis_alert_the_same_day_until_acknowledged(
+        self, session: Session, site: Site, clinician: User
+    ) -> None:
+        person, me = _portal_client(session, site, clinician)
+        make_checkin(session, client=person, actor=me, self_harm_thoughts=True)
+        again = service.submit(
+            session,
+            actor=me,
+            client_id=person.id,
+            draft=rules.Draft(craving=1, mood=3, used_since_last=False, self_harm_thoughts=True),
+            zone=NEW_YORK,
+        )
+        assert again.crisis
+        assert again.alerts == []
+        assert len(_crisis_alerts(session, person)) == 1
+        [first] = _crisis_alerts(session, person)
+        alerts_service.acknowledge(
+            session, actor=_actor(clinician), alert_id=first.id, note="Safety assessment done."
+        )
+        make_checkin(session, client=person, actor=me, self_harm_thoughts=True)
+        assert [a.is_open for a in _crisis_alerts(session, person)].count(True) == 1
+        assert len(_crisis_alerts(session, person)) == 2
+
+    def test_a_crisis_alert_yesterday_is_not_a_duplicate(
+        self, session: Session, site: Site, clinician: User
+    ) -> None:
+        person = make_client(session, site=site, clinician=clinician)
+        make_checkin(
+            session,
+            client=person,
+            self_harm_thoughts=True,
+            submitted_at=datetime.now(UTC) - timedelta(days=2),
+        )
+        make_checkin(session, client=person, self_harm_thoughts=True)
+        assert len(_crisis_alerts(session, person)) == 2
+
+    def test_use_and_craving_keep_their_own_alert_beside_the_crisis_alert(
+        self, session: Session, site: Site, clinician: User
+    ) -> None:
+        person, me = _portal_client(session, site, clinician)
+        make_checkin(session, client=person, actor=me, craving=9)  # craving alert first
+        submitted = service.submit(
+            session,
+            actor=me,
+            client_id=person.id,
+            draft=rules.Draft(
+                craving=9,
+                mood=2,
+                used_since_last=True,
+                substance="pills",
+                self_harm_thoughts=True,
+            ),
+            zone=NEW_YORK,
+        )
+        assert submitted.triggers == (Trigger.CRISIS, Trigger.USE, Trigger.CRAVING)
+        # An open craving alert does not hold back the crisis alert; use outranks craving.
+        assert [a.kind for a in submitted.alerts] == [
+            AlertKind.CHECKIN_CRISIS,
+            AlertKind.CHECKIN_USE,
+        ]
+        crisis, use = submitted.alerts
+        assert "pills" not in crisis.summary  # the safety alert names nothing else
+        assert "reported use (pills)" in use.summary
+        # An open crisis alert does not swallow a later report of use, either.
+        other, them = _portal_client(session, site, clinician)
+        make_checkin(session, client=other, actor=them, self_harm_thoughts=True)
+        make_checkin(session, client=other, actor=them, used_since_last=True)
+        kinds = sorted(
+            a.kind for a in session.scalars(select(Alert).where(Alert.client_id == other.id))
+        )
+        assert kinds == [AlertKind.CHECKIN_CRISIS, AlertKind.CHECKIN_USE]
+
+    @pytest.mark.parametrize("answer", [False, None])
+    def test_no_or_not_answered_raises_nothing_and_is_stored_as_given(
+        self, session: Session, site: Site, clinician: User, answer: bool | None
+    ) -> None:
+        person, me = _portal_client(session, site, clinician)
+        checkin = make_checkin(session, client=person, actor=me, self_harm_thoughts=answer)
+        session.expire_all()
+        stored = session.get(CheckIn, checkin.id)
+        assert stored is not None
+        assert stored.self_harm_thoughts is answer
+        assert _count(session, Alert) == 0
+
+    def test_a_yes_makes_the_safety_gate_live(
+        self, session: Session, site: Site, clinician: User
+    ) -> None:
+        person, me = _portal_client(session, site, clinician)
+        reader = _actor(clinician)
+        make_checkin(session, client=person, actor=me, self_harm_thoughts=False)
+        make_checkin(session, client=person, actor=me, self_harm_thoughts=None)
+        assert safety_service.status(session, actor=reader, client=person).state is (
+            GateState.CLEAR
+        )
+        make_checkin(session, client=person, actor=me, self_harm_thoughts=True)
+        gate = safety_service.status(session, actor=reader, client=person)
+        assert gate.state is not GateState.CLEAR
+        assert gate.live
+        [alert] = _crisis_alerts(session, person)
+        assert gate.open_alert_ids == (str(alert.id),)
+        assert any(rules.CRISIS_ALERT_SUMMARY in r.sentence for r in gate.reasons)
+
+    def test_the_chart_shows_yes_no_and_not_answered(
+        self, session: Session, site: Site, clinician: User
+    ) -> None:
+        person = make_client(session, site=site, clinician=clinician)
+        now = datetime.now(UTC)
+        for minutes, answer in ((30, None), (20, False), (10, True)):
+            make_checkin(
+                session,
+                client=person,
+                self_harm_thoughts=answer,
+                submitted_at=now - timedelta(minutes=minutes),
+            )
+        tab = service.chart_tab(session, actor=_actor(clinician), client=person)
+        assert [r.self_harm_label for r in tab.recent] == ["yes", "no", "not answered"]
+        assert [r.triggers for r in tab.recent] == [(Trigger.CRISIS,), (), ()]
+        assert [a.kind for a in tab.alerts[tab.recent[0].checkin.id]] == [AlertKind.CHECKIN_CRISIS]
+
+
 class TestReading:
     def test_history_is_the_clients_own_newest_first_and_audited(
         self, session: Session, site: Site, clinician: User
@@ -249,7 +427,7 @@ class TestReading:
         assert len(tab.recent) == 3
         assert tab.recent[1].triggers == (rules.Trigger.CRAVING,)
         assert tab.recent[1].entered_by == "system (imported)"
-        assert tab.alerts[tab.recent[1].checkin.id].kind is AlertKind.CHECKIN_CRAVING
+        assert [a.kind for a in tab.alerts[tab.recent[1].checkin.id]] == [AlertKind.CHECKIN_CRAVING]
         assert tab.can_record
         with pytest.raises(Invalid):
             service.trend(session, actor=reader, client_id=person.id, days=0)

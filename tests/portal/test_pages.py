@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stepdown.aftercare import service as aftercare_service
-from stepdown.alerts.models import Alert, AlertKind
+from stepdown.alerts.models import Alert, AlertKind, Severity
 from stepdown.audit.models import AuditAction, AuditEntry
 from stepdown.checkins.models import CheckIn, EntryMode
 from stepdown.clients.models import Client
@@ -92,6 +92,7 @@ def test_check_in_from_the_portal(
             "craving": "9",
             "mood": "3",
             "used_since_last": "no",
+            "self_harm_thoughts": "no",
             "note": "payday tomorrow",
         },
     )
@@ -99,6 +100,7 @@ def test_check_in_from_the_portal(
     assert str(done.url).endswith("/portal")
     assert "Your clinician will contact you today" in done.text
     assert "You checked in today" in done.text
+    assert 'id="safety-now"' not in done.text  # no crisis box after a "no"
     assert "You already checked in today" in client.get("/portal/check-in").text
     session.expire_all()
     saved = session.scalars(select(CheckIn).where(CheckIn.client_id == person.id)).one()
@@ -110,11 +112,111 @@ def test_check_in_from_the_portal(
 
     again = client.post(
         "/portal/check-in",
-        data={"csrf_token": token, "craving": "10", "mood": "2", "used_since_last": "no"},
+        data={
+            "csrf_token": token,
+            "craving": "10",
+            "mood": "2",
+            "used_since_last": "no",
+            "self_harm_thoughts": "no",
+        },
     )
     assert "Your clinician will contact you today" in again.text  # the open alert covers it
     session.expire_all()
     assert len(session.scalars(select(Alert).where(Alert.client_id == person.id)).all()) == 1
+
+
+CRISIS_LINE = (
+    "If you are in danger now, call 911. "
+    "You can call or text 988 (Suicide &amp; Crisis Lifeline) any time."
+)
+
+
+def _safety_box(page: str) -> str:
+    """The crisis box on the portal's first page ("" when there is none)."""
+    if 'id="safety-now"' not in page:
+        return ""
+    return page.split('id="safety-now"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_check_in_refuses_to_leave_the_self_harm_question_unanswered(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, _, account = me
+    session.commit()
+    sign_in(client, account.username)
+    form = client.get("/portal/check-in")
+    assert "have you had thoughts of hurting yourself or of ending your life?" in form.text
+    assert 'name="self_harm_thoughts" value="no" required' in form.text
+    refused = client.post(
+        "/portal/check-in",
+        data={
+            "csrf_token": csrf_from(form.text),
+            "craving": "2",
+            "mood": "6",
+            "used_since_last": "no",
+            "note": "keep me",
+        },
+    )
+    assert refused.status_code == 422
+    assert 'href="#self_harm_thoughts"' in refused.text
+    assert "answer yes or no: have you had thoughts of hurting yourself" in refused.text
+    assert 'id="used-no" name="used_since_last" value="no" required checked' in refused.text
+    assert ">keep me</textarea>" in refused.text
+    session.expire_all()
+    assert session.scalars(select(CheckIn).where(CheckIn.client_id == person.id)).all() == []
+
+
+def test_yes_to_self_harm_shows_the_crisis_box_and_alerts_the_clinician(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, clinician, account = me
+    session.commit()
+    sign_in(client, account.username)
+    assert _safety_box(client.get("/portal").text) == ""
+    token = csrf_from(client.get("/portal/check-in").text)
+    done = client.post(
+        "/portal/check-in",
+        data={
+            "csrf_token": token,
+            "craving": "1",
+            "mood": "2",
+            "used_since_last": "no",
+            "self_harm_thoughts": "yes",
+        },
+    )
+    assert done.status_code == 200
+    assert str(done.url).endswith("/portal")
+    box = _safety_box(done.text)
+    assert 'role="alert"' in box
+    assert "Your clinician has been told today" in box
+    assert CRISIS_LINE in box
+    assert '<a href="/portal/safety-plan">My safety plan</a>' in box
+    assert client.get("/portal/safety-plan").status_code == 200
+    assert CRISIS_LINE in client.get("/portal").text  # still there when the client comes back
+    session.expire_all()
+    saved = session.scalars(select(CheckIn).where(CheckIn.client_id == person.id)).one()
+    assert saved.self_harm_thoughts is True
+    alert = session.scalars(select(Alert).where(Alert.client_id == person.id)).one()
+    assert (alert.kind, alert.severity) == (AlertKind.CHECKIN_CRISIS, Severity.URGENT)
+    assert person.primary_clinician_id == clinician.id
+
+
+def test_a_check_in_without_an_answer_shows_no_crisis_box(
+    client: TestClient, session: Session, me: tuple[Client, User, User]
+) -> None:
+    person, _, account = me
+    make_checkin(session, client=person)  # an API check-in from before the question
+    make_checkin(
+        session,
+        client=person,
+        self_harm_thoughts=True,
+        submitted_at=datetime.now(UTC) - timedelta(days=2),
+    )
+    session.commit()
+    sign_in(client, account.username)
+    page = client.get("/portal").text
+    assert "You checked in today" in page
+    assert _safety_box(page) == ""  # not answered is not a yes; two days ago is not today
 
 
 def test_history_shows_only_the_clients_own_check_ins(

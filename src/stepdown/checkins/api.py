@@ -44,7 +44,9 @@ def submit(
     session: DbSession,
     actor: Annotated[Actor, allow(access.API_SUBMIT)],
 ) -> SubmittedRead:
-    """Use or a craving of 8 or more raises an urgent alert for the primary clinician."""
+    """Thoughts of self-harm (``self_harm_thoughts: true``) raise an urgent safety alert for
+    the primary clinician, and use or a craving of 8 or more an urgent alert. Leaving
+    ``self_harm_thoughts`` out stores "not answered" (null), never "no"."""
     submitted = service.submit(
         session,
         actor=actor,

@@ -43,18 +43,24 @@ def history(
             "mood",
             "sleep h",
             "used",
+            "self-harm thoughts",
             "entered",
             "flags",
             title=f"{found.record_number}: {len(shown)} check-ins in the last {days} days",
         )
         for c in shown:
-            found_triggers = rules.triggers(craving=c.craving, used_since_last=c.used_since_last)
+            found_triggers = rules.triggers(
+                craving=c.craving,
+                used_since_last=c.used_since_last,
+                self_harm_thoughts=c.self_harm_thoughts,
+            )
             table.add_row(
                 c.day.isoformat(),
                 str(c.craving),
                 str(c.mood),
                 "" if c.sleep_hours is None else f"{float(c.sleep_hours):g}",
                 "yes" if c.used_since_last else "no",
+                rules.answer_label(c.self_harm_thoughts),  # None: "not answered", never "no"
                 c.entry_mode.value,
                 ", ".join(t.value for t in found_triggers),
             )

@@ -113,6 +113,9 @@ def _submit(
             sleep_quality=rng.randint(2, 5),
             risky_situations=[s.value for s in situations],
             note=rng.choice(NOTES) if note is None else note,
+            # Every demo check-in answers the safety question "no": a "yes" would put a
+            # demo client behind the safety gate (no step down, no outpatient placement).
+            self_harm_thoughts=False,
         ),
         zone=ZoneInfo("UTC"),
         submitted_at=datetime.combine(day, AT, tzinfo=UTC),

@@ -20,6 +20,7 @@ TEXT_FIELDS = (
     "sleep_quality",
     "used_since_last",
     "substance",
+    "self_harm_thoughts",
     "risky_other",
     "note",
 )
@@ -58,6 +59,7 @@ def _whole(values: Mapping[str, str], name: str, what: str) -> int | None:
 def draft_from(values: Mapping[str, str], situations: Sequence[str]) -> rules.Draft:
     """A form's answers as a draft; blanks stay blank so ``rules.validate`` names them."""
     used = values.get("used_since_last", "")
+    self_harm = values.get("self_harm_thoughts", "")
     try:
         sleep_hours = rules.parse_sleep_hours(values.get("sleep_hours", ""))
     except CheckInError as exc:
@@ -72,4 +74,7 @@ def draft_from(values: Mapping[str, str], situations: Sequence[str]) -> rules.Dr
         risky_other=values.get("risky_other", ""),
         substance=values.get("substance", ""),
         note=values.get("note", ""),
+        # The form asks it every time: a blank is refused, never taken as "no".
+        self_harm_thoughts={"yes": True, "no": False}.get(self_harm),
+        self_harm_required=True,
     )

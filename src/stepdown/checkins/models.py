@@ -41,6 +41,10 @@ class CheckIn(IdMixin, Base):
     used_since_last: Mapped[bool]
     substance: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # "Since your last check-in, have you had thoughts of hurting yourself or of ending your
+    # life?" None: not answered (an API client from before the question): shown as such,
+    # never as "no". True raised a safety alert (``rules.Trigger.CRISIS``).
+    self_harm_thoughts: Mapped[bool | None]
     entered_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

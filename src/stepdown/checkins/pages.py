@@ -4,6 +4,11 @@ The same form (``checkins/_form.html``) serves the client's portal and this tab,
 check-in read out over the phone asks exactly what the client would have been asked. A
 refused form re-renders with every answer kept and the field named (422); success
 redirects (303) with a flash saying whether the clinician was alerted. No JavaScript.
+
+A flash is a signed cookie and never carries PHI, so it names no finding: the staff member
+is told which kind of alert was raised, and a client who reported thoughts of self-harm
+finds the crisis box (911, 988, their safety plan) on the portal's first page, which reads
+it from the stored check-in (``portal/today.html``).
 """
 
 from __future__ import annotations
@@ -63,14 +68,32 @@ def zone_of(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.timezone)
 
 
+def _staff_outcome(submitted: service.Submitted) -> str:
+    parts = ["Check-in recorded."]
+    if submitted.crisis_alert is not None:
+        parts.append(
+            "An urgent crisis alert was raised for the primary clinician: "
+            "a same-day safety assessment is needed."
+        )
+    elif submitted.crisis:
+        parts.append(
+            "The primary clinician already has an open crisis alert for today: "
+            "a same-day safety assessment is needed."
+        )
+    if submitted.substance_alert is not None:
+        parts.append("An urgent alert was raised for the primary clinician.")
+    elif submitted.substance_triggers:
+        parts.append("The primary clinician already has an open alert for today.")
+    return " ".join(parts)
+
+
 def outcome(submitted: service.Submitted, *, staff: bool) -> str:
     """The flash after a check-in: a client is told plainly that their clinician will call."""
     if staff:
-        if submitted.alerts:
-            return "Check-in recorded. An urgent alert was raised for the primary clinician."
-        if submitted.triggers:
-            return "Check-in recorded. The primary clinician already has an open alert for today."
-        return "Check-in recorded."
+        return _staff_outcome(submitted)
+    if submitted.crisis:
+        # The portal's first page shows the crisis box (role="alert") with 911 and 988.
+        return "Thank you for telling us. Your clinician has been told and will contact you today."
     if submitted.triggers:
         return (
             "Thank you for telling us. Your clinician will contact you today. "

@@ -18,6 +18,22 @@ The scales, chosen for a phone screen and a few seconds of the client's time:
 - **Risky situations** since the last check-in: a few common relapse triggers to tick, and
   a short free text for anything else.
 - **Use since the last check-in**: yes or no, with an optional word on what.
+- **Thoughts of self-harm since the last check-in**: yes or no ("have you had thoughts of
+  hurting yourself or of ending your life?"), required on the form. The JSON API keeps it
+  optional so clients written before the question still work; a check-in without an answer
+  is stored as None and shown as "not answered", never read as "no". A "yes" is the most
+  urgent thing a check-in can report: it raises an urgent safety alert (issue 11), which the
+  safety gate (``stepdown.safety.rules``) treats as live suicide risk until a clinician
+  acknowledges it after a safety assessment. Sources: under the Columbia Lighthouse
+  Project's C-SSRS screener and triage guidance
+  (https://cssrs.columbia.edu/the-columbia-scale-c-ssrs/triage-c-ssrs/) a "yes" about
+  suicidal thoughts is a positive screen that calls for the rest of the C-SSRS and a
+  clinician's assessment; one yes/no question cannot tell passive thoughts from intent or a
+  plan, so the program's same-day safety follow-up policy (issue 11; the rule it already
+  applies to PHQ-9 item 9 above 0) makes every "yes" an urgent alert for a same-day safety
+  assessment. What the client is shown right after answering follows SAMHSA's guidance for
+  the 988 Suicide & Crisis Lifeline (in service since 16 July 2022): call 911 in immediate
+  danger; call or text 988 any time.
 
 Several check-ins on one day are allowed: a craving that spikes in the evening after a calm
 morning check-in is exactly what the clinician must hear about. The portal says when the
@@ -78,10 +94,31 @@ RISKY_LABELS: dict[RiskySituation, str] = {
 
 
 class Trigger(StrEnum):
-    """Why a check-in needs the primary clinician today."""
+    """Why a check-in needs the primary clinician today, most urgent first."""
 
+    CRISIS = "crisis"  # thoughts of self-harm: a same-day safety assessment
     USE = "use"
     CRAVING = "craving"
+
+    @property
+    def label(self) -> str:
+        return {
+            Trigger.CRISIS: "thoughts of self-harm",
+            Trigger.USE: "use",
+            Trigger.CRAVING: "craving ≥ 8",
+        }[self]
+
+
+# The substance findings share one alert (use outranks craving); thoughts of self-harm have
+# an alert of their own, a safety alert, which says nothing about substances.
+SUBSTANCE_TRIGGERS = (Trigger.USE, Trigger.CRAVING)
+
+# Columbia C-SSRS triage and the program's same-day safety follow-up policy (see the module
+# docstring): the alert names the finding and the action, and no more clinical detail. The
+# safety gate quotes it in its reasons, which placement and review pages show.
+CRISIS_ALERT_SUMMARY = (
+    "Check-in: the client reported thoughts of self-harm; same-day safety assessment needed"
+)
 
 
 class CheckInError(ValueError):
@@ -106,6 +143,10 @@ class Draft:
     risky_other: str = ""
     substance: str = ""
     note: str = ""
+    # None: not answered. Only an API client written before the question may leave it out;
+    # the form asks it every time and sets ``self_harm_required``, so a blank is refused.
+    self_harm_thoughts: bool | None = None
+    self_harm_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +162,7 @@ class Valid:
     risky_other: str
     substance: str
     note: str
+    self_harm_thoughts: bool | None  # None: not answered (never "no")
 
 
 def _scale(field: str, value: int | None, low: int, high: int, what: str) -> int:
@@ -182,6 +224,11 @@ def validate(draft: Draft) -> Valid:
     substance = _text("substance", draft.substance, SUBSTANCE_MAX)
     if substance and not draft.used_since_last:
         raise CheckInError("substance", "leave this blank when you did not use")
+    if draft.self_harm_thoughts is None and draft.self_harm_required:
+        raise CheckInError(
+            "self_harm_thoughts",
+            "answer yes or no: have you had thoughts of hurting yourself or of ending your life?",
+        )
     note = _text("note", draft.note, NOTE_MAX)
     return Valid(
         craving=craving,
@@ -193,12 +240,19 @@ def validate(draft: Draft) -> Valid:
         risky_other=risky_other,
         substance=substance,
         note=note,
+        self_harm_thoughts=draft.self_harm_thoughts,
     )
 
 
-def triggers(*, craving: int, used_since_last: bool) -> tuple[Trigger, ...]:
-    """Reported use first (the more serious finding), then a craving at or above 8."""
+def triggers(
+    *, craving: int, used_since_last: bool, self_harm_thoughts: bool | None = None
+) -> tuple[Trigger, ...]:
+    """Most urgent first: thoughts of self-harm, then reported use, then a craving at or
+    above 8. Only an explicit "yes" is a crisis; "not answered" (None) raises nothing here
+    and is shown as such, never as "no"."""
     found: list[Trigger] = []
+    if self_harm_thoughts is True:
+        found.append(Trigger.CRISIS)
     if used_since_last:
         found.append(Trigger.USE)
     if craving >= CRAVING_ALERT_AT:
@@ -207,13 +261,21 @@ def triggers(*, craving: int, used_since_last: bool) -> tuple[Trigger, ...]:
 
 
 def alert_summary(found: Sequence[Trigger], *, craving: int, substance: str, via: str) -> str:
-    """One line for the clinician's alert list; the substance named is the client's word
-    (the alert table is PHI like the check-in itself)."""
+    """One line for the clinician's alert list about the substance findings (a crisis has
+    its own alert, ``CRISIS_ALERT_SUMMARY``); the substance named is the client's word (the
+    alert table is PHI like the check-in itself)."""
     parts = []
     if Trigger.USE in found:
         parts.append(f"reported use ({substance})" if substance else "reported use")
     parts.append(f"craving {craving} of 10")
     return f"Check-in {via}: " + ", ".join(parts) + ": contact the client today"
+
+
+def answer_label(value: bool | None) -> str:
+    """A yes/no answer as the chart and the CLI show it; None is "not answered", not "no"."""
+    if value is None:
+        return "not answered"
+    return "yes" if value else "no"
 
 
 def local_day(at: datetime, zone: ZoneInfo) -> date:

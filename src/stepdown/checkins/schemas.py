@@ -25,6 +25,14 @@ class CheckInCreate(Schema):
     risky_other: str = ""
     substance: str = Field(default="", description="What was used, in the client's words")
     note: str = ""
+    self_harm_thoughts: bool | None = Field(
+        default=None,
+        description=(
+            "Since the last check-in, thoughts of hurting oneself or of ending one's life. "
+            "Optional for clients written before the question; leaving it out stores "
+            '"not answered" (null), never "no". true raises an urgent safety alert.'
+        ),
+    )
 
 
 class CheckInRead(Schema):
@@ -41,13 +49,19 @@ class CheckInRead(Schema):
     used_since_last: bool
     substance: str
     note: str
+    self_harm_thoughts: bool | None = Field(description='null: not answered (never "no")')
     entry_mode: EntryMode
     entered_by: uuid.UUID | None
 
 
 class SubmittedRead(Schema):
     checkin: CheckInRead
-    alert_ids: list[uuid.UUID] = Field(description="Alerts this check-in raised (none or one)")
+    alert_ids: list[uuid.UUID] = Field(
+        description=(
+            "Alerts this check-in raised: at most one safety alert (thoughts of self-harm) "
+            "and one about use or craving"
+        )
+    )
 
 
 class DayPointRead(Schema):

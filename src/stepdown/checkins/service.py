@@ -7,6 +7,15 @@ at all. The alerts service shows it the same day on the primary clinician's home
 is enough: another check-in the same day adds no alert while an open check-in alert of
 that day is at least as serious (reported use outranks craving); a new alert is raised
 once the earlier one is acknowledged, or when use follows a craving alert.
+
+Thoughts of self-harm (a "yes", never a blank) are the most urgent finding and raise their
+own urgent safety alert (``AlertKind.CHECKIN_CRISIS``) by the same rules: none while an
+open crisis alert from a check-in of that day is waiting, a new one once it is
+acknowledged. It is kept apart from the use and craving alert because it is acknowledged
+after a safety assessment (which is what releases the safety gate) and its summary names
+nothing else: use or a craving in the same check-in still raises its own alert, so
+acknowledging one never hides the other. Sources: ``rules`` (Columbia C-SSRS triage and the
+program's same-day safety follow-up policy).
 """
 
 from __future__ import annotations
@@ -38,9 +47,15 @@ from stepdown.security.roles import Role
 # A clock a few minutes fast on a phone should not refuse a check-in just given.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 ENTITY = "checkin"
-_KIND = {Trigger.USE: AlertKind.CHECKIN_USE, Trigger.CRAVING: AlertKind.CHECKIN_CRAVING}
+_KIND = {
+    Trigger.CRISIS: AlertKind.CHECKIN_CRISIS,
+    Trigger.USE: AlertKind.CHECKIN_USE,
+    Trigger.CRAVING: AlertKind.CHECKIN_CRAVING,
+}
 # Higher outranks lower when deciding whether another alert the same day adds anything.
-_RANK = {AlertKind.CHECKIN_CRAVING: 1, AlertKind.CHECKIN_USE: 2}
+# The crisis alert ranks above both but covers only itself (see the module docstring).
+_RANK = {AlertKind.CHECKIN_CRAVING: 1, AlertKind.CHECKIN_USE: 2, AlertKind.CHECKIN_CRISIS: 3}
+_SUBSTANCE_KINDS = frozenset({AlertKind.CHECKIN_CRAVING, AlertKind.CHECKIN_USE})
 
 
 def _may_submit(actor: Actor) -> bool:
@@ -60,8 +75,27 @@ def _require_read(actor: Actor) -> None:
 @dataclass(frozen=True)
 class Submitted:
     checkin: CheckIn
-    triggers: tuple[Trigger, ...]  # what in it needs the clinician today
-    alerts: list[Alert]  # raised now; empty when an open alert of the day already covers it
+    triggers: tuple[Trigger, ...]  # what in it needs the clinician today, most urgent first
+    # Raised now: the crisis alert first, then the use or craving alert; a finding an open
+    # alert of the day already covers raises none.
+    alerts: list[Alert]
+
+    @property
+    def crisis(self) -> bool:
+        """The client answered "yes" to thoughts of self-harm."""
+        return Trigger.CRISIS in self.triggers
+
+    @property
+    def crisis_alert(self) -> Alert | None:
+        return next((a for a in self.alerts if a.kind is AlertKind.CHECKIN_CRISIS), None)
+
+    @property
+    def substance_triggers(self) -> tuple[Trigger, ...]:
+        return tuple(t for t in self.triggers if t in rules.SUBSTANCE_TRIGGERS)
+
+    @property
+    def substance_alert(self) -> Alert | None:
+        return next((a for a in self.alerts if a.kind in _SUBSTANCE_KINDS), None)
 
 
 def submit(
@@ -108,12 +142,17 @@ def submit(
         used_since_last=valid.used_since_last,
         substance=valid.substance,
         note=valid.note,
+        self_harm_thoughts=valid.self_harm_thoughts,
         entered_by=actor.user_id,
         entry_mode=mode,
     )
     session.add(checkin)
     session.flush()
-    found = rules.triggers(craving=valid.craving, used_since_last=valid.used_since_last)
+    found = rules.triggers(
+        craving=valid.craving,
+        used_since_last=valid.used_since_last,
+        self_harm_thoughts=valid.self_harm_thoughts,
+    )
     audit_service.record(
         session,
         actor=actor,
@@ -138,28 +177,41 @@ def _alert_if_needed(
 ) -> list[Alert]:
     if not found:
         return []
-    kind = _KIND[found[0]]  # the most serious finding names the alert; the summary has both
-    already = session.scalars(repository.open_alert_kinds_on(checkin.client_id, checkin.day))
-    if any(_RANK.get(k, 0) >= _RANK[kind] for k in already):
-        return []
-    summary = rules.alert_summary(
-        found,
-        craving=checkin.craving,
-        substance=checkin.substance,
-        via=_via(checkin),
-    )
-    return [
-        alerts_service.raise_alert(
-            session,
-            actor=actor,
-            client_id=checkin.client_id,
-            kind=kind,
-            severity=Severity.URGENT,
-            summary=summary,
-            source_type=repository.SOURCE_TYPE,
-            source_id=checkin.id,
+    already = list(session.scalars(repository.open_alert_kinds_on(checkin.client_id, checkin.day)))
+    raised = []
+    if Trigger.CRISIS in found and AlertKind.CHECKIN_CRISIS not in already:
+        # Columbia C-SSRS triage / the program's same-day safety follow-up policy: urgent,
+        # to the primary clinician today, naming the finding and nothing more.
+        raised.append(
+            _raise(session, actor, checkin, AlertKind.CHECKIN_CRISIS, rules.CRISIS_ALERT_SUMMARY)
         )
-    ]
+    substance = tuple(t for t in found if t in rules.SUBSTANCE_TRIGGERS)
+    if substance:
+        kind = _KIND[substance[0]]  # the most serious names the alert; the summary has both
+        if not any(k in _SUBSTANCE_KINDS and _RANK[k] >= _RANK[kind] for k in already):
+            summary = rules.alert_summary(
+                substance,
+                craving=checkin.craving,
+                substance=checkin.substance,
+                via=_via(checkin),
+            )
+            raised.append(_raise(session, actor, checkin, kind, summary))
+    return raised
+
+
+def _raise(
+    session: Session, actor: Actor, checkin: CheckIn, kind: AlertKind, summary: str
+) -> Alert:
+    return alerts_service.raise_alert(
+        session,
+        actor=actor,
+        client_id=checkin.client_id,
+        kind=kind,
+        severity=Severity.URGENT,
+        summary=summary,
+        source_type=repository.SOURCE_TYPE,
+        source_id=checkin.id,
+    )
 
 
 def history(
@@ -246,6 +298,11 @@ class Row:
     entered_by: str
 
     @property
+    def self_harm_label(self) -> str:
+        """Yes, no or not answered (None is never shown as "no")."""
+        return rules.answer_label(self.checkin.self_harm_thoughts)
+
+    @property
     def risky_labels(self) -> list[str]:
         labels = [rules.RiskySituation(s).label for s in self.checkin.risky_situations]
         return [*labels, self.checkin.risky_other] if self.checkin.risky_other else labels
@@ -255,7 +312,7 @@ class Row:
 class CheckinsTab:
     trends: list[Trend]
     recent: list[Row]
-    alerts: dict[uuid.UUID, Alert]  # check-in id -> the alert it raised
+    alerts: dict[uuid.UUID, list[Alert]]  # check-in id -> the alerts it raised
     can_record: bool
     form: CheckInForm  # blank, for staff entering a check-in on the client's behalf
 
@@ -272,7 +329,11 @@ def _rows(session: Session, client: Client, checkins: list[CheckIn]) -> list[Row
             who = f"{names.get(c.entered_by, 'a former user')} (staff)"
         else:
             who = "system (imported)"
-        found = rules.triggers(craving=c.craving, used_since_last=c.used_since_last)
+        found = rules.triggers(
+            craving=c.craving,
+            used_since_last=c.used_since_last,
+            self_harm_thoughts=c.self_harm_thoughts,
+        )
         rows.append(Row(c, found, who))
     return rows
 
@@ -286,10 +347,13 @@ def chart_tab(session: Session, *, actor: Actor, client: Client) -> CheckinsTab:
     raised: list[Alert] = (
         list(session.scalars(repository.alerts_for([c.id for c in recent]))) if recent else []
     )
+    by_checkin: dict[uuid.UUID, list[Alert]] = {}
+    for a in sorted(raised, key=lambda a: -_RANK.get(a.kind, 0)):
+        by_checkin.setdefault(a.source_id, []).append(a)
     return CheckinsTab(
         trends=[build_trend(checkins, days=days, end=end) for days in TAB_DAYS],
         recent=_rows(session, client, recent),
-        alerts={a.source_id: a for a in raised},
+        alerts=by_checkin,
         can_record=access.RECORD.allows(actor.role),
         form=CheckInForm(f"/clients/{client.id}/check-ins"),
     )

@@ -76,7 +76,9 @@ def seed_demo_routine(
                     session,
                     actor=actor,
                     client_id=client.id,
-                    draft=checkins_rules.Draft(craving=2, mood=7, used_since_last=False),
+                    draft=checkins_rules.Draft(
+                        craving=2, mood=7, used_since_last=False, self_harm_thoughts=False
+                    ),
                     zone=ZoneInfo("UTC"),
                     submitted_at=datetime.combine(today - timedelta(days=ago), AT, tzinfo=UTC),
                 )

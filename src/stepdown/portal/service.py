@@ -52,6 +52,10 @@ class Today:
     site: Site | None
     day: date
     checked_in: CheckIn | None  # the latest check-in today, if any
+    # A check-in today answered "yes" to thoughts of self-harm: the page leads with what to
+    # do now (911, 988, the safety plan). Read from the stored answers, not from the flash,
+    # so it stays all day and cannot be faked by a link.
+    self_harm_today: bool
     coming_up: list[calendar_service.Entry]  # from today to the end of the week, not cancelled
     goals: list[plans_service.ClientGoal]  # goals of the plan in effect still being worked on
     plan_to_sign: bool  # a plan the clinician signed is waiting for the client's signature
@@ -73,6 +77,7 @@ def today_page(session: Session, *, actor: Actor, day: date) -> Today | None:
         site=programs_service.get_site(session, client.site_id),
         day=day,
         checked_in=next((c for c in todays if c.day == day), None),
+        self_harm_today=any(c.day == day and c.self_harm_thoughts is True for c in todays),
         coming_up=[e for e in week.entries if e.day >= day and not e.cancelled],
         goals=[
             g

@@ -47,6 +47,7 @@ def _lapse(session: Session, actor: Actor, client: Client, today: date) -> None:
                 craving=craving,
                 mood=max(2, 8 - craving),
                 used_since_last=used,
+                self_harm_thoughts=False,
                 substance="alcohol" if used else "",
                 note="Drank after work." if used else "",
             ),
