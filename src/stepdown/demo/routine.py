@@ -82,8 +82,10 @@ def seed_demo_routine(
                     zone=ZoneInfo("UTC"),
                     submitted_at=datetime.combine(today - timedelta(days=ago), AT, tzinfo=UTC),
                 )
-        unscreened = not drug_testing_service.client_orders(
-            session, actor=actor, client_id=client.id
-        )
-        if unscreened and client not in newest:
-            routine_weekly_screens(session, actor=actor, client=client, today=today)
+    unscreened = [
+        c
+        for c in in_care
+        if c not in newest
+        and not drug_testing_service.client_orders(session, actor=actor, client_id=c.id)
+    ]
+    routine_weekly_screens(session, actor=actor, clients=unscreened, today=today)

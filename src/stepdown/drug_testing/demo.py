@@ -247,49 +247,41 @@ def seed_demo_drug_tests(session: Session, *, clients: list[Client]) -> None:
 
 
 def routine_weekly_screens(
-    session: Session, *, actor: Actor, client: Client, today: date, weeks: int = 2
+    session: Session, *, actor: Actor, clients: list[Client], today: date, weeks: int = 2
 ) -> None:
     """Weekly testing as a program runs it, brought into the demo as imported history: a
-    standing schedule that began four weeks before the demo's day, and its last ``weeks``
-    screens, collected and all negative. Staff cannot start a schedule in the past
-    (``service.set_standing_schedule``); an import of earlier records can, so this writes
-    the schedule and its orders directly, audited as imported, and records collections and
-    results through the service like any other."""
+    standing schedule for each client that began four weeks before the demo's day, the
+    orders the nightly job would have made for its last ``weeks`` test days, and their
+    specimens, collected and all negative. Staff cannot start a schedule in the past
+    (``service.set_standing_schedule``); an import of earlier records can, so the schedule is
+    written directly and audited as imported; orders, collections and results go through
+    the service like any other."""
     last = today - timedelta(days=5)
-    schedule = StandingTestSchedule(
-        client_id=client.id,
-        weekday=last.weekday(),
-        starts_on=today - timedelta(days=28),
-        created_by=actor.user_id,
-    )
-    session.add(schedule)
-    session.flush()
-    _imported(session, actor, client, "standing_test_schedule", schedule.id)
+    for client in clients:
+        schedule = StandingTestSchedule(
+            client_id=client.id,
+            weekday=last.weekday(),
+            starts_on=today - timedelta(days=28),
+            created_by=actor.user_id,
+        )
+        session.add(schedule)
+        session.flush()
+        _imported(session, actor, client, "standing_test_schedule", schedule.id)
     for week in reversed(range(weeks)):
         day = last - timedelta(weeks=week)
-        order = TestOrder(
-            client_id=client.id,
-            reason=OrderReason.SCHEDULED,
-            ordered_on=day,
-            ordered_by=actor.user_id,
-            status=OrderStatus.ORDERED,
-            schedule_id=schedule.id,
-        )
-        session.add(order)
-        session.flush()
-        _imported(session, actor, client, "test_order", order.id)
-        collection = service.record_collection(
-            session,
-            actor=actor,
-            order_id=order.id,
-            specimen_type=SpecimenType.URINE,
-            observed=False,
-            collected_at=_at(day),
-            chain_of_custody_id=f"DEMO-COC-{str(order.id)[:8]}",
-        )
-        service.record_results(
-            session, actor=actor, collection_id=collection.id, entries=_panel({})
-        )
+        for order in service.create_due_standing_orders(session, actor=actor, day=day):
+            collection = service.record_collection(
+                session,
+                actor=actor,
+                order_id=order.id,
+                specimen_type=SpecimenType.URINE,
+                observed=False,
+                collected_at=_at(day),
+                chain_of_custody_id=f"DEMO-COC-{str(order.id)[:8]}",
+            )
+            service.record_results(
+                session, actor=actor, collection_id=collection.id, entries=_panel({})
+            )
 
 
 def _imported(
