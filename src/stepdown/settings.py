@@ -32,6 +32,21 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Signs CSRF and feed tokens; generated into var_dir if unset."
     )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="HMAC key of the audit chain; generated into var_dir/audit_key if unset.",
+    )
+    audit_keyring: Path | None = Field(
+        default=None,
+        description="Retired audit keys, one a line, still used to verify the entries they "
+        "made; default var_dir/audit_keyring.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Append-only file of signed audit checkpoints; default "
+        "var_dir/audit_checkpoints. Best on another disk or host than the database.",
+    )
     session_idle_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="Automatic log-off after this much inactivity."
     )
@@ -39,6 +54,11 @@ class Settings(BaseSettings):
         default=12, ge=1, le=24 * 7, description="A sign-in never lasts longer than this."
     )
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public address.")
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Larger request bodies are refused with 413 (no form or API call needs more).",
+    )
     program_name: str = Field(default="Stepdown", description="Shown in the page header.")
     timezone: str = Field(
         default="America/New_York",
@@ -133,6 +153,14 @@ class Settings(BaseSettings):
             handle.write(key + "\n")
         return key
 
+    @property
+    def effective_audit_keyring(self) -> Path:
+        return self.audit_keyring or self.var_dir / "audit_keyring"
+
+    @property
+    def effective_audit_checkpoint_file(self) -> Path:
+        return self.audit_checkpoint_file or self.var_dir / "audit_checkpoints"
+
     def masked(self) -> dict[str, str]:
         """Every effective setting as text, secrets and URL passwords hidden."""
         from sqlalchemy.engine import make_url
@@ -143,10 +171,15 @@ class Settings(BaseSettings):
             "database_url": url.render_as_string(hide_password=True),
             "secret_key": "********"
             + (" (from environment)" if self.secret_key else f" (from {self.var_dir}/secret_key)"),
+            "audit_key": "********"
+            + (" (from environment)" if self.audit_key else f" (from {self.var_dir}/audit_key)"),
+            "audit_keyring": str(self.effective_audit_keyring),
+            "audit_checkpoint_file": str(self.effective_audit_checkpoint_file),
             "session_idle_minutes": str(self.session_idle_minutes),
             "session_max_hours": str(self.session_max_hours),
             "base_url": self.base_url,
             "cookie_secure": str(self.cookie_secure),
+            "max_body_bytes": str(self.max_body_bytes),
             "program_name": self.program_name,
             "jobs_backend": self.effective_jobs_backend,
             "smtp_host": self.smtp_host

@@ -1,4 +1,5 @@
-"""The audit trail: same-transaction writes, append-only, and a chain that exposes edits."""
+"""The audit trail: same-transaction writes, append-only, and a keyed chain that exposes
+edits, even by someone who recomputes every later hash."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ import itertools
 import uuid
 
 import pytest
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from stepdown.audit import service
+from stepdown.audit import keys, service
+from stepdown.audit.keys import Keyring
 from stepdown.audit.models import AuditAction, AuditEntry
+from stepdown.audit.rules import GENESIS_HASH, entry_hash, entry_mac
 from stepdown.audit.schemas import AuditFilter
+from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Forbidden
 from stepdown.security.actor import Actor
 from stepdown.security.roles import Role
+from tests.audit.conftest import new_key
+from tests.audit.forgery import disable_append_only, rewrite_from, tamper
 from tests.factories import SYSTEM, make_client, make_site, make_user
 
 
@@ -51,19 +57,11 @@ def test_a_long_list_of_reads_chains_in_seq_order(session: Session) -> None:
     assert service.verify_chain(session).ok
 
 
-def _disable_append_only(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
-    else:
-        connection.execute(text("DROP TRIGGER audit_entry_no_update"))
-        connection.execute(text("DROP TRIGGER audit_entry_no_delete"))
-
-
 def test_editing_an_old_entry_breaks_the_chain_at_that_entry(session: Session) -> None:
     entries = _write_some(session, 6)
     target = entries[2]
     connection = session.connection()
-    _disable_append_only(connection)  # what someone with direct database access could do
+    disable_append_only(connection)  # what someone with direct database access could do
     connection.execute(
         text("UPDATE audit_entry SET actor_label = 'someone-else' WHERE seq = :seq"),
         {"seq": target.seq},
@@ -78,7 +76,7 @@ def test_editing_an_old_entry_breaks_the_chain_at_that_entry(session: Session) -
 def test_deleting_an_entry_breaks_the_chain_after_the_gap(session: Session) -> None:
     entries = _write_some(session, 4)
     connection = session.connection()
-    _disable_append_only(connection)
+    disable_append_only(connection)
     connection.execute(text("DELETE FROM audit_entry WHERE seq = :seq"), {"seq": entries[1].seq})
     session.expire_all()
     result = service.verify_chain(session)
@@ -126,3 +124,109 @@ def test_only_directors_and_admins_search(session: Session) -> None:
     clinician = Actor(user_id=None, role=Role.CLINICIAN, username="c")
     with pytest.raises(Forbidden):
         service.search(session, actor=clinician, criteria=AuditFilter())
+
+
+def test_entries_are_signed_with_the_current_key(session: Session, keyring: Keyring) -> None:
+    entry = _write_some(session, 1)[0]
+    fields = service.hashed_fields(entry)
+    assert entry.key_id == keyring.current.id
+    assert fields["key_id"] == keyring.current.id
+    assert entry.hash == entry_mac(keyring.current.secret, entry.prev_hash, fields)
+    assert entry.hash != entry_hash(entry.prev_hash, fields)
+
+
+def test_an_edit_rehashed_with_the_public_rule_fails_at_that_entry(session: Session) -> None:
+    """The attack the key stops: edit, then recompute every later hash with SHA-256."""
+    entries = _write_some(session, 6)
+    disable_append_only(session.connection())
+    tamper(session, entries[2].seq)
+    rewrite_from(session, entries[2].seq, entry_hash)
+    result = service.verify_chain(session)
+    assert result.first_broken_seq == entries[2].seq
+    assert "no longer matches" in result.problem
+    assert result.checked == 2
+
+
+def test_dropping_the_key_ids_to_pass_as_old_entries_fails(session: Session) -> None:
+    entries = _write_some(session, 6)
+    disable_append_only(session.connection())
+    tamper(session, entries[2].seq)
+    rewrite_from(session, entries[2].seq, entry_hash, key_id=None)
+    result = service.verify_chain(session)
+    assert result.first_broken_seq == entries[2].seq
+    assert "no key id though the entries before it were keyed" in result.problem
+
+
+@pytest.mark.parametrize("claim_real_id", [True, False])
+def test_without_the_key_a_forger_cannot_sign(
+    session: Session, keyring: Keyring, claim_real_id: bool
+) -> None:
+    entries = _write_some(session, 4)
+    forger = new_key()
+    disable_append_only(session.connection())
+    tamper(session, entries[1].seq)
+    rewrite_from(
+        session,
+        entries[1].seq,
+        lambda prev, fields: entry_mac(forger.secret, prev, fields),
+        key_id=keyring.current.id if claim_real_id else forger.id,
+    )
+    result = service.verify_chain(session)
+    assert result.first_broken_seq == entries[1].seq
+    expected = "no longer matches" if claim_real_id else f"audit key {forger.id}, which is not"
+    assert expected in result.problem
+
+
+def test_a_rotated_key_keeps_old_entries_verifying(session: Session, keyring: Keyring) -> None:
+    old_entries = _write_some(session, 3)
+    new = new_key()
+    rotated = Keyring(current=new, retired=(keyring.current,))
+    keys.install(rotated)
+    new_entries = _write_some(session, 3)
+    assert {e.key_id for e in old_entries} == {keyring.current.id}
+    assert {e.key_id for e in new_entries} == {new.id}
+    assert new_entries[0].prev_hash == old_entries[-1].hash
+    assert service.verify_chain(session).ok
+    without_old = service.verify_chain(session, keyring=Keyring(current=new))
+    assert without_old.first_broken_seq == old_entries[0].seq
+    assert "not in the keyring" in without_old.problem
+
+
+def _unkeyed(session: Session, prev: str, label: str) -> AuditEntry:
+    """An entry as written before the chain was keyed: no key id, plain SHA-256."""
+    entry = AuditEntry(
+        occurred_at=utc_now(),
+        actor_id=None,
+        actor_role="system",
+        actor_label=label,
+        action=AuditAction.READ,
+        entity_type="client",
+        entity_id="",
+        client_id=None,
+        ip="",
+        request_id="",
+        detail={},
+        prev_hash=prev,
+        key_id=None,
+    )
+    entry.hash = entry_hash(prev, service.hashed_fields(entry))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def test_old_unkeyed_entries_verify_and_the_first_keyed_one_chains_onto_them(
+    session: Session,
+) -> None:
+    first = _unkeyed(session, GENESIS_HASH, "before-1")
+    second = _unkeyed(session, first.hash, "before-2")
+    keyed = _write_some(session, 2)
+    assert keyed[0].prev_hash == second.hash
+    result = service.verify_chain(session)
+    assert result.ok, result.problem
+    assert (result.checked, result.unkeyed) == (4, 2)
+    # The rule for old entries stays the public one: an edit there is still caught.
+    disable_append_only(session.connection())
+    tamper(session, first.seq)
+    session.expire_all()
+    assert service.verify_chain(session).first_broken_seq == first.seq

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from stepdown.audit import access, service
 from stepdown.audit.schemas import AuditEntryRead, AuditFilter, VerifyRead
@@ -26,11 +26,17 @@ def list_entries(
 
 
 @router.get("/verify", response_model=VerifyRead)
-def verify(session: DbSession, _: Annotated[Actor, allow(access.AUDIT_READ)]) -> VerifyRead:
-    result = service.verify_chain(session)
+def verify(
+    request: Request, session: DbSession, _: Annotated[Actor, allow(access.AUDIT_READ)]
+) -> VerifyRead:
+    """The chain and the checkpoint file, as `stepdown audit verify` checks them."""
+    path = request.app.state.settings.effective_audit_checkpoint_file
+    result = service.verify(session, checkpoint_path=path)
     return VerifyRead(
         ok=result.ok,
         checked=result.checked,
         first_broken_seq=result.first_broken_seq,
         problem=result.problem,
+        unkeyed=result.unkeyed,
+        checkpoints=result.checkpoints,
     )

@@ -53,4 +53,7 @@ class AuditEntry(Base):
     request_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The audit key that made ``hash`` (an HMAC); None on entries from before the chain was
+    # keyed, whose ``hash`` is a plain SHA-256 (audit/rules.py).
+    key_id: Mapped[str | None] = mapped_column(String(8))
     hash: Mapped[str] = mapped_column(String(64), unique=True)

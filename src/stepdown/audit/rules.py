@@ -1,8 +1,14 @@
-"""How an audit entry is hashed: pure, so the writer and the verifier cannot drift apart."""
+"""How an audit entry is hashed: pure, so the writer and the verifier cannot drift apart.
+
+Entries written before the chain was keyed carry a plain SHA-256 (``entry_hash``): anyone
+could recompute it. Entries since carry an HMAC-SHA256 under a key kept outside the
+database (``entry_mac``), so rewriting one needs the key as well as write access.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Mapping
@@ -10,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+KEY_ID_LENGTH = 8
 
 
 def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
@@ -31,8 +38,33 @@ def canonical_bytes(fields: Mapping[str, Any]) -> bytes:
 
 
 def entry_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
-    """SHA-256 over the previous entry's hash and this entry's canonical fields."""
+    """SHA-256 over the previous entry's hash and this entry's canonical fields (the rule
+    for entries written before the chain was keyed)."""
     digest = hashlib.sha256()
     digest.update(prev_hash.encode("ascii"))
     digest.update(canonical_bytes(fields))
     return digest.hexdigest()
+
+
+def entry_mac(secret: bytes, prev_hash: str, fields: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 under ``secret`` over the same bytes as ``entry_hash``; ``fields``
+    include the key id, so an entry cannot be passed off as made with another key."""
+    return hmac.new(
+        secret, prev_hash.encode("ascii") + canonical_bytes(fields), hashlib.sha256
+    ).hexdigest()
+
+
+def record_mac(secret: bytes, fields: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 over a record's canonical fields (an audit checkpoint)."""
+    return hmac.new(secret, canonical_bytes(fields), hashlib.sha256).hexdigest()
+
+
+def key_id(secret: bytes) -> str:
+    """A key's public name: the first hex digits of its SHA-256, enough to pick it from a
+    keyring without revealing it."""
+    return hashlib.sha256(secret).hexdigest()[:KEY_ID_LENGTH]
+
+
+def same_digest(a: str, b: str) -> bool:
+    """Compare digests in constant time, so timing never tells how much of a forgery fit."""
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -35,6 +35,7 @@ class AuditEntryRead(Schema):
     ip: str
     request_id: str
     detail: dict[str, Any]
+    key_id: str | None = Field(description="The audit key that made the hash; null: unkeyed")
     hash: str
 
 
@@ -43,3 +44,5 @@ class VerifyRead(Schema):
     checked: int
     first_broken_seq: int | None
     problem: str
+    unkeyed: int = Field(description="Entries from before the chain was keyed (plain SHA-256)")
+    checkpoints: int = Field(description="Checkpoints whose entry still has the recorded hash")

@@ -2,23 +2,31 @@
 
 Entries are written in the caller's transaction, so a change and its audit row commit or
 roll back together. There is no update or delete path; the migration adds triggers that
-refuse both at the database.
+refuse both at the database. Each entry's hash is an HMAC under the process's audit key
+(``keys.active``), so someone who drops the triggers still cannot rewrite entries without
+the key; checkpoints (``checkpoints``) pin the head against a rewrite with the key and
+against truncation.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from stepdown.audit import repository
+from stepdown.audit import checkpoints as checkpoint_file
+from stepdown.audit import keys, repository
+from stepdown.audit.checkpoints import Checkpoint, CheckpointError
+from stepdown.audit.keys import Keyring
 from stepdown.audit.models import AuditAction, AuditEntry
-from stepdown.audit.rules import GENESIS_HASH, entry_hash
+from stepdown.audit.rules import GENESIS_HASH, entry_hash, entry_mac, same_digest
 from stepdown.audit.schemas import AuditFilter
 from stepdown.kit import context
 from stepdown.kit.clock import utc_now
@@ -31,7 +39,9 @@ _CHAIN_LOCK_KEY = 0x5D0A_0D17
 
 
 def hashed_fields(entry: AuditEntry) -> dict[str, Any]:
-    return {
+    """What the hash covers. Unkeyed entries keep the original field set, so they verify
+    by the rule they were written with."""
+    fields = {
         "occurred_at": entry.occurred_at,
         "actor_id": entry.actor_id,
         "actor_role": entry.actor_role,
@@ -44,6 +54,9 @@ def hashed_fields(entry: AuditEntry) -> dict[str, Any]:
         "request_id": entry.request_id,
         "detail": entry.detail,
     }
+    if entry.key_id is not None:
+        fields["key_id"] = entry.key_id
+    return fields
 
 
 def _tail_hash(session: Session) -> str:
@@ -88,10 +101,12 @@ def _append(session: Session, entries: list[AuditEntry]) -> None:
     databases). A round trip per entry made a 300-client page spend more time auditing than
     reading.
     """
+    key = keys.active().current
     prev = _tail_hash(session)
     for entry in entries:
         entry.prev_hash = prev
-        entry.hash = prev = entry_hash(prev, hashed_fields(entry))
+        entry.key_id = key.id
+        entry.hash = prev = entry_mac(key.secret, prev, hashed_fields(entry))
     session.add_all(entries)
     session.flush()
 
@@ -145,27 +160,142 @@ def record_reads(
 @dataclass(frozen=True)
 class VerifyResult:
     checked: int
-    first_broken_seq: int | None
+    first_broken_seq: int | None = None
     problem: str = ""
+    unkeyed: int = 0  # entries from before the chain was keyed, checked by the SHA-256 rule
+    checkpoints: int = 0  # checkpoints whose entry is still there with the recorded hash
 
     @property
     def ok(self) -> bool:
-        return self.first_broken_seq is None
+        return not self.problem
 
 
-def verify_chain(session: Session) -> VerifyResult:
-    """Recompute every hash in order; name the first entry that does not match."""
-    prev = GENESIS_HASH
-    checked = 0
+def _entry_problem(
+    entry: AuditEntry, prev: str, keyring: Keyring, *, keyed_seen: bool, unkeyed_limit: int | None
+) -> str:
+    """Why ``entry`` does not verify after ``prev``, or "" if it does."""
+    if entry.prev_hash != prev:
+        return "does not chain to the entry before it"
+    if entry.key_id is None:
+        # An unkeyed entry is only legitimate before the first keyed one: otherwise anyone
+        # could rewrite keyed entries with the public SHA-256 rule and drop their key id.
+        if keyed_seen:
+            return "has no key id though the entries before it were keyed"
+        if unkeyed_limit is not None and entry.seq > unkeyed_limit:
+            return f"has no key id, yet a checkpoint says entries after {unkeyed_limit} are keyed"
+        expected = entry_hash(prev, hashed_fields(entry))
+    else:
+        key = keyring.get(entry.key_id)
+        if key is None:
+            return f"was made with audit key {entry.key_id}, which is not in the keyring"
+        expected = entry_mac(key.secret, prev, hashed_fields(entry))
+    if not same_digest(expected, entry.hash):
+        return "its content no longer matches its hash"
+    return ""
+
+
+def _missing(checkpoint: Checkpoint) -> str:
+    return (
+        f"is missing, though the checkpoint of {checkpoint.at:%Y-%m-%d %H:%M} UTC recorded it: "
+        "entries were deleted or the newest cut off"
+    )
+
+
+def verify_chain(
+    session: Session, *, keyring: Keyring | None = None, checkpoints: Sequence[Checkpoint] = ()
+) -> VerifyResult:
+    """Recompute every hash in order and hold the chain to ``checkpoints`` (those in force);
+    name the first entry that does not match."""
+    keyring = keyring or keys.active()
+    pending = deque(sorted(checkpoints, key=lambda c: c.seq))
+    unkeyed_limit = min((c.unkeyed_through for c in pending), default=None)
+    prev, checked, unkeyed, held, keyed_seen = GENESIS_HASH, 0, 0, 0, False
+    held_through = 0  # the newest entry a checkpoint vouched for so far
+
+    def result(seq: int | None, problem: str) -> VerifyResult:
+        return VerifyResult(checked, seq, problem, unkeyed, held)
+
+    while pending and pending[0].seq <= 0:  # checkpoints of the empty chain
+        if pending.popleft().hash != GENESIS_HASH:
+            return result(None, "a checkpoint of the empty chain has a hash")
+        held += 1
     stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
     for entry in session.scalars(stmt):
-        if entry.prev_hash != prev:
-            return VerifyResult(checked, entry.seq, "does not chain to the entry before it")
-        if entry_hash(prev, hashed_fields(entry)) != entry.hash:
-            return VerifyResult(checked, entry.seq, "its content no longer matches its hash")
+        if pending and pending[0].seq < entry.seq:
+            return result(pending[0].seq, _missing(pending[0]))
+        problem = _entry_problem(
+            entry, prev, keyring, keyed_seen=keyed_seen, unkeyed_limit=unkeyed_limit
+        )
+        if problem:
+            return result(entry.seq, problem)
+        while pending and pending[0].seq == entry.seq:
+            checkpoint = pending.popleft()
+            if checkpoint.hash != entry.hash:
+                since = f" after entry {held_through} (checkpointed and intact)"
+                return result(
+                    entry.seq,
+                    f"differs from the checkpoint of {checkpoint.at:%Y-%m-%d %H:%M} UTC: the "
+                    f"chain was rewritten up to here{since if held_through else ''}",
+                )
+            held += 1
+            held_through = entry.seq
+        if entry.key_id is None:
+            unkeyed += 1
+        else:
+            keyed_seen = True
         prev = entry.hash
         checked += 1
-    return VerifyResult(checked, None)
+    if pending:
+        return result(pending[0].seq, _missing(pending[0]))
+    return result(None, "")
+
+
+def verify(
+    session: Session, *, checkpoint_path: Path, keyring: Keyring | None = None
+) -> VerifyResult:
+    """The chain, held to the checkpoints in ``checkpoint_path`` that are in force."""
+    keyring = keyring or keys.active()
+    try:
+        found = checkpoint_file.read(checkpoint_path, keyring)
+    except CheckpointError as exc:
+        return VerifyResult(0, None, f"checkpoint file: {exc}")
+    return verify_chain(session, keyring=keyring, checkpoints=checkpoint_file.in_force(found))
+
+
+@dataclass(frozen=True)
+class RestoreCheck:
+    result: VerifyResult
+    # Checkpoints naming entries beyond the restored head: history the restore discarded.
+    discarded: list[Checkpoint]
+    marker: Checkpoint | None  # the restore record appended for them, if the chain held
+
+
+def verify_restored(
+    session: Session, *, checkpoint_path: Path, keyring: Keyring | None = None
+) -> RestoreCheck:
+    """The chain of a database just restored from a backup, held to the checkpoints up to
+    its head.
+
+    Checkpoints beyond the head were taken after the backup, of entries the restore
+    discarded (their seqs will be reused). If the chain holds, a ``restore`` record is
+    appended so that ``verify`` from now on sets them aside; if it does not, nothing is
+    written and the operator sees both.
+    """
+    keyring = keyring or keys.active()
+    try:
+        found = checkpoint_file.in_force(checkpoint_file.read(checkpoint_path, keyring))
+    except CheckpointError as exc:
+        return RestoreCheck(VerifyResult(0, None, f"checkpoint file: {exc}"), [], None)
+    head = session.scalar(select(func.max(AuditEntry.seq))) or 0
+    discarded = [c for c in found if c.seq > head]
+    kept = [c for c in found if c.seq <= head]
+    result = verify_chain(session, keyring=keyring, checkpoints=kept)
+    marker = None
+    if result.ok and discarded:
+        marker = checkpoint_file.write(
+            session, keyring=keyring, path=checkpoint_path, kind="restore"
+        )
+    return RestoreCheck(result, discarded, marker)
 
 
 def search(session: Session, *, actor: Actor, criteria: AuditFilter) -> list[AuditEntry]:

@@ -13,7 +13,7 @@ from stepdown import __version__
 from stepdown.assessments.cli import app as assess_app
 from stepdown.attendance.cli import app as attendance_app
 from stepdown.checkins.cli import app as checkins_app
-from stepdown.cli import audit, clients, context, db, users
+from stepdown.cli import audit, backup, clients, context, db, users
 from stepdown.drug_testing.cli import app as testing_app
 from stepdown.inquiries.cli import app as inquiries_app
 from stepdown.jobs.cli import app as worker_app
@@ -38,6 +38,8 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(clients.clients_app, name="clients")
 app.command("census")(clients.census)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.add_typer(assess_app, name="assess")
 app.add_typer(checkins_app, name="checkins")
 app.add_typer(schedule_app, name="schedule")

@@ -30,6 +30,7 @@ JOB_MODULES = (
     "stepdown.drug_testing.tasks",
     "stepdown.aftercare.tasks",
     "stepdown.transitions.tasks",
+    "stepdown.audit.tasks",
 )
 
 
