@@ -1,15 +1,25 @@
-"""The schedule-build JSON API: list, read, publish and discard, with refusals as 4xx."""
+"""The schedule-build JSON API: build (202, then poll), list, read, publish and discard,
+with refusals as 4xx."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from stepdown.scheduling.exchange import Instance, Solution
 from stepdown.security.roles import Role
+from stepdown.settings import Settings
 from tests.calendar.test_publish import MONDAY, make_week, store
 from tests.factories import csrf_from, make_user, sign_in
+from tests.scheduling.test_tasks import (
+    LATER,
+    ProgressHook,
+    first_fit_solver,
+    run_jobs,
+    small_program,
+)
 
 
 def _signed_in(client: TestClient, session: Session, role: Role) -> dict[str, str]:
@@ -57,7 +67,7 @@ def test_bad_requests_name_their_field(client: TestClient, session: Session) -> 
     assert refused.status_code == 422
     assert refused.json()["field"] == "week_of"
     too_long = client.post(
-        "/api/v1/schedule/builds", json={"week_of": str(MONDAY), "time_limit": 600}, headers=headers
+        "/api/v1/schedule/builds", json={"week_of": str(MONDAY), "time_limit": 601}, headers=headers
     )
     assert too_long.status_code == 422
     missing = client.get("/api/v1/schedule/builds/00000000-0000-0000-0000-000000000000")
@@ -70,3 +80,62 @@ def test_a_clinician_may_not_publish(client: TestClient, session: Session) -> No
     headers = _signed_in(client, session, Role.CLINICIAN)
     refused = client.post(f"/api/v1/schedule/builds/{build.id}/publish", headers=headers)
     assert refused.status_code == 403
+
+
+def test_building_answers_202_and_the_status_url_gives_progress_then_the_result(
+    client: TestClient,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+) -> None:
+    small_program(session)
+    headers = _signed_in(client, session, Role.DIRECTOR)
+    asked = client.post(
+        "/api/v1/schedule/builds", json={"week_of": str(LATER), "time_limit": 5}, headers=headers
+    )
+    assert asked.status_code == 202, asked.text
+    body = asked.json()
+    assert (body["status"], body["time_limit"], body["summary"]) == ("queued", 5, {})
+    status_url = body["status_url"]
+    assert status_url == f"/api/v1/schedule/builds/{body['id']}"
+    assert asked.headers["location"] == status_url
+    assert client.get(status_url).json()["status"] == "queued"
+
+    again = client.post(
+        "/api/v1/schedule/builds", json={"week_of": str(LATER), "time_limit": 5}, headers=headers
+    )
+    assert again.status_code == 409
+    assert again.json()["rule"] == "build.already_solving"
+
+    assert run_jobs(session_factory, settings, first_fit_solver) == 1
+    done = client.get(status_url).json()
+    assert done["status"] == "draft"
+    assert done["progress"]["clients"] == 2
+    assert done["summary"]["clients"] == 2
+    assert done["error"] is None
+    published = client.post(f"{status_url}/publish", headers=headers)
+    assert published.status_code == 200, published.text
+
+
+def test_a_failed_build_gives_its_reason(
+    client: TestClient,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+) -> None:
+    def failing(instance: Instance, *, time_limit: float, on_progress: ProgressHook) -> Solution:
+        raise MemoryError("no room for the model")
+
+    small_program(session)
+    headers = _signed_in(client, session, Role.DIRECTOR)
+    asked = client.post(
+        "/api/v1/schedule/builds", json={"week_of": str(LATER), "time_limit": 5}, headers=headers
+    )
+    assert asked.status_code == 202
+    run_jobs(session_factory, settings, failing)
+    failed = client.get(asked.json()["status_url"]).json()
+    assert (failed["status"], failed["error"]) == ("failed", "MemoryError: no room for the model")
+    listed = client.get(f"/api/v1/schedule/builds?week={LATER}").json()
+    assert [(b["status"], b["status_url"]) for b in listed] == [
+        ("failed", asked.json()["status_url"])
+    ]

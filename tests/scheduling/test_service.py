@@ -1,4 +1,5 @@
-"""Building, reviewing, discarding and applying a week against the seeded demo program."""
+"""Asking for builds, reviewing, discarding and applying a week (the job that solves a build
+is in test_tasks.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from stepdown.audit.models import AuditAction, AuditEntry
 from stepdown.calendar.models import BuildStatus, ScheduleBuild, SessionOccurrence
 from stepdown.demo.seed import seed
+from stepdown.jobs.models import JobRun, RunStatus
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Conflict, Forbidden, Invalid
 from stepdown.programs import export
@@ -37,29 +39,65 @@ def _count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_built_week_is_a_valid_draft_with_its_figures(demo: Session) -> None:
-    build = service.build_week(demo, actor=SYSTEM, week_of=LATER, time_limit=2)
-    assert build.status is BuildStatus.DRAFT
-    assert build.applies_from == LATER
-    summary = build.summary
-    assert summary["valid"] is True
-    assert summary["method"] == "optimizer"
-    assert summary["clients"] == len(build.instance["clients"]) >= 30
-    assert 0 < summary["compliant"] <= summary["compliant_bound"] <= summary["clients"]
-    assert len(summary["unmet"]) == summary["clients"] - summary["compliant"]
-    assert all(u["reason"] for u in summary["unmet"])
-    assert summary["seconds"] <= 4
-    assert summary["skipped"] == []
-    assert service.list_builds(demo, actor=SYSTEM, week_of=LATER) == [build]
-    exports = demo.scalar(
-        select(func.count())
-        .select_from(AuditEntry)
-        .where(
-            AuditEntry.action == AuditAction.EXPORT,
-            AuditEntry.detail["week_of"].as_string() == LATER.isoformat(),
-        )
+def test_a_requested_build_is_queued_with_its_job_and_audited(session: Session) -> None:
+    build = service.request_build(
+        session, actor=SYSTEM, week_of=LATER, time_limit=5, applies_from=LATER + timedelta(2)
     )
-    assert exports == summary["clients"]
+    assert (build.status, build.time_limit) == (BuildStatus.QUEUED, 5)
+    assert build.applies_from == LATER + timedelta(2)
+    assert (build.instance, build.solution, build.summary, build.progress) == ({}, {}, {}, {})
+    run = session.scalars(select(JobRun).where(JobRun.name == service.BUILD_JOB)).one()
+    assert (run.key, run.payload, run.status) == (
+        str(build.id),
+        {"build_id": str(build.id)},
+        RunStatus.QUEUED,
+    )
+    created = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.entity_type == "schedule_build", AuditEntry.entity_id == str(build.id)
+        )
+    ).one()
+    assert created.action is AuditAction.CREATE
+    assert service.list_builds(session, actor=SYSTEM, week_of=LATER) == [build]
+
+
+def test_one_build_of_a_week_solves_at_a_time(session: Session) -> None:
+    first = service.request_build(session, actor=SYSTEM, week_of=LATER, time_limit=5)
+    with pytest.raises(Conflict) as refused:
+        service.request_build(session, actor=SYSTEM, week_of=LATER, time_limit=5)
+    assert refused.value.rule == "build.already_solving"
+    service.discard_build(session, actor=SYSTEM, build_id=first.id)
+    again = service.request_build(session, actor=SYSTEM, week_of=LATER, time_limit=5)
+    assert again.status is BuildStatus.QUEUED
+
+
+def test_a_queued_or_solving_build_may_be_discarded_and_a_failed_one_not(
+    session: Session,
+) -> None:
+    build = service.request_build(session, actor=SYSTEM, week_of=LATER, time_limit=5)
+    service.fail_build(session, actor=SYSTEM, build_id=build.id, reason="no solver today")
+    assert (build.status, build.error) == (BuildStatus.FAILED, "no solver today")
+    with pytest.raises(Conflict) as refused:
+        service.discard_build(session, actor=SYSTEM, build_id=build.id)
+    assert refused.value.rule == "build.not_draft"
+    with pytest.raises(Conflict):
+        service.publish_build(session, actor=SYSTEM, build_id=build.id)
+
+
+def test_progress_is_kept_only_while_the_build_solves(session: Session) -> None:
+    build = service.request_build(session, actor=SYSTEM, week_of=LATER, time_limit=5)
+    service.record_progress(session, build_id=build.id, progress={"compliant": 1})
+    session.refresh(build)
+    assert build.progress == {}  # still queued: the job has not started it
+    build.status = BuildStatus.SOLVING
+    session.flush()
+    service.record_progress(session, build_id=build.id, progress={"compliant": 2, "seconds": 1.5})
+    session.refresh(build)
+    assert build.progress == {"compliant": 2, "seconds": 1.5}
+    service.discard_build(session, actor=SYSTEM, build_id=build.id)
+    service.record_progress(session, build_id=build.id, progress={"compliant": 3})
+    session.refresh(build)
+    assert build.progress == {"compliant": 2, "seconds": 1.5}
 
 
 def test_a_draft_is_published_or_discarded_once(demo: Session) -> None:
@@ -96,23 +134,27 @@ def test_a_draft_is_published_or_discarded_once(demo: Session) -> None:
 def test_only_directors_build(session: Session) -> None:
     clinician = Actor(user_id=None, role=Role.CLINICIAN, username="someone")
     with pytest.raises(Forbidden):
-        service.build_week(session, actor=clinician, week_of=LATER, time_limit=2)
+        service.request_build(session, actor=clinician, week_of=LATER, time_limit=2)
     with pytest.raises(Forbidden):
         service.list_builds(session, actor=clinician, week_of=LATER)
 
 
 def test_bad_weeks_and_limits_are_refused_by_field(session: Session) -> None:
     with pytest.raises(Invalid) as refused:
-        service.build_week(session, actor=SYSTEM, week_of=LATER + timedelta(days=1), time_limit=2)
+        service.request_build(
+            session, actor=SYSTEM, week_of=LATER + timedelta(days=1), time_limit=2
+        )
     assert refused.value.field == "week_of"
+    for seconds in (0.1, service.MAX_SECONDS + 1):
+        with pytest.raises(Invalid) as refused:
+            service.request_build(session, actor=SYSTEM, week_of=LATER, time_limit=seconds)
+        assert refused.value.field == "time_limit"
     with pytest.raises(Invalid) as refused:
-        service.build_week(session, actor=SYSTEM, week_of=LATER, time_limit=0.1)
-    assert refused.value.field == "time_limit"
-    with pytest.raises(Invalid) as refused:
-        service.build_week(
+        service.request_build(
             session, actor=SYSTEM, week_of=LATER, time_limit=2, applies_from=LATER + timedelta(7)
         )
     assert refused.value.field == "applies_from"
+    assert session.scalar(select(func.count()).select_from(JobRun)) == 0
 
 
 def test_applying_a_solution_publishes_it_and_an_invalid_one_writes_nothing(demo: Session) -> None:

@@ -18,13 +18,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class BuildStatus(StrEnum):
+    QUEUED = "queued"  # asked for; waiting for the job runner
+    SOLVING = "solving"  # the job is running the optimizer (see ``progress``)
+    FAILED = "failed"  # the job could not build the week (see ``error``)
     DRAFT = "draft"  # solved, waiting for review
     PUBLISHED = "published"  # its sessions are on the calendar
     SUPERSEDED = "superseded"  # a later build for the same week replaced it
@@ -42,7 +45,13 @@ class AppointmentKind(StrEnum):
 
 
 class ScheduleBuild(IdMixin, TimestampMixin, Base):
-    """One solved week, kept whole so the review page and an audit can show what was decided."""
+    """One solved week, kept whole so the review page and an audit can show what was decided.
+
+    A build asked for on the page or the API is a row first (queued, then solving), which a
+    background job fills in: the optimizer runs outside any request or transaction, and the
+    row is what the director's page polls. ``instance``, ``solution`` and ``summary`` stay
+    empty until the job stores the solved week as a draft.
+    """
 
     __tablename__ = "schedule_build"
 
@@ -50,9 +59,14 @@ class ScheduleBuild(IdMixin, TimestampMixin, Base):
     status: Mapped[BuildStatus] = mapped_column(str_enum(BuildStatus, "build_status"))
     # First day this build changes; earlier days keep what an earlier build published.
     applies_from: Mapped[date]
-    instance: Mapped[dict[str, Any]] = mapped_column(JSON)
-    solution: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Seconds the optimizer may use; none for a solution stored from a file.
+    time_limit: Mapped[float | None]
+    instance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    solution: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The optimizer's figures so far while solving (counts and bounds only, no client).
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)  # why a failed build failed
     built_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -31,6 +31,7 @@ JOB_MODULES = (
     "stepdown.aftercare.tasks",
     "stepdown.transitions.tasks",
     "stepdown.audit.tasks",
+    "stepdown.scheduling.tasks",
 )
 
 

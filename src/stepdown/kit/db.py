@@ -7,9 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+# The connection execution option that makes a SQLite transaction begin DEFERRED.
+READ_ONLY_OPTION = "stepdown_read_only"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -18,7 +21,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     SQLite does not enforce foreign keys unless asked, and pysqlite's own transaction
     handling breaks SAVEPOINTs, so we take over BEGIN (the recipe in SQLAlchemy's SQLite
     dialect docs). BEGIN IMMEDIATE takes the write lock up front: nearly every request
-    writes an audit row, and waiting for the lock beats failing on a stale snapshot.
+    writes an audit row, and waiting for the lock beats failing on a stale snapshot. A
+    session opened ``read_only`` (``open_session``) begins DEFERRED instead and never waits
+    for a writer; see ``open_session`` for why it must then not write.
     """
     parsed = make_url(url)
     if parsed.drivername == "postgresql":  # psycopg 3 is the driver we ship, not psycopg2
@@ -40,14 +45,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        deferred = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
     return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def open_session(factory: sessionmaker[Session], *, read_only: bool = False) -> Session:
+    """A session from ``factory``; ``read_only`` for a unit of work that writes nothing.
+
+    On SQLite a read-only session begins DEFERRED: it reads the last committed state
+    without the write lock, so it neither waits for a writer (a long write transaction, a
+    job storing its result) nor makes writers wait for it. It must not write: SQLite
+    upgrades a deferred transaction on its first write, but once the transaction has read
+    it refuses the upgrade at once, without the busy timeout, whenever another connection
+    holds the write lock or has committed since that read (SQLITE_BUSY, the "deadlock" of
+    deferred read-then-write transactions). Only BEGIN IMMEDIATE, which waits for the lock
+    before the first read, makes a read-then-write transaction safe, so every session that
+    may write (an audited page read, a sliding sign-in session) keeps it. On PostgreSQL the
+    option changes nothing.
+    """
+    if not read_only:
+        return factory()
+    return factory(execution_options={READ_ONLY_OPTION: True})
 
 
 @contextmanager

@@ -1,4 +1,9 @@
-"""JSON routes for schedule builds: list a week's builds, build, read, publish, discard."""
+"""JSON routes for schedule builds: list a week's builds, build, read, publish, discard.
+
+Building answers 202 at once with the queued build and its ``status_url`` (also in
+``Location``): a background job runs the optimizer, and GET on that URL gives the status,
+the progress while it solves, then the summary of the draft or the failure's reason.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from stepdown.kit.web import DbSession
 from stepdown.scheduling import access, service
@@ -27,16 +32,20 @@ def list_builds(
     return [BuildListItem.model_validate(b) for b in builds]
 
 
-@router.post("/builds", response_model=BuildRead, status_code=201)
-def build_week(body: BuildCreate, session: DbSession, actor: Scheduler) -> BuildRead:
-    build = service.build_week(
+@router.post("/builds", response_model=BuildRead, status_code=202)
+def build_week(
+    body: BuildCreate, session: DbSession, actor: Scheduler, response: Response
+) -> BuildRead:
+    build = service.request_build(
         session,
         actor=actor,
         week_of=body.week_of,
         time_limit=body.time_limit,
         applies_from=body.applies_from,
     )
-    return BuildRead.model_validate(build)
+    read = BuildRead.model_validate(build)
+    response.headers["Location"] = read.status_url
+    return read
 
 
 @router.get("/builds/{build_id}", response_model=BuildRead)

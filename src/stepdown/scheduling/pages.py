@@ -1,10 +1,13 @@
 """The director's schedule pages: pick a week, build it, review the build, publish or discard.
 
-"Build week" runs the optimizer inside the request (10 s by default, at most a minute). With
-htmx the form posts in the background and shows a running indicator, then follows the
-``HX-Redirect`` to the review; without JavaScript it is a plain form and a 303 redirect.
-A refused form is shown again with the field's error (422; 200 with htmx, which swaps only
-successful responses, retargeted to the page's main element).
+"Build week" only queues the build (``service.request_build``); a background job runs the
+optimizer (10 s by default). The build's page shows its progress until the job is done: with
+htmx its progress panel asks again every 2 s and, once the build is a draft or failed, sends
+the browser to the page again, which then shows the review or the reason; without JavaScript
+it has a link to look again. With htmx the form posts in the background and follows the
+``HX-Redirect``; without JavaScript it is a plain form and a 303 redirect. A refused form is
+shown again with the field's error (422; 200 with htmx, which swaps only successful
+responses, retargeted to the page's main element).
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ navigation.register("Schedule", "/schedule", access.SCHEDULE, order=65)
 
 Scheduler = Annotated[Actor, allow(access.SCHEDULE)]
 DEFAULT_SECONDS = 10
-PAGE_MAX_SECONDS = 60
 
 
 def _monday(value: str | None, field: str = "week") -> date:
@@ -58,7 +60,7 @@ def _week_context(
         "builds": builds,
         "published": next((b for b in builds if b.status is BuildStatus.PUBLISHED), None),
         "default_seconds": DEFAULT_SECONDS,
-        "max_seconds": PAGE_MAX_SECONDS,
+        "max_seconds": f"{service.MAX_SECONDS:g}",
         "errors": errors,
         "values": values,
     }
@@ -78,13 +80,14 @@ def week_page(
     return render(request, "scheduling/week.html", context, status_code=422 if errors else 200)
 
 
-def _go(request: Request, target: str, message: str, kind: str = "info") -> Response:
-    """A redirect a browser follows, or htmx's full-page redirect for its background posts."""
+def _go(request: Request, target: str, message: str | None, kind: str = "info") -> Response:
+    """A redirect a browser follows, or htmx's full-page redirect for its background requests."""
     if request.headers.get("hx-request"):
         response: Response = Response(status_code=200, headers={"HX-Redirect": target})
     else:
         response = RedirectResponse(target, status_code=303)
-    flash.flash(request, response, message, kind=kind)
+    if message is not None:
+        flash.flash(request, response, message, kind=kind)
     return response
 
 
@@ -98,9 +101,7 @@ async def build_week(request: Request, session: DbSession, actor: Scheduler) -> 
             seconds = float(form.get("time_limit") or DEFAULT_SECONDS)
         except ValueError:
             raise Invalid("enter a number of seconds", field="time_limit") from None
-        if not 1 <= seconds <= PAGE_MAX_SECONDS:
-            raise Invalid(f"give between 1 and {PAGE_MAX_SECONDS} seconds", field="time_limit")
-        build = service.build_week(session, actor=actor, week_of=week_of, time_limit=seconds)
+        build = service.request_build(session, actor=actor, week_of=week_of, time_limit=seconds)
     except StepdownError as exc:
         session.rollback()
         context = _week_context(
@@ -115,12 +116,11 @@ async def build_week(request: Request, session: DbSession, actor: Scheduler) -> 
             response.headers["HX-Reswap"] = "outerHTML"
             response.headers["HX-Reselect"] = "#main"
         return response
-    summary = build.summary
     return _go(
         request,
         f"/schedule/builds/{build.id}",
-        f"Week of {week_of} built: {summary['compliant']} of {summary['clients']} clients "
-        "compliant. Review it below before publishing.",
+        f"Building the week of {week_of}: the optimizer runs for up to {seconds:g} s. "
+        "This page shows its progress, then the build to review.",
     )
 
 
@@ -128,8 +128,31 @@ async def build_week(request: Request, session: DbSession, actor: Scheduler) -> 
 def review_page(
     build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
 ) -> Response:
+    build = service.build_progress(session, actor=actor, build_id=build_id)
+    if build.status in service.UNSOLVED or build.status is BuildStatus.FAILED:
+        return render(request, "scheduling/progress.html", {"b": build})
     review = service.review(session, actor=actor, build_id=build_id)
     return render(request, "scheduling/review.html", {"review": review, "b": review.build})
+
+
+@router.get("/schedule/builds/{build_id}/progress", response_class=HTMLResponse)
+def progress_panel(
+    build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
+) -> Response:
+    """The progress panel htmx polls; once the job is done, the whole page is loaded again."""
+    build = service.build_progress(session, actor=actor, build_id=build_id)
+    if build.status in service.UNSOLVED:
+        return render(request, "scheduling/_progress.html", {"b": build})
+    target = f"/schedule/builds/{build_id}"
+    if build.status is not BuildStatus.DRAFT:  # failed (the page says why) or discarded
+        return _go(request, target, None)
+    summary = build.summary
+    return _go(
+        request,
+        target,
+        f"Week of {build.week_of} built: {summary['compliant']} of {summary['clients']} clients "
+        "compliant. Review it below before publishing.",
+    )
 
 
 @router.post("/schedule/builds/{build_id}/publish", response_class=HTMLResponse)

@@ -6,15 +6,16 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from stepdown.calendar.models import BuildStatus
 from stepdown.kit.schemas import Schema
+from stepdown.scheduling.service import MAX_SECONDS, MIN_SECONDS
 
 
 class BuildCreate(Schema):
     week_of: date
-    time_limit: float = Field(default=10.0, ge=1, le=120)
+    time_limit: float = Field(default=10.0, ge=MIN_SECONDS, le=MAX_SECONDS)
     applies_from: date | None = None
 
 
@@ -26,10 +27,24 @@ class BuildListItem(Schema):
     created_at: datetime
     published_at: datetime | None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_url(self) -> str:
+        """Where to poll a queued or solving build until it is a draft or failed."""
+        return f"/api/v1/schedule/builds/{self.id}"
+
 
 class BuildRead(BuildListItem):
-    """The figures and lists a director reviews; the full documents stay on the server."""
+    """The figures and lists a director reviews; the full documents stay on the server.
 
+    While the build is queued or solving, ``summary`` is empty and ``progress`` holds the
+    optimizer's figures so far (clients, compliant, compliant_bound, seconds); a failed build
+    says why in ``error``.
+    """
+
+    time_limit: float | None
+    progress: dict[str, Any]
+    error: str | None
     summary: dict[str, Any]
     built_by: uuid.UUID | None
     published_by: uuid.UUID | None

@@ -4,21 +4,26 @@ A build is the live week exported (``programs.export``), solved, checked by the 
 validator and stored whole as a draft, so the review shows exactly what would be published and
 an audit can later show what was decided. Publishing goes through ``calendar.publish``.
 
-The solver runs inside the caller's transaction. The export's audit entries are written after
-the solve, so on PostgreSQL the audit chain's lock is not held while the solver thinks; on
-SQLite the transaction holds the write lock from its start, so other writers wait for the
-solve (the pages bound it to a minute).
+Asking for a build (``request_build``) only stores a queued build and enqueues the job that
+solves it (``scheduling.tasks``). The optimizer runs for up to minutes, and a request holding
+its transaction that long held SQLite's write lock (every transaction there begins IMMEDIATE),
+so every other writer failed with "database is locked" after the busy timeout. The job reads
+the week in one short transaction (``start_build``), solves with none open, reports progress
+in short ones (``record_progress``) and stores the result in a last one (``finish_build``),
+unless the build was discarded meanwhile. The export's audit entries are written with the
+result: they record that the week's clients went into a stored build.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
@@ -28,21 +33,25 @@ from stepdown.calendar.models import BuildStatus, ScheduleBuild
 from stepdown.calendar.publish_rules import Changes, compare
 from stepdown.clients import repository as clients_repository
 from stepdown.clients.models import Client
+from stepdown.jobs import service as jobs_service
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from stepdown.programs import export as programs_export
 from stepdown.scheduling import access
 from stepdown.scheduling.eligibility import Eligibility
 from stepdown.scheduling.exchange import DAYS, Instance, Solution, to_minutes
-from stepdown.scheduling.solver import solve
 from stepdown.scheduling.unmet import unmet_for
 from stepdown.scheduling.validator import check
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
 from stepdown.security.roles import Role
 
-# The page's solver runs inside the request: long enough for the demo and a small program,
-# short enough that a browser does not give up.
-MIN_SECONDS, MAX_SECONDS = 1.0, 120.0
+BUILD_JOB = "schedule.build"
+# A build in the job's hands: the pages poll it, and discarding it makes the job store nothing.
+UNSOLVED = frozenset({BuildStatus.QUEUED, BuildStatus.SOLVING})
+# The job runner takes a run still marked running after an hour (``jobs.service.STALE_AFTER``)
+# for one whose worker died, and would start it again: ten minutes stays well inside that and
+# is over three times what the largest benchmark sample (1,200 clients) needs.
+MIN_SECONDS, MAX_SECONDS = 1.0, 600.0
 
 
 def _require(actor: Actor) -> None:
@@ -126,39 +135,148 @@ def save_build(
     return build
 
 
-def build_week(
+def request_build(
     session: Session,
     *,
     actor: Actor,
     week_of: date,
     time_limit: float,
-    workers: int = 2,
     applies_from: date | None = None,
 ) -> ScheduleBuild:
-    """Export the live week, solve it within ``time_limit`` seconds and store a draft."""
+    """Ask for the live week to be solved within ``time_limit`` seconds: a queued build and
+    its job, enqueued in the caller's transaction so neither exists without the other."""
     _require(actor)
-    _applies_from(week_of, applies_from)
+    first_day = _applies_from(week_of, applies_from)
     if not MIN_SECONDS <= time_limit <= MAX_SECONDS:
         raise Invalid(
             f"give between {MIN_SECONDS:g} and {MAX_SECONDS:g} seconds", field="time_limit"
         )
-    export = programs_export.week_instance(session, actor=actor, week_of=week_of)
+    running = session.scalar(
+        select(ScheduleBuild.id)
+        .where(ScheduleBuild.week_of == week_of, ScheduleBuild.status.in_(UNSOLVED))
+        .limit(1)
+    )
+    if running is not None:
+        raise Conflict(
+            f"a build of the week of {week_of} is already queued or solving; wait for it or "
+            "discard it",
+            rule="build.already_solving",
+        )
+    build = ScheduleBuild(
+        week_of=week_of,
+        status=BuildStatus.QUEUED,
+        applies_from=first_day,
+        time_limit=time_limit,
+        built_by=actor.user_id,
+    )
+    session.add(build)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type="schedule_build",
+        entity_id=build.id,
+        detail={"week_of": week_of.isoformat(), "method": "optimizer", "time_limit": time_limit},
+    )
+    jobs_service.enqueue(session, BUILD_JOB, key=str(build.id), build_id=str(build.id))
+    return build
+
+
+@dataclass(frozen=True)
+class BuildInput:
+    """What the job solves: the week as exported when it started, and its time limit."""
+
+    export: programs_export.WeekExport
+    time_limit: float
+
+
+def start_build(session: Session, *, actor: Actor, build_id: uuid.UUID) -> BuildInput | None:
+    """Mark the build solving and export its week; None when it is no longer the job's to
+    solve (discarded, or already finished by an earlier run of the job).
+
+    A build found solving is solved again: its job ran before and its worker died.
+    """
+    _require(actor)
+    build = _get(session, build_id, lock=True)
+    if build.status not in UNSOLVED:
+        return None
+    assert build.time_limit is not None  # request_build always sets it
+    export = programs_export.week_instance(session, actor=actor, week_of=build.week_of)
     if not export.instance.clients:
         raise Conflict(
-            f"no client can be scheduled in the week of {week_of}"
+            f"no client can be scheduled in the week of {build.week_of}"
             + (f" ({len(export.skipped)} skipped for missing set-up)" if export.skipped else ""),
             rule="build.no_clients",
         )
-    solution = solve(export.instance, time_limit=time_limit, workers=workers)
+    build.status = BuildStatus.SOLVING
+    build.progress = {"clients": len(export.instance.clients)}
+    build.error = None
+    return BuildInput(export, build.time_limit)
+
+
+def record_progress(
+    session: Session, *, build_id: uuid.UUID, progress: Mapping[str, float | int]
+) -> None:
+    """Store the optimizer's figures so far, unless the build stopped solving meanwhile.
+
+    One UPDATE, no read first: the job writes this every few seconds while it solves.
+    """
+    session.execute(
+        update(ScheduleBuild)
+        .where(ScheduleBuild.id == build_id, ScheduleBuild.status == BuildStatus.SOLVING)
+        .values(progress=dict(progress))
+    )
+
+
+def finish_build(
+    session: Session,
+    *,
+    actor: Actor,
+    build_id: uuid.UUID,
+    export: programs_export.WeekExport,
+    solution: Solution,
+    summary: dict[str, Any],
+) -> ScheduleBuild | None:
+    """Store the solved week as a draft, with the export's audit entries; None, writing
+    nothing, when the build was discarded while it was solving."""
+    _require(actor)
+    build = _get(session, build_id, lock=True)
+    if build.status is not BuildStatus.SOLVING:
+        return None
     programs_export.record_export(session, actor=actor, export=export)
-    return save_build(
+    build.instance = export.instance.model_dump(mode="json")
+    build.solution = solution.model_dump(mode="json")
+    build.summary = summary
+    build.status = BuildStatus.DRAFT
+    session.flush()
+    audit_service.record(
         session,
         actor=actor,
-        instance=export.instance,
-        solution=solution,
-        skipped=export.skipped,
-        method="optimizer",
-        applies_from=applies_from,
+        action=AuditAction.UPDATE,
+        entity_type="schedule_build",
+        entity_id=build.id,
+        detail={"status": BuildStatus.DRAFT.value},
+    )
+    return build
+
+
+def fail_build(session: Session, *, actor: Actor, build_id: uuid.UUID, reason: str) -> None:
+    """Mark a build the job could not make as failed, with the reason the page shows."""
+    _require(actor)
+    build = _get(session, build_id, lock=True)
+    if build.status not in UNSOLVED:
+        return
+    build.status = BuildStatus.FAILED
+    build.error = reason[:1000]
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="schedule_build",
+        entity_id=build.id,
+        detail={"status": BuildStatus.FAILED.value},
     )
 
 
@@ -195,8 +313,12 @@ def _record_reads(session: Session, actor: Actor, numbers: set[str]) -> None:
     )
 
 
-def _get(session: Session, build_id: uuid.UUID) -> ScheduleBuild:
-    build = session.get(ScheduleBuild, build_id)
+def _get(session: Session, build_id: uuid.UUID, *, lock: bool = False) -> ScheduleBuild:
+    """The build; ``lock`` for a status change, so the job and a discard take turns on
+    PostgreSQL (SQLite's BEGIN IMMEDIATE already serializes writers). A locked read also
+    refreshes a copy the session already holds: the job's session keeps the build from its
+    first transaction, and a discard may have come in since."""
+    build = session.get(ScheduleBuild, build_id, with_for_update=lock, populate_existing=lock)
     if build is None:
         raise NotFound("no such schedule build")
     return build
@@ -210,13 +332,22 @@ def get_build(session: Session, *, actor: Actor, build_id: uuid.UUID) -> Schedul
     return build
 
 
-def discard_build(session: Session, *, actor: Actor, build_id: uuid.UUID) -> ScheduleBuild:
-    """Set a reviewed draft aside; it stays stored, so what was considered can be shown."""
+def build_progress(session: Session, *, actor: Actor, build_id: uuid.UUID) -> ScheduleBuild:
+    """One build for the page that polls it: only its status, counts and error are shown
+    from here, no client, so no read is recorded."""
     _require(actor)
-    build = _get(session, build_id)
-    if build.status is not BuildStatus.DRAFT:
+    return _get(session, build_id)
+
+
+def discard_build(session: Session, *, actor: Actor, build_id: uuid.UUID) -> ScheduleBuild:
+    """Set a reviewed draft aside, or a build still queued or solving: its job then stores
+    nothing. It stays stored, so what was considered can be shown."""
+    _require(actor)
+    build = _get(session, build_id, lock=True)
+    if build.status is not BuildStatus.DRAFT and build.status not in UNSOLVED:
         raise Conflict(
-            f"this build is {build.status.value}; only a draft can be discarded",
+            f"this build is {build.status.value}; only a draft, or a build still queued or "
+            "solving, can be discarded",
             rule="build.not_draft",
         )
     build.status = BuildStatus.DISCARDED
