@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -17,7 +17,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stepdown import __version__
 from stepdown.accountability import api as accountability_api
@@ -72,6 +74,7 @@ from stepdown.security import api as security_api
 from stepdown.security import pages as security_pages
 from stepdown.security import tokens
 from stepdown.security.deps import ANON_CSRF_COOKIE, csrf_protect
+from stepdown.security.throttle import SignInThrottle
 from stepdown.selfcheck import pages as selfcheck_pages
 from stepdown.settings import Settings
 from stepdown.transitions import api as transitions_api
@@ -84,13 +87,22 @@ from stepdown.web.templating import render
 log = logging.getLogger("stepdown")
 access_log = logging.getLogger("stepdown.access")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+# A request id a client sends is logged only in this shape (never stored in the audit trail).
 REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
 )
-# Swagger UI starts itself with an inline script; the page carries no PHI.
+# Swagger UI starts itself with an inline script; the page carries no PHI, but it must not
+# be framed either (clickjacking an "Authorize" dialog).
 DOCS_PATHS = ("/api/docs", "/api/openapi.json")
+DOCS_CSP = "frame-ancestors 'none'"
+# The pages use no device or payment API; say so, so no injected script or frame can ask.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def create_app(
@@ -128,6 +140,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory
+    app.state.sign_in_throttle = SignInThrottle()
     app.state.synthetic_data = False
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
@@ -183,7 +196,10 @@ def create_app(
         transitions_api.router,
     ):
         app.include_router(router)
-    _install_middleware(app)
+    # The last added runs first: the request context wraps the body limit, so a 413 gets
+    # the request id, the headers and its log line like any other answer.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestContext, settings=settings)
     _install_error_handlers(app)
     return app
 
@@ -196,49 +212,159 @@ def _has_synthetic_data(factory: sessionmaker[Session]) -> bool:
         return False
 
 
-def _install_middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class RequestContext:
+    """Pure ASGI middleware around every HTTP request (Starlette's ``BaseHTTPMiddleware``
+    ran the app in a separate task and buffered its errors).
+
+    It gives the request our own id, sets the audit context, issues the anonymous CSRF
+    cookie, adds the security headers to whatever answer goes out, writes one access log
+    line, and turns an unexpected error into the 500 page. The id is always generated
+    here: a client-chosen one would land in audit rows, so it is only logged, in its own
+    field, when it has the strict ``REQUEST_ID`` shape.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        request_id = uuid.uuid4().hex
         given = request.headers.get("x-request-id", "")
-        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
-        context.request_id.set(request_id)
-        context.client_ip.set(request.client.host if request.client else "")
+        client_request_id = given if REQUEST_ID.match(given) else ""
+        id_token = context.request_id.set(request_id)
+        ip_token = context.client_ip.set(request.client.host if request.client else "")
         anon = request.cookies.get(ANON_CSRF_COOKIE)
         request.state.anon_csrf = anon or tokens.new_secret(24)
-        response = await call_next(request)
-        _log_request(request, response.status_code, request_id)
-        if not anon:
-            response.set_cookie(
-                ANON_CSRF_COOKIE,
-                request.state.anon_csrf,
-                httponly=True,
-                samesite="lax",
-                secure=app.state.settings.cookie_secure,
-            )
-        response.headers["x-request-id"] = request_id
-        response.headers["x-content-type-options"] = "nosniff"
-        response.headers["referrer-policy"] = "same-origin"
-        if not request.url.path.startswith("/static/"):
-            response.headers["cache-control"] = "no-store"
-        if not request.url.path.startswith(DOCS_PATHS):
-            response.headers["content-security-policy"] = CSP
-        return response
+        status = 500
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                self._secure(headers, request.url.path)
+                headers["x-request-id"] = request_id
+                if not anon:
+                    headers.append("set-cookie", self._anon_cookie(request.state.anon_csrf))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("unhandled error request_id=%s", request_id)
+            if not started:
+                await _server_error(request, request_id)(scope, receive, send_with_headers)
+            raise  # the server logs it too; tests see it unless they ask not to
+        finally:
+            _log_request(request, status, request_id, client_request_id)
+            context.request_id.reset(id_token)
+            context.client_ip.reset(ip_token)
+
+    def _secure(self, headers: MutableHeaders, path: str) -> None:
+        headers["x-content-type-options"] = "nosniff"
+        headers["referrer-policy"] = "same-origin"
+        headers["x-frame-options"] = "DENY"
+        headers["permissions-policy"] = PERMISSIONS_POLICY
+        if self.settings.cookie_secure:
+            headers["strict-transport-security"] = HSTS
+        if not path.startswith("/static/"):
+            headers["cache-control"] = "no-store"
+        headers["content-security-policy"] = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
+
+    def _anon_cookie(self, value: str) -> str:
+        """The Set-Cookie line, formatted by Starlette like every other cookie we set."""
+        carrier = Response()
+        carrier.set_cookie(
+            ANON_CSRF_COOKIE,
+            value,
+            httponly=True,
+            samesite="lax",
+            secure=self.settings.cookie_secure,
+        )
+        return carrier.headers["set-cookie"]
 
 
-def _log_request(request: Request, status: int, request_id: str) -> None:
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413, before anything parses them.
+
+    A declared Content-Length over the limit is answered at once; a body sent without one
+    (chunked) is counted as it arrives and refused as soon as it passes the limit, through
+    the app's own error handler (HTML page or JSON), so a client cannot make the app buffer
+    an unbounded form or JSON document.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            await _too_large(request, self.limit)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise StarletteHTTPException(413, detail=_too_large_message(self.limit))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
+
+
+def _too_large_message(limit: int) -> str:
+    return f"The request is larger than the {_size(limit)} this server accepts."
+
+
+def _too_large(request: Request, limit: int) -> Response:
+    if wants_html(request):
+        return _error_page(request, 413, HEADINGS[413], _too_large_message(limit))
+    return JSONResponse(
+        {"error": HEADINGS[413], "detail": _too_large_message(limit)}, status_code=413
+    )
+
+
+def _server_error(request: Request, request_id: str) -> Response:
+    message = f"The error was logged with reference {request_id}."
+    if wants_html(request):
+        return _error_page(request, 500, HEADINGS[500], message)
+    return JSONResponse({"error": "ServerError", "detail": message}, status_code=500)
+
+
+def _log_request(request: Request, status: int, request_id: str, client_request_id: str) -> None:
     """One line per request with ids only: the path without its query string (a search
     by name must not reach the logs) and the caller's user id, never a name."""
     caller = getattr(request.state, "caller", None)
     user = caller.actor.user_id if caller is not None else "-"
     access_log.info(
-        "%s %s %s request_id=%s user_id=%s",
+        "%s %s %s request_id=%s user_id=%s%s",
         request.method,
         request.url.path,
         status,
         request_id,
         user,
+        f" client_request_id={client_request_id}" if client_request_id else "",
     )
 
 
@@ -255,6 +381,7 @@ HEADINGS = {
     404: "Not found",
     405: "Not allowed",
     409: "That change was refused",
+    413: "Too large",
     422: "Please check what you entered",
     500: "Something went wrong",
 }
@@ -309,14 +436,6 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"error": heading_or(exc.status_code), "detail": str(exc.detail)},
             status_code=exc.status_code,
         )
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error request_id=%s", context.request_id.get())
-        message = f"The error was logged with reference {context.request_id.get()}."
-        if wants_html(request):
-            return _error_page(request, 500, HEADINGS[500], message)
-        return JSONResponse({"error": "ServerError", "detail": message}, status_code=500)
 
 
 def heading_or(status: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 import pytest
@@ -201,3 +202,98 @@ def test_lengths_and_topic() -> None:
     with pytest.raises(Invalid) as caught:
         rules.check_lengths({}, [rules.LineInput(A, None, "x" * 501)])
     assert caught.value.field == rules.line_field(A)
+
+
+# --- disguised names: format characters, compatibility forms, look-alike letters -----------
+
+FORMAT_CHARACTERS = st.characters(categories=["Cf"])
+
+
+def _nfkc_sources() -> dict[str, list[str]]:
+    """For each letter of ``LETTERS`` (either case), the other characters whose NFKC form is
+    exactly that letter: fullwidth, mathematical, circled, superscript and the like."""
+    wanted = set(LETTERS + LETTERS.upper())
+    sources: dict[str, list[str]] = {}
+    for code in range(0x80, 0x1FFFF):
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char)
+        if folded in wanted and folded != char:
+            sources.setdefault(folded, []).append(char)
+    return sources
+
+
+NFKC_SOURCES = _nfkc_sources()
+
+
+@st.composite
+def disguised(draw: st.DrawFn, name: str) -> str:
+    """``name`` as it might be typed to slip past a plain comparison: some letters in an
+    NFKC-equivalent form (precomposed or decomposed, compatibility characters), and format
+    characters (zero-width space, joiners, soft hyphen, BOM...) anywhere inside it."""
+    if draw(st.booleans()):
+        name = unicodedata.normalize("NFD", name)
+    chars = []
+    for char in name:
+        options = NFKC_SOURCES.get(char, [])
+        if options and draw(st.booleans()):
+            char = draw(st.sampled_from(options))
+        chars.append(char)
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+        at = draw(st.integers(min_value=1, max_value=max(1, len(chars) - 1)))
+        chars.insert(at, draw(FORMAT_CHARACTERS))
+    return "".join(chars)
+
+
+@given(data=st.data(), name=names, before=filler, after=filler)
+def test_a_disguised_name_is_still_refused(
+    data: st.DataObject, name: str, before: str, after: str
+) -> None:
+    member = rules.MemberName(uuid.uuid4(), name, "Qq", "")
+    written = data.draw(disguised(name))
+    assert _refused(f"{before} {written} {after}", [member])
+
+
+@given(data=st.data(), name=names)
+def test_a_disguised_name_on_record_still_catches_the_plain_one(
+    data: st.DataObject, name: str
+) -> None:
+    """Normalisation is applied to both sides: a name stored with odd characters (pasted
+    from a referral letter) still matches the name typed plainly."""
+    member = rules.MemberName(uuid.uuid4(), data.draw(disguised(name)), "Qq", "")
+    assert _refused(f"today {name} spoke", [member])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rob\u200bert stayed after",  # zero-width space
+        "Bob\u200dby spoke",  # zero-width joiner
+        "Sto\u00adne was quiet",  # soft hyphen
+        "\ufeffBobby",  # byte-order mark
+        "Bo\u2060bby",  # word joiner
+        "\uff22\uff4f\uff42\uff42\uff59 spoke",  # fullwidth Bobby
+        "R\u043ebert arrived late",  # Cyrillic o
+        "\u0412\u043e\u0412\u0412\u0423 laughed",  # Cyrillic ВоВВУ
+        "St\u03bfne",  # Greek omicron
+        "\u039c\u0430ry spoke",  # Greek capital mu, Cyrillic a
+        "\u0405\u0422\u041eNE left",  # Cyrillic capitals ЅТО, then Latin NE
+        "Rob\u034fert",  # combining grapheme joiner (default-ignorable, not Cf)
+        "Bob\ufe0fby",  # variation selector
+        "Ro\u0062\u0065\u0301rt",  # not a name: "Robért" is another word
+    ],
+)
+def test_look_alikes_and_invisible_characters_are_caught(text: str) -> None:
+    assert _refused(text, MEMBERS) is (text != "Ro\u0062\u0065\u0301rt")
+
+
+def test_letters_that_only_resemble_in_small_caps_are_not_folded() -> None:
+    # Lower-case Cyrillic т and в look like small capitals, not like t and b (TR39 agrees).
+    assert not _refused("\u0421\u0442\u043ene and \u0432obby", MEMBERS)
+
+
+def test_the_refusal_points_at_what_was_typed() -> None:
+    text = "Today R\u200bo\u200bbert led"
+    with pytest.raises(Conflict) as caught:
+        rules.check_names({"content": text}, MEMBERS)
+    start, end = text.index("R") + 1, text.index("t led") + 1
+    assert f"characters {start}–{end}" in caught.value.message

@@ -80,3 +80,50 @@ def test_imports_then_export_then_solve(var: Path) -> None:
     assert solved.returncode == 0, solved.stderr
     checked = run(var, "schedule", "check", str(week), str(solution))
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "content", "line"),
+    [
+        (
+            "import-staff",
+            b"username,site,topics,availability,max_hours\n"
+            b"clinician,S1,CBT,mon 08:00-16:30,38\n"
+            b"jos\xe9,S1,CBT,mon 08:00-16:30,38\n",  # Latin-1, as a spreadsheet may save it
+            3,
+        ),
+        (
+            "import-sessions",
+            b"site,code,day,start,end,topic,levels,audience,gender,min_size,max_size,"
+            b"telehealth\xff\r\n",
+            1,
+        ),
+        (
+            "import-availability",
+            b"\xff\xferecord_number,availability,therapist,individual_sessions,family_sessions\n",
+            1,  # UTF-16, as some editors save "Unicode text"
+        ),
+    ],
+)
+def test_a_file_that_is_not_utf8_is_refused_in_one_line(
+    var: Path, command: str, content: bytes, line: int
+) -> None:
+    path = var / f"{command}.csv"
+    path.write_bytes(content)
+    out = run(var, "programs", command, str(path))
+    assert out.returncode == 2
+    assert out.stderr == (
+        f"error: {path}: line {line}: not UTF-8 text (save the file as CSV UTF-8)\n"
+    )
+
+
+def test_a_malformed_csv_is_refused_in_one_line(var: Path) -> None:
+    path = var / "huge-field.csv"
+    path.write_text(
+        "username,site,topics,availability,max_hours\n"
+        f'clinician,S1,"{"CBT " * 40_000}",mon 08:00-16:30,38\n',
+        encoding="utf-8",
+    )
+    out = run(var, "programs", "import-staff", str(path))
+    assert out.returncode == 2
+    assert out.stderr == f"error: {path}: line 2: field larger than field limit (131072)\n"

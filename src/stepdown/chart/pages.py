@@ -47,7 +47,9 @@ def chart_page(
     """The chart on one tab; a domain's form handler re-renders it with a refusal and the
     values typed, so a rejected form never loses what the clinician entered."""
     available = service.tabs_for(actor)
-    tab = tab if tab in dict(available) else "overview"
+    # A tab the role is not offered but asks for by address is refused by its service (403);
+    # one nobody knows shows the overview.
+    tab = tab if tab in dict(available) or tab in service.TAB_POLICIES else "overview"
     chart = service.build(session, actor=actor, client_id=client_id, tab=tab)
     registered = tabs.find(tab, actor)
     return render(

@@ -10,14 +10,17 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from stepdown.alerts import service as alerts_service
+from stepdown.assessments import access as assessments_access
 from stepdown.assessments import service as assessments_service
 from stepdown.chart import tabs
+from stepdown.clients import access as clients_access
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum import timeline
 from stepdown.continuum.models import EpisodeStatus, LevelOfCare, PartnerProvider
 from stepdown.kit.clock import today
+from stepdown.placement import access as placement_access
 from stepdown.placement import service as placement_service
 from stepdown.programs import service as programs_service
 from stepdown.programs.models import Site
@@ -25,6 +28,7 @@ from stepdown.security import repository as security_repository
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
+from stepdown.security.policy import Policy
 
 TABS = (
     ("overview", "Overview"),
@@ -32,6 +36,15 @@ TABS = (
     ("assessments", "Assessments"),
     ("placement", "Placement"),
 )
+# The policy each of the chart's own tabs reads its data under. A tab is offered only to
+# roles its policy allows, so no link on the chart leads to a refusal: administrators open
+# charts but see no instrument results, admissions screens clients but does not place them.
+TAB_POLICIES: dict[str, Policy] = {
+    "overview": clients_access.CLIENTS_READ,
+    "care": clients_access.CLIENTS_READ,
+    "assessments": assessments_access.READ,
+    "placement": placement_access.READ,
+}
 
 
 @dataclass
@@ -77,8 +90,9 @@ def _age(born: date, on: date) -> int:
 
 
 def tabs_for(actor: Actor) -> list[tuple[str, str]]:
-    """The chart's own tabs, then those other domains registered for this role."""
-    return [*TABS, *((t.key, t.label) for t in tabs.tabs_for(actor))]
+    """The chart's own tabs, then those other domains registered, that this role may open."""
+    own = [(key, label) for key, label in TABS if TAB_POLICIES[key].allows(actor.role)]
+    return [*own, *((t.key, t.label) for t in tabs.tabs_for(actor))]
 
 
 def build(session: Session, *, actor: Actor, client_id: uuid.UUID, tab: str) -> Chart:

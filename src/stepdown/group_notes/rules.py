@@ -17,11 +17,20 @@ A name matches as a whole word, case-insensitively: "Dan" matches "dan" and "Dan
 skipped: an initial would refuse every sentence with "a" or "I" in it. A name that is also
 a common word ("Hope", "Will") is refused too; the leader rewords, which errs on the side
 of the member's privacy.
+
+A name also matches however it is spelled in Unicode, since text pasted from a phone or a
+letter, or typed to get past the check, may hide it: both the text and the names are
+compared in a normal form (``comparable``) that applies NFKC (fullwidth, mathematical and
+other compatibility letters, composed or decomposed accents), drops the invisible
+characters (format characters, category Cf: zero-width space and joiners, soft hyphen,
+word joiner, BOM, bidirectional controls; and the other default-ignorable code points),
+folds Cyrillic and Greek letters that look like Latin ones, and folds case.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +53,75 @@ LIMITS = {"topic": 120, "content": 8000, "dynamics": 4000, "progress": 500}
 # Split names into the parts a leader might use on their own.
 _PARTS = re.compile(r"[\s\-]+")
 
+# Cyrillic and Greek letters drawn like Latin ones, from Unicode's confusables data (UTS #39
+# "Unicode Security Mechanisms", section 4, https://www.unicode.org/reports/tr39/, data file
+# https://www.unicode.org/Public/security/latest/confusables.txt; e.g. "0430 ; 0061 ; MA
+# ( а → a ) CYRILLIC SMALL LETTER A → LATIN SMALL LETTER A"). Only single letters that
+# stand for a Latin letter are kept; the capitals TR39 sends to "l" (Greek Ι, Cyrillic І,
+# Ӏ) go to "i", as Latin I itself has that prototype. Lower-case в, т, н look like small
+# capitals, not like b, t, h, and TR39 does not map them to Latin letters either.
+_LOOKALIKES = str.maketrans(
+    {
+        # Cyrillic capitals
+        "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p",
+        "С": "c", "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j", "Ү": "y",
+        "Ѵ": "v", "Ԝ": "w", "Ӏ": "i", "Ь": "b",
+        # Cyrillic small letters
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s",
+        "і": "i", "ј": "j", "ү": "y", "ѵ": "v", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+        "ӏ": "i", "ҽ": "e", "г": "r", "ѡ": "w",
+        # Greek capitals
+        "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m",
+        "Ν": "n", "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x", "Ϳ": "j", "Ϲ": "c",
+        # Greek small letters
+        "α": "a", "γ": "y", "ι": "i", "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "υ": "u",
+        "ϲ": "c", "ϳ": "j", "ϱ": "p",
+    }
+)  # fmt: skip
+# Default-ignorable code points outside category Cf (Unicode DerivedCoreProperties.txt,
+# Default_Ignorable_Code_Point): they render as nothing, so they are dropped too.
+_IGNORABLE = frozenset(
+    {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F, 0x3164, 0xFFA0}
+    | set(range(0xFE00, 0xFE10))  # variation selectors
+    | set(range(0xE0100, 0xE01F0))  # variation selectors supplement
+)
+
+
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or ord(char) in _IGNORABLE
+
+
+def _fold(cluster: str) -> str:
+    """One base character and its marks in the compared form (see the module docstring)."""
+    folded = unicodedata.normalize("NFKC", cluster)
+    folded = "".join(c for c in folded if not _invisible(c)).translate(_LOOKALIKES)
+    return unicodedata.normalize("NFKC", folded.casefold())
+
+
+def comparable(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` in the form names are compared in, and for each of its characters the span
+    of ``text`` it came from, so a refusal can point at what the leader typed.
+
+    Invisible characters go first, so one slipped between a letter and its accent does not
+    keep them apart; then each letter is folded with the marks that follow it.
+    """
+    clusters: list[tuple[int, int, str]] = []
+    for index, char in enumerate(text):
+        if _invisible(char):
+            continue
+        if clusters and unicodedata.category(char) in ("Mn", "Mc", "Me"):
+            start, _, chars = clusters[-1]
+            clusters[-1] = (start, index + 1, chars + char)
+        else:
+            clusters.append((index, index + 1, char))
+    folded: list[str] = []
+    origin: list[tuple[int, int]] = []
+    for start, end, chars in clusters:
+        out = _fold(chars)
+        folded.append(out)
+        origin.extend([(start, end)] * len(out))
+    return "".join(folded), origin
+
 
 @dataclass(frozen=True)
 class MemberName:
@@ -55,13 +133,14 @@ class MemberName:
     preferred: str = ""
 
     def forms(self) -> set[str]:
-        """Each name whole and each of its parts, lower-cased, one-letter parts left out."""
+        """Each name whole and each of its parts, in the compared form (``comparable``),
+        one-letter parts left out."""
         found: set[str] = set()
         for name in (self.first, self.last, self.preferred):
-            name = " ".join(name.split())
+            name = " ".join(comparable(name)[0].split())
             for form in (name, *_PARTS.split(name)):
                 if len(form) > 1:
-                    found.add(form.lower())
+                    found.add(form)
         return found
 
 
@@ -97,21 +176,26 @@ def require_attendance(statuses: Mapping[uuid.UUID, AttendanceStatus | None]) ->
 
 
 def _pattern(forms: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex for the given name forms, longest first, bounded by non-word characters."""
+    """One regex for the given name forms, longest first, bounded by non-word characters
+    (both sides are case-folded already)."""
     ordered = sorted(set(forms), key=lambda f: (-len(f), f))
     if not ordered:
         return None
     alternatives = "|".join(re.escape(f) for f in ordered)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def find_name(text: str, members: Iterable[MemberName]) -> tuple[int, int] | None:
-    """Where the first member name in ``text`` is, as (start, end), or None."""
+    """Where the first member name in ``text`` is, as (start, end) in ``text`` itself, or
+    None. The match is made in the compared forms of both."""
     pattern = _pattern(form for member in members for form in member.forms())
     if pattern is None:
         return None
-    match = pattern.search(text)
-    return (match.start(), match.end()) if match else None
+    folded, origin = comparable(text)
+    match = pattern.search(folded)
+    if match is None:
+        return None
+    return origin[match.start()][0], origin[match.end() - 1][1]
 
 
 def _refuse_name(field: str, label: str, span: tuple[int, int]) -> Conflict:

@@ -22,7 +22,13 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": the session ends with the route function, before the response is sent.
+# With FastAPI's default ("request") scope the commit ran after the client already had its
+# 201, so a failed commit went unnoticed and an audited read reached the client before its
+# audit row existed. Everything that needs the session (routes, the caller's policy, the
+# CSRF check) takes it through this one alias: FastAPI caches a dependency per scope, so a
+# second spelling would open a second session and a second transaction in the same request.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def wants_html(request: Request) -> bool:

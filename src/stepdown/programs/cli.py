@@ -20,6 +20,7 @@ Columns (a header row is required; extra columns are refused so a typo is not ig
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -65,12 +66,20 @@ Row = dict[str, str]
 
 
 def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, Row]]:
+    """The file's data rows with their line numbers. A file that is not UTF-8 (Excel's
+    "CSV" is often Windows-1252, "Unicode text" is UTF-16) or not valid CSV stops the
+    command with one line naming the file and the line, never a traceback."""
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        raw = path.read_bytes()
     except OSError as exc:
         context.fail(f"cannot read {path}: {exc.strerror or exc}")
-    with handle:
-        reader = csv.DictReader(handle)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        context.fail(f"{path}: line {line}: not UTF-8 text (save the file as CSV UTF-8)")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         header = [name.strip() for name in reader.fieldnames or []]
         missing = [c for c in columns if c not in header]
         extra = [c for c in header if c not in columns]
@@ -82,6 +91,8 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, Row]]:
                 reader.line_num,
                 {(k or "").strip(): (v or "").strip() for k, v in row.items() if k},
             )
+    except csv.Error as exc:  # line_num counts complete records: the bad one starts after
+        context.fail(f"{path}: line {reader.line_num + 1}: {exc}")
 
 
 def _int(row: Row, column: str) -> int:

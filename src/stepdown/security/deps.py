@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from stepdown.kit.errors import Forbidden, StepdownError, Unauthorized
-from stepdown.kit.web import get_session
+from stepdown.kit.web import DbSession
 from stepdown.security import service, tokens
 from stepdown.security.actor import Actor
 from stepdown.security.policy import Policy
@@ -71,7 +71,7 @@ def resolve_caller(request: Request, session: Session) -> Caller | None:
 def allow(policy: Policy) -> Any:
     """Dependency: the caller's Actor, if signed in with one of the policy's roles."""
 
-    def dependency(request: Request, session: Session = Depends(get_session)) -> Actor:
+    def dependency(request: Request, session: DbSession) -> Actor:
         caller = resolve_caller(request, session)
         if caller is None:
             raise Unauthorized("sign in to continue")
@@ -86,7 +86,7 @@ def allow(policy: Policy) -> Any:
 def open_route(reason: str) -> Any:
     """Dependency for routes anyone may call; the optional caller is still resolved."""
 
-    def dependency(request: Request, session: Session = Depends(get_session)) -> Actor | None:
+    def dependency(request: Request, session: DbSession) -> Actor | None:
         caller = resolve_caller(request, session)
         return caller.actor if caller else None
 
@@ -107,7 +107,7 @@ class CsrfFailed(StepdownError):
     status_code = 403
 
 
-async def csrf_protect(request: Request, session: Session = Depends(get_session)) -> None:
+async def csrf_protect(request: Request, session: DbSession) -> None:
     """Every state-changing request from a browser must echo its CSRF token.
 
     Bearer-token API calls carry no ambient credential, so they are exempt.

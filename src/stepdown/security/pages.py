@@ -9,13 +9,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from stepdown.kit.clock import utc_now
 from stepdown.kit.web import DbSession
-from stepdown.security import access, service
+from stepdown.security import access, rules, service
 from stepdown.security.actor import Actor
 from stepdown.security.deps import SESSION_COOKIE, allow, open_route, resolve_caller, session_policy
+from stepdown.security.throttle import SignInThrottle
 from stepdown.web import flash, navigation
 from stepdown.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+ADDRESS_LIMITED_MESSAGE = (
+    f"Too many failed sign-ins from your network. Wait {rules.WINDOW.seconds // 60} minutes, "
+    "then try again."
+)
 navigation.register("Accounts", "/users", access.USERS_READ, order=90)
 
 
@@ -55,20 +60,26 @@ def sign_in(
             },
             status_code=422,
         )
-    user = service.authenticate(session, username=username, password=password)
+    ip = request.client.host if request.client else ""
+    limits: SignInThrottle = request.app.state.sign_in_throttle
+    # Decided before the attempt, as authenticate decides it: an address refusal says
+    # nothing about the account, and telling it apart tells the person to wait.
+    limited = bool(limits.refusal(ip, username))
+    user = service.authenticate(
+        session, username=username, password=password, address=ip, limits=limits
+    )
     if user is None:
         return render(
             request,
             "security/sign_in.html",
             {
-                "error": service.SIGN_IN_FAILED_MESSAGE,
+                "error": ADDRESS_LIMITED_MESSAGE if limited else service.SIGN_IN_FAILED_MESSAGE,
                 "next_url": safe_next(next),
                 "username": username,
             },
-            status_code=401,
+            status_code=429 if limited else 401,
         )
     settings = request.app.state.settings
-    ip = request.client.host if request.client else ""
     token, web_session = service.start_session(
         session, user=user, policy=session_policy(settings), ip=ip
     )

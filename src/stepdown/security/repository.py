@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from stepdown.audit.models import AuditAction, AuditEntry
 from stepdown.security.models import ApiToken, User, WebSession
 
 
@@ -36,3 +38,19 @@ def tokens_stmt() -> Select[ApiToken]:
 
 def display_names(user_ids: set[uuid.UUID]) -> Select[uuid.UUID, str]:
     return select(User.id, User.display_name).where(User.id.in_(user_ids))
+
+
+def wrong_passwords_since(session: Session, user_id: uuid.UUID, since: datetime) -> int:
+    """Wrong passwords given for the account after ``since``, from every address and web
+    process: the audit trail records each one, so no other counter is needed."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == AuditAction.SIGN_IN_FAILED,
+            AuditEntry.entity_id == str(user_id),
+            AuditEntry.occurred_at > since,
+            AuditEntry.detail["reason"].as_string() == "wrong_password",
+        )
+    )
+    return count or 0

@@ -15,11 +15,12 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
-from stepdown.security import passwords, repository, rules, tokens
+from stepdown.security import passwords, repository, rules, throttle, tokens
 from stepdown.security.actor import Actor
 from stepdown.security.models import ApiToken, User, WebSession
 from stepdown.security.roles import Role
 
+ANONYMOUS = Actor(user_id=None, role=Role.SYSTEM, username="anonymous")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
 SIGN_IN_FAILED_MESSAGE = "Wrong username or password, or the account is locked or disabled."
 
@@ -120,12 +121,27 @@ def get_user(session: Session, *, username: str) -> User:
     return user
 
 
-def _end_all_sessions(session: Session, user: User, now: datetime) -> None:
-    session.execute(
+def _stop_access(session: Session, user: User, now: datetime) -> dict[str, int]:
+    """End the account's web sessions and revoke its API tokens, for a password reset or a
+    disable: both say the credentials should no longer be trusted, and a token is as good
+    as a password to whoever holds it. Returns the counts for the audit entry."""
+    revoked = session.scalars(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(ApiToken.id)
+    ).all()
+    return {"sessions_ended": _end_sessions(session, user, now), "tokens_revoked": len(revoked)}
+
+
+def _end_sessions(session: Session, user: User, now: datetime) -> int:
+    ended = session.scalars(
         update(WebSession)
         .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
         .values(ended_at=now)
-    )
+        .returning(WebSession.id)
+    ).all()
+    return len(ended)
 
 
 def disable_user(session: Session, *, actor: Actor, username: str) -> User:
@@ -134,14 +150,14 @@ def disable_user(session: Session, *, actor: Actor, username: str) -> User:
     if actor.user_id == user.id:
         raise Conflict("you cannot disable your own account")
     user.is_active = False
-    _end_all_sessions(session, user, utc_now())
+    stopped = _stop_access(session, user, utc_now())
     audit_service.record(
         session,
         actor=actor,
         action=AuditAction.UPDATE,
         entity_type="user",
         entity_id=user.id,
-        detail={"is_active": False},
+        detail={"is_active": False, **stopped},
     )
     return user
 
@@ -153,69 +169,101 @@ def reset_password(session: Session, *, actor: Actor, username: str, new_passwor
     now = utc_now()
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = now
-    user.failed_attempts = 0
     user.locked_until = None
-    _end_all_sessions(session, user, now)
+    stopped = _stop_access(session, user, now)
     audit_service.record(
         session,
         actor=actor,
         action=AuditAction.UPDATE,
         entity_type="user",
         entity_id=user.id,
-        detail={"password_reset": True},
+        detail={"password_reset": True, **stopped},
     )
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User | None:
-    """Check a password, counting failures; the fifth failure in a row locks for 15 minutes.
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    address: str = "",
+    limits: throttle.SignInThrottle | None = None,
+) -> User | None:
+    """Check a password within the sign-in limits (``rules``), auditing every outcome.
 
-    Every outcome is audited. A failure returns None rather than raising, because the
-    caller must commit the failure count and its audit entry, not roll them back.
+    Every attempt runs exactly one argon2 verification, against a dummy hash when the
+    password is not going to be checked (unknown user, disabled or locked account, address
+    refused), so the answer takes as long whatever the reason: OWASP Authentication Cheat
+    Sheet, "Authentication Responses" (a quick exit lets an attacker tell a wrong username
+    from a wrong password, or find the locked accounts). A failure is returned, not raised,
+    because the caller must commit the failure's audit entry, not roll it back.
+
+    ``limits`` holds the per-address counts of the web app; a caller with no client address
+    passes none, and only the account-wide limit applies.
     """
     now = utc_now()
     user = repository.user_by_username(session, username)
-    anonymous = Actor(user_id=None, role=Role.SYSTEM, username="anonymous")
-    if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)
+    reason = (limits.refusal(address, username) if limits else "") or _refusal(user, now)
+    verified = passwords.verify_password(
+        user.password_hash if user is not None and not reason else passwords.DUMMY_HASH, password
+    )
+    if user is not None and not reason and not verified:
+        reason = _wrong_password(session, user, now)
+    if user is None or reason:
+        if limits is not None and reason not in throttle.ADDRESS_REASONS:
+            limits.failed(address, username)
         audit_service.record(
             session,
-            actor=anonymous,
+            actor=actor_for(user) if user is not None else ANONYMOUS,
             action=AuditAction.SIGN_IN_FAILED,
             entity_type="user",
-            detail={"reason": "unknown_user"},
-        )
-        return None
-    subject = actor_for(user)
-    reason = ""
-    if not user.is_active:
-        reason = "disabled"
-    elif rules.is_locked(user.locked_until, now):
-        reason = "locked"
-    elif not passwords.verify_password(user.password_hash, password):
-        user.failed_attempts, user.locked_until = rules.after_failed_attempt(
-            user.failed_attempts, now
-        )
-        reason = "locked_out" if user.locked_until else "wrong_password"
-    if reason:
-        audit_service.record(
-            session,
-            actor=subject,
-            action=AuditAction.SIGN_IN_FAILED,
-            entity_type="user",
-            entity_id=user.id,
+            entity_id=user.id if user is not None else None,
             detail={"reason": reason},
         )
         return None
+    if limits is not None:
+        limits.succeeded(address, username)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_attempts = 0
-    user.locked_until = None
     user.last_sign_in_at = now
     audit_service.record(
-        session, actor=subject, action=AuditAction.SIGN_IN, entity_type="user", entity_id=user.id
+        session,
+        actor=actor_for(user),
+        action=AuditAction.SIGN_IN,
+        entity_type="user",
+        entity_id=user.id,
     )
     return user
+
+
+def _refusal(user: User | None, now: datetime) -> str:
+    """Why this account may not sign in whatever the password, or "" if it may."""
+    if user is None:
+        return "unknown_user"
+    if not user.is_active:
+        return "disabled"
+    if rules.is_locked(user.locked_until, now):
+        return "locked"
+    return ""
+
+
+def _wrong_password(session: Session, user: User, now: datetime) -> str:
+    """Count this wrong password against the account, from every address and process (the
+    audit trail holds them all); the one that reaches the account-wide limit locks the
+    account, which ends its web sessions and pauses its API tokens until the lock ends."""
+    since = rules.account_failures_since(
+        now,
+        locked_until=user.locked_until,
+        last_sign_in_at=user.last_sign_in_at,
+        password_changed_at=user.password_changed_at,
+    )
+    earlier = repository.wrong_passwords_since(session, user.id, since)
+    if not rules.locks_account(earlier + 1):
+        return "wrong_password"
+    user.locked_until = now + rules.LOCKOUT
+    _end_sessions(session, user, now)
+    return "locked_out"
 
 
 @dataclass(frozen=True)
@@ -249,7 +297,12 @@ def start_session(
 def resolve_session(
     session: Session, *, token: str, policy: SessionPolicy
 ) -> tuple[WebSession, User] | None:
-    """The live session and active user behind a cookie, sliding its idle expiry."""
+    """The live session and active user behind a cookie, sliding its idle expiry.
+
+    The slide is written at most once per ``rules.touch_interval``, so a page read issues
+    no UPDATE; a session therefore ends at most that much before the idle limit after its
+    last request, never after it.
+    """
     web_session = repository.session_by_token_hash(session, tokens.digest(token))
     now = utc_now()
     if web_session is None or web_session.ended_at is not None or web_session.expires_at <= now:
@@ -257,13 +310,14 @@ def resolve_session(
     user = repository.user_by_id(session, web_session.user_id)
     if user is None or not user.is_active:
         return None
-    web_session.last_seen_at = now
-    web_session.expires_at = rules.session_expiry(
-        created_at=web_session.created_at,
-        last_seen_at=now,
-        idle=policy.idle,
-        absolute=policy.absolute,
-    )
+    if rules.needs_touch(web_session.last_seen_at, now, rules.touch_interval(policy.idle)):
+        web_session.last_seen_at = now
+        web_session.expires_at = rules.session_expiry(
+            created_at=web_session.created_at,
+            last_seen_at=now,
+            idle=policy.idle,
+            absolute=policy.absolute,
+        )
     return web_session, user
 
 
@@ -348,6 +402,10 @@ def revoke_api_token(session: Session, *, actor: Actor, token_id: str) -> ApiTok
 
 
 def resolve_api_token(session: Session, *, secret: str) -> User | None:
+    """The active user behind a bearer token. A locked account's tokens pause until the
+    lock ends: a lock means someone may be guessing the password, and revoking instead
+    would let them break the account's integrations for good. ``last_used_at`` is written
+    at most once per ``rules.TOUCH_INTERVAL``, so an API read issues no UPDATE."""
     if not secret.startswith(tokens.API_TOKEN_PREFIX):
         return None
     token = repository.api_token_by_hash(session, tokens.digest(secret))
@@ -357,7 +415,8 @@ def resolve_api_token(session: Session, *, secret: str) -> User | None:
     if token.expires_at is not None and token.expires_at <= now:
         return None
     user = repository.user_by_id(session, token.user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or rules.is_locked(user.locked_until, now):
         return None
-    token.last_used_at = now
+    if rules.needs_touch(token.last_used_at, now, rules.TOUCH_INTERVAL):
+        token.last_used_at = now
     return user

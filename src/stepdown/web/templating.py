@@ -51,5 +51,5 @@ def render(
     full.update(context or {})
     response = templates.TemplateResponse(request, template, full, status_code=status_code)
     if request.cookies.get(flash.FLASH_COOKIE):
-        response.delete_cookie(flash.FLASH_COOKIE)
+        flash.clear(request, response)
     return response
