@@ -73,7 +73,9 @@ def _open(request: Request, sealed: str) -> bytes | None:
         raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
     except (binascii.Error, ValueError):
         return None
-    if len(raw) < NONCE + TAG:
+    # Only the one spelling we write: the last character's spare bits must not let an edited
+    # cookie decode to the same bytes.
+    if len(raw) < NONCE + TAG or base64.urlsafe_b64encode(raw).decode().rstrip("=") != sealed:
         return None
     nonce, ciphertext, tag = raw[:NONCE], raw[NONCE:-TAG], raw[-TAG:]
     enc_key, mac_key = _keys(request)
