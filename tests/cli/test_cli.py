@@ -121,16 +121,25 @@ def test_config_show_masks_the_secret(var: Path) -> None:
         assert key not in out.stdout
 
 
-def test_audit_verify_passes_then_fails_after_tampering(var: Path) -> None:
+def test_audit_verify_passes_then_fails_after_tampering(tmp_path: Path) -> None:
+    """On its own database, so the entries it tampers with exist whatever ran before it."""
     import sqlite3
 
-    ok = run(var, "audit", "verify")
+    assert run(tmp_path, "db", "upgrade").returncode == 0
+    for name in ("audit.one", "audit.two"):
+        made = run(
+            tmp_path,
+            *("users", "create", name, "--role", "admin", "--name", "X", "--password-stdin"),
+            stdin="correct horse battery staple\n",
+        )
+        assert made.returncode == 0, made.stderr
+    ok = run(tmp_path, "audit", "verify")
     assert ok.returncode == 0
     assert "chain intact" in ok.stdout
-    with sqlite3.connect(var / "cli.db") as db:
+    with sqlite3.connect(tmp_path / "cli.db") as db:
         db.execute("DROP TRIGGER audit_entry_no_update")
         db.execute("UPDATE audit_entry SET entity_type = 'tampered' WHERE seq = 2")
-    broken = run(var, "audit", "verify")
+    broken = run(tmp_path, "audit", "verify")
     assert broken.returncode == 1
     assert "BROKEN at entry 2" in broken.stderr
 
