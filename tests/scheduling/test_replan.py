@@ -135,6 +135,25 @@ def test_admitted_client_gets_sessions_and_others_barely_move(
     assert naive > 2 * ours + 4
 
 
+def test_a_published_back_to_back_chain_stays_pinned() -> None:
+    """T1 sees all four clients on Monday 12:00–16:00, so one appointment starts at 14:00, which
+    is on no client's list in `Eligibility` (only chains of the therapist's appointments reach
+    it). Re-planning from Tuesday must keep Monday as published instead of refusing the week."""
+    data = week_data(clients=4, days=("mon", "tue"))
+    data["staff"][0]["availability"] = [window("mon", "12:00", "16:00")]
+    for client in data["clients"]:
+        client["primary_therapist"] = "T1"
+    week = Instance.model_validate(data)
+    published = solve(week, time_limit=2, workers=2, seed=1)
+    assert check(week, published).compliant == 4
+    assert "14:00" in {a.start for a in published.appointments}
+    sick = next(r.leader for r in published.sessions if r.id in {"G3", "G4"})
+    new = replan(week, published, change=Sick(sick), from_day="tue", time_limit=3, seed=1)
+    assert {(a.client, a.start) for a in new.appointments if a.day == "mon"} == {
+        (a.client, a.start) for a in published.appointments if a.day == "mon"
+    }
+
+
 def test_unknown_staff_or_room_is_an_exchange_error(
     published: tuple[Instance, Solution],
 ) -> None:

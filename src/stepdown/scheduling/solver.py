@@ -3,8 +3,10 @@
 Goals are met in FORMAT.md's order by three stages per model: most compliant clients, then
 shortfall as a tie-break with compliance held, then continuity and staff hours with both held.
 Sites that no client or therapist links are separate models; telehealth links between them are
-handled by solving a restriction. Bounds come from CP-SAT and from small relaxations, one per
-group of clients sharing a therapist and hours (see `_group_bound`).
+merged into one model while it stays small, and handled by solving a restriction beyond that.
+Bounds come from CP-SAT and from small relaxations, one per group of clients sharing a therapist
+and hours (see `_group_bound`). Both are sound only because every model here is built over
+`slots.complete_slots`, which loses no valid week.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ortools.sat.python import cp_model
 from .eligibility import ClientOptions, Eligibility
 from .exchange import MINUTES_PER_DAY, Instance, Solution, week_minute
 from .first_fit import assemble, first_fit
+from .slots import CompleteEligibility, complete_slots
 
 Lit = cp_model.IntVar
 Item = tuple[int, int, Lit]
@@ -31,6 +34,13 @@ BOUND_SHARE = 0.25
 """Most of the time limit spent proving the grouped-relaxation bound before solving."""
 FINISH_SHARE = 0.01
 """Time limit left for assembling the solution after the search."""
+BOUND_WORKERS = 8
+"""CP-SAT workers per grouped relaxation: the full portfolio is what proves them (see docs)."""
+GROUP_SECONDS = 2.0
+"""Most time one grouped relaxation may take (the small sample's evening group needs 1–2 s)."""
+MERGE_OPTIONS = 10_000
+"""Largest model (client-session pairs plus appointment slots) into which components linked only
+by telehealth are merged; one site of the medium sample has about 8,000."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,52 @@ def components(elig: Eligibility) -> list[Component]:
     return sorted(groups.values(), key=lambda c: (len(c.clients), sorted(c.sites)))
 
 
+def _merge_small_networks(elig: Eligibility, parts: list[Component]) -> list[Component]:
+    """Merge components whose clients may attend each other's telehealth sessions, as long as
+    the merged model stays within `MERGE_OPTIONS`.
+
+    Solved apart, each component keeps its clients to its own telehealth (a restriction): a
+    session that no client of its own site fills never runs, even when a client elsewhere can
+    only comply through it, so the week can end below what one model of the whole week finds.
+    A merged component is exact; only networks too big for one model keep the restriction.
+    """
+    owner = {sid: index for index, part in enumerate(parts) for sid in part.sessions}
+    parent = list(range(len(parts)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for index, part in enumerate(parts):
+        for cid in part.clients:
+            for sid in elig.clients[cid].sessions:
+                parent[root(owner[sid])] = root(index)
+    linked: dict[int, list[Component]] = defaultdict(list)
+    for index, part in enumerate(parts):
+        linked[root(index)].append(part)
+    merged: list[Component] = []
+    for group in linked.values():
+        options = sum(
+            len(elig.clients[cid].sessions) + len(elig.clients[cid].slots)
+            for part in group
+            for cid in part.clients
+        )
+        if len(group) == 1 or options > MERGE_OPTIONS:
+            merged += group
+            continue
+        merged.append(
+            Component(
+                set().union(*(part.sites for part in group)),
+                [sid for part in group for sid in part.sessions],
+                [cid for part in group for cid in part.clients],
+                [pid for part in group for pid in part.staff],
+            )
+        )
+    return sorted(merged, key=lambda c: (len(c.clients), sorted(c.sites)))
+
+
 def _maximal_cliques(items: list[Item]) -> list[list[Lit]]:
     """Maximal sets of mutually overlapping intervals (an interval graph has few of them).
 
@@ -152,7 +208,9 @@ class _Model:
         twins: bool = True,
         min_sizes: bool = True,
     ) -> None:
-        self.elig = elig
+        # Over `Eligibility`'s own appointment starts the model would miss valid weeks (and
+        # re-planning could not pin a published week that uses one of the others).
+        self.elig = elig if isinstance(elig, CompleteEligibility) else complete_slots(elig)
         self.closed_rooms = dict(closed_rooms or {})
         """Room id → week minute from which it cannot be used (a mid-week closure)."""
         self.min_sizes = min_sizes
@@ -670,20 +728,24 @@ def solve(
 ) -> Solution:
     """Best schedule found within `time_limit` seconds, with its proven bound in `stats`.
 
-    First, up to `BOUND_SHARE` of the time proves a ceiling on each component's compliant
-    clients from small grouped relaxations (`_group_bound`). Then each component is solved in
-    stages (`_solve_part`), starting from the first-fit week topped up by `_fill`, which it
-    never returns worse than. When telehealth links components, each is solved with its
-    clients kept to their own component's telehealth (a restriction, so the parts combine into
-    a valid week); CP-SAT's own bounds then hold for the restriction only and are not used,
-    while the grouped relaxations open every telehealth seat and stay valid. The combined week
-    is then topped up by `_fill` over the whole program, which seats clients still short of
-    their minimum in free places of other components' running telehealth groups.
+    Every model is built over the complete appointment starts (`slots.complete_slots`), so the
+    search can reach every valid week and every bound it reports is sound; `stats["status"]`
+    is OPTIMAL only when CP-SAT proved every stage of every component. First, up to
+    `BOUND_SHARE` of the time proves a ceiling on each component's compliant clients from
+    small grouped relaxations (`_group_bound`). Then each component is solved in stages
+    (`_solve_part`), starting from the first-fit week topped up by `_fill`, which it never
+    returns worse than. Components linked only by telehealth are merged while the merged model
+    stays within `MERGE_OPTIONS`. Beyond that, each is solved with its clients kept to their
+    own component's telehealth (a restriction, so the parts combine into a valid week);
+    CP-SAT's own bounds then hold for the restriction only and are not used, while the grouped
+    relaxations open every telehealth seat and stay valid. The combined week is then topped up
+    by `_fill` over the whole program, which seats clients still short of their minimum in free
+    places of other components' running telehealth groups.
     """
     began = time.monotonic()
-    full = Eligibility(instance)
+    full = complete_slots(Eligibility(instance))
     weights = Weights.for_instance(full)
-    parts = components(full)
+    parts = _merge_small_networks(full, components(full))
     home = {cid: index for index, part in enumerate(parts) for cid in part.clients}
     part_of = {sid: index for index, part in enumerate(parts) for sid in part.sessions}
     crossing = any(
@@ -873,6 +935,8 @@ def _group_bound(
     incumbent: _Schedule,
     deadline: float,
     seed: int,
+    workers: int = BOUND_WORKERS,
+    group_seconds: float = GROUP_SECONDS,
 ) -> int:
     """A proven ceiling on the component's compliant clients, from small relaxations.
 
@@ -881,11 +945,15 @@ def _group_bound(
     of each group's count, and each group's count is at most the optimum of a model holding only
     that group, with every staff member, room and session still there but no minimum group
     sizes (the absent clients might have filled them). So the sum of the groups' proven optima
-    bounds the week. Such a model has a handful of clients, and CP-SAT's full portfolio
-    (8 workers: the max-LP-with-symmetry and reduced-cost workers close these) proves it in well
-    under a second, where the whole model's LP bound never moves. Every telehealth session of
-    the network is open to the group (a relaxation when telehealth links sites). Groups already
-    all compliant in `incumbent`, or left when time runs out, count in full.
+    bounds the week — provided the group's share of every valid week is a solution of its
+    model, which needs `full` to hold every appointment start a valid week can use
+    (`slots.complete_slots`; with `Eligibility`'s own list the small sample was "proven" at 33
+    while a valid week has 34). Such a model has a handful of clients, and CP-SAT's full
+    portfolio (`workers`: the max-LP-with-symmetry and reduced-cost workers close these) proves
+    it in well under a second, where the whole model's LP bound never moves. Every telehealth
+    session of the network is open to the group (a relaxation when telehealth links sites).
+    Groups already all compliant in `incumbent` count in full; a group not proven in time counts
+    CP-SAT's best bound, sound but weaker.
     """
     telehealth = [
         s.id for s in full.instance.sessions if s.telehealth and s.id not in part.sessions
@@ -906,8 +974,8 @@ def _group_bound(
         relaxed = Component(part.sites, [*part.sessions, *telehealth], group, part.staff)
         model = _Model(full, relaxed, weights, min_sizes=False)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = min(2.0, left)
-        solver.parameters.num_workers = 8
+        solver.parameters.max_time_in_seconds = min(group_seconds, left)
+        solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         status = solver.solve(model.model)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -939,7 +1007,9 @@ def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
 
     It only adds hours and appointments, so compliance never drops and shortfall never grows.
     CP-SAT's search for compliance leaves such easy seats empty when time runs out (nothing in
-    the first stage rewards them); this gives them back in milliseconds.
+    the first stage rewards them); this gives them back in milliseconds. An appointment is kept
+    only if it cuts the client's shortfall or completes a compliant week: any other would only
+    add staff hours, and on an optimal schedule the pass must change nothing.
     """
     length = elig.instance.individual_minutes
     capacity = {room.id: room.capacity for room in elig.instance.rooms}
@@ -996,6 +1066,7 @@ def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
                 group.append(cid)
                 take((cid,), start, end)
         therapist = client.primary_therapist
+        beyond_minimum = []
         for start in options.slots:
             if booked[cid] >= client.appointments_needed:
                 break
@@ -1005,9 +1076,20 @@ def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
                 and fits(therapist, start, end, elig.staff[therapist].max_hours * 60)
                 and new_day_ok(options, start)
             ):
+                if minutes[cid] >= options.min_minutes:
+                    beyond_minimum.append(start)
                 schedule.appointments.append((cid, start))
                 booked[cid] += 1
                 take((cid, therapist), start, end)
+        if booked[cid] < client.appointments_needed:
+            # Still not compliant: appointments past `min_hours` cut no shortfall and would
+            # only cost staff hours.
+            for start in beyond_minimum:
+                schedule.appointments.remove((cid, start))
+                booked[cid] -= 1
+                for person in (cid, therapist):
+                    busy[person].remove((start, start + length))
+                    minutes[person] -= length
 
 
 def _quiet(_: int | None, __: int | None) -> None:
