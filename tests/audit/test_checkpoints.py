@@ -26,13 +26,16 @@ from tests.factories import SYSTEM
 
 
 def _write(session: Session, count: int) -> list[int]:
-    """``count`` new entries; their seqs (the rows may be deleted under the objects)."""
-    return [
+    """``count`` new entries, chained at once; their seqs (the rows may be deleted under the
+    objects)."""
+    entries = [
         service.record(
             session, actor=SYSTEM, action=AuditAction.READ, entity_type="client", detail={"i": i}
-        ).seq
+        )
         for i in range(count)
     ]
+    service.write_pending(session)
+    return [entry.seq for entry in entries]
 
 
 @pytest.fixture

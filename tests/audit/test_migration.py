@@ -101,6 +101,7 @@ def test_old_entries_verify_after_the_upgrade_and_new_ones_chain_onto_them(
         result = service.verify_chain(session)
         assert (result.ok, result.checked, result.unkeyed) == (True, 3, 3)
         entry = service.record(session, actor=SYSTEM, action=AuditAction.READ, entity_type="client")
+        service.write_pending(session)
         assert entry.prev_hash == old[-1]
         assert entry.key_id is not None
     with session_scope(factory) as session:

@@ -26,7 +26,8 @@ from tests.factories import SYSTEM, make_client, make_site, make_user
 
 
 def _write_some(session: Session, count: int = 5) -> list[AuditEntry]:
-    return [
+    """Entries chained at once: ``record`` only stages them until the transaction commits."""
+    entries = [
         service.record(
             session,
             actor=SYSTEM,
@@ -37,6 +38,8 @@ def _write_some(session: Session, count: int = 5) -> list[AuditEntry]:
         )
         for i in range(count)
     ]
+    service.write_pending(session)
+    return entries
 
 
 def test_entries_chain_and_verify(session: Session) -> None:
@@ -230,3 +233,60 @@ def test_old_unkeyed_entries_verify_and_the_first_keyed_one_chains_onto_them(
     tamper(session, first.seq)
     session.expire_all()
     assert service.verify_chain(session).first_broken_seq == first.seq
+
+
+def _entity_ids(session: Session) -> list[str]:
+    return list(
+        session.scalars(
+            select(AuditEntry.entity_id)
+            .where(AuditEntry.entity_type == "staged")
+            .order_by(AuditEntry.seq)
+        )
+    )
+
+
+def _stage(session: Session, name: str) -> None:
+    service.record(
+        session, actor=SYSTEM, action=AuditAction.READ, entity_type="staged", entity_id=name
+    )
+
+
+def test_staged_entries_follow_savepoints(session: Session) -> None:
+    """Entries join the chain at commit; one staged inside a savepoint that rolls back goes
+    with it, and ones staged before or after it stay."""
+    _stage(session, "before")
+    nested = session.begin_nested()
+    _stage(session, "inside")
+    nested.rollback()
+    _stage(session, "after")
+    kept = session.begin_nested()
+    _stage(session, "inside-kept")
+    kept.commit()
+    session.commit()
+    assert _entity_ids(session) == ["before", "after", "inside-kept"]
+    assert service.verify_chain(session).ok
+
+
+def test_a_session_reads_what_it_staged(session: Session) -> None:
+    _stage(session, "mine")
+    assert _entity_ids(session) == ["mine"]
+
+
+def test_a_rolled_back_transaction_leaves_no_entries(session: Session) -> None:
+    _stage(session, "gone")
+    session.rollback()
+    _stage(session, "kept")
+    session.commit()
+    assert _entity_ids(session) == ["kept"]
+
+
+def test_entries_of_a_released_savepoint_go_when_its_parent_rolls_back(session: Session) -> None:
+    outer = session.begin_nested()
+    inner = session.begin_nested()
+    _stage(session, "inner")
+    inner.commit()
+    _stage(session, "outer")
+    outer.rollback()
+    _stage(session, "kept")
+    session.commit()
+    assert _entity_ids(session) == ["kept"]

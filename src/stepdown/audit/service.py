@@ -18,8 +18,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
 from stepdown.audit import checkpoints as checkpoint_file
 from stepdown.audit import keys, repository
@@ -59,12 +60,15 @@ def hashed_fields(entry: AuditEntry) -> dict[str, Any]:
     return fields
 
 
-def _tail_hash(session: Session) -> str:
+def _tail(session: Session) -> tuple[int, str]:
+    """The newest entry's seq and hash (0 and the genesis hash for an empty chain)."""
     if session.get_bind().dialect.name == "postgresql":
         # Two transactions must not both chain onto the same tail.
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    last = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
-    return last or GENESIS_HASH
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return (last.seq, last.hash) if last else (0, GENESIS_HASH)
 
 
 def _entry(
@@ -92,23 +96,91 @@ def _entry(
     )
 
 
+_PENDING = "stepdown.audit.pending"
+_AUDIT_TABLE = AuditEntry.__table__
+
+# A staged entry and the savepoint it was staged in (None: the transaction itself).
+_Staged = tuple[SessionTransaction | None, AuditEntry]
+
+
 def _append(session: Session, entries: list[AuditEntry]) -> None:
+    """Stage entries; they join the chain when the transaction commits (``write_pending``).
+
+    Chaining takes the chain's one lock (an advisory lock on PostgreSQL) until commit, so
+    chaining at the first audited read made every request that read a chart queue behind
+    every other for the rest of its work; staged, the lock is held only from the flush
+    before COMMIT to the COMMIT itself, and a page's reads go in one INSERT.
+    """
+    if not session.in_transaction():
+        session.begin()  # so a rollback before any query still drops what was staged
+    savepoint = session.get_nested_transaction()
+    staged: list[_Staged] = session.info.setdefault(_PENDING, [])
+    staged.extend((savepoint, entry) for entry in entries)
+
+
+def _chain(session: Session, entries: list[AuditEntry]) -> None:
     """Chain the entries onto the tail, read once, and flush them as one batch.
 
-    One flush is one multi-row INSERT, which SQLAlchemy's "insertmanyvalues" sends with the
-    rows sorted by parameter order, so ``seq`` is assigned in the order the chain was built
-    (verify_chain reads by ``seq``; tests check a long list of reads verifies on both
-    databases). A round trip per entry made a 300-client page spend more time auditing than
-    reading.
+    Each entry gets the next ``seq`` here, under the chain's lock (the advisory lock on
+    PostgreSQL, the write lock every SQLite write transaction holds from its BEGIN), so the
+    order verify_chain reads by is the order the chain was built. With the keys given, the
+    flush needs nothing back from the database and sends one executemany instead of an
+    INSERT ... RETURNING per row (SQLite cannot promise the order of a multi-row
+    RETURNING, so SQLAlchemy sent 300 statements for a 300-client page).
     """
     key = keys.active().current
-    prev = _tail_hash(session)
+    seq, prev = _tail(session)
     for entry in entries:
+        seq += 1
+        entry.seq = seq
         entry.prev_hash = prev
         entry.key_id = key.id
         entry.hash = prev = entry_mac(key.secret, prev, hashed_fields(entry))
     session.add_all(entries)
     session.flush()
+
+
+def write_pending(session: Session) -> None:
+    """Chain what this session staged. Runs before every commit and before any query of the
+    audit trail (so a session reads its own entries)."""
+    staged: list[_Staged] = session.info.pop(_PENDING, [])
+    if staged:
+        _chain(session, [entry for _, entry in staged])
+
+
+def _within(savepoint: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    while savepoint is not None:
+        if savepoint is rolled_back:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    """A rollback undoes the changes staged entries describe, so the entries go too: all of
+    them with the transaction, those staged inside a savepoint with that savepoint."""
+    staged: list[_Staged] | None = session.info.get(_PENDING)
+    if not staged:
+        return
+    if previous.nested:
+        session.info[_PENDING] = [s for s in staged if not _within(s[0], previous)]
+    elif previous.parent is None:
+        del session.info[_PENDING]
+    # A flush's own inner transaction: the savepoint or transaction around it rolls back next.
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_audit_query(state: ORMExecuteState) -> None:
+    if state.session.info.get(_PENDING) and _AUDIT_TABLE in find_tables(
+        state.statement, include_crud=True
+    ):
+        write_pending(state.session)
 
 
 def record(
