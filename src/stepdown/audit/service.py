@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from stepdown.audit import checkpoints as checkpoint_file
@@ -177,8 +178,11 @@ def _after_rollback(session: Session, previous: SessionTransaction) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _before_audit_query(state: ORMExecuteState) -> None:
-    if state.session.info.get(_PENDING) and _AUDIT_TABLE in find_tables(
-        state.statement, include_crud=True
+    statement = state.statement
+    if (
+        state.session.info.get(_PENDING)
+        and isinstance(statement, ClauseElement)
+        and _AUDIT_TABLE in find_tables(statement, include_crud=True)
     ):
         write_pending(state.session)
 
