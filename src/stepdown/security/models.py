@@ -26,7 +26,6 @@ class User(IdMixin, TimestampMixin, Base):
     site_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("site.id", ondelete="RESTRICT"))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
