@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -11,6 +10,7 @@ from fastapi import APIRouter
 from stepdown.accountability import access, rules, service
 from stepdown.accountability.schemas import AccountabilityRead
 from stepdown.kit.clock import today
+from stepdown.kit.schemas import Day
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -23,8 +23,8 @@ def summary(
     client_id: uuid.UUID,
     session: DbSession,
     actor: Annotated[Actor, allow(access.READ)],
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ) -> AccountabilityRead:
     """Both dates included; without them, the last 30 days. An end before the start, or
     after today, is 422 naming ``end``."""

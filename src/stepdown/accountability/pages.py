@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from stepdown.accountability import access, rules, service
 from stepdown.chart import tabs
 from stepdown.clients.models import Client
+from stepdown.kit import bounds
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Invalid
 from stepdown.kit.web import DbSession
@@ -57,12 +58,7 @@ tabs.register(
 
 def _date(value: str | None, field: str) -> date | None:
     """A date from the form, or None for an empty field (the default applies)."""
-    if not value or not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("enter the date as YYYY-MM-DD", field=field) from None
+    return bounds.parse_day(value, field=field)
 
 
 @router.get("/clients/{client_id}/accountability", response_class=HTMLResponse)

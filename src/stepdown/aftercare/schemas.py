@@ -16,40 +16,40 @@ from stepdown.aftercare.models import (
     Weekday,
 )
 from stepdown.aftercare.rules import MONTHS_MAX, WEEKLY_MAX
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Line, Schema, Text
 
 
 class PlanUpdate(Schema):
     """A draft's fields; only those given change (``model_dump(exclude_unset=True)``)."""
 
     case_manager_id: uuid.UUID | None = None
-    therapy_provider: str = Field(default="", max_length=200)
-    therapy_with_whom: str = Field(default="", max_length=200)
-    therapy_when: str = Field(default="", max_length=200)
-    sober_living_house: str = Field(default="", max_length=200)
-    sober_living_contact: str = Field(default="", max_length=200)
+    therapy_provider: Line = Field(default="", max_length=200)
+    therapy_with_whom: Line = Field(default="", max_length=200)
+    therapy_when: Line = Field(default="", max_length=200)
+    sober_living_house: Line = Field(default="", max_length=200)
+    sober_living_contact: Line = Field(default="", max_length=200)
     sober_living_status: SoberLivingStatus | None = None
-    mat_prescriber: str = Field(default="", max_length=200)
-    mat_medication: str = Field(default="", max_length=200)
-    mat_next_appointment: date | None = None
-    warning_signs: str = Field(default="", max_length=4000)
-    coping_steps: str = Field(default="", max_length=4000)
+    mat_prescriber: Line = Field(default="", max_length=200)
+    mat_medication: Line = Field(default="", max_length=200)
+    mat_next_appointment: Day | None = None
+    warning_signs: Text = Field(default="", max_length=4000)
+    coping_steps: Text = Field(default="", max_length=4000)
     weekly_checkins: int = Field(default=4, ge=0, le=WEEKLY_MAX)
     checkin_months: int = Field(default=12, ge=1, le=MONTHS_MAX)
 
 
 class MeetingInput(Schema):
     kind: MeetingKind
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     day: Weekday
     at: time | None = None
-    place_or_link: str = Field(min_length=1, max_length=300)
+    place_or_link: Line = Field(min_length=1, max_length=300)
 
 
 class ContactInput(Schema):
-    name: str = Field(min_length=1, max_length=120)
-    relationship: str = Field(default="", max_length=80)
-    phone: str = Field(min_length=1, max_length=40)
+    name: Line = Field(min_length=1, max_length=120)
+    relationship: Line = Field(default="", max_length=80)
+    phone: Line = Field(min_length=1, max_length=40)
 
 
 class FollowUpInput(Schema):

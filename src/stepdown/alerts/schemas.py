@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import Field
 
 from stepdown.alerts.models import AlertKind, Severity
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Schema, Text
 
 
 class AlertRead(Schema):
@@ -27,4 +27,4 @@ class AlertRead(Schema):
 
 
 class AcknowledgeRequest(Schema):
-    note: str = Field(min_length=1, max_length=2000, description="What was done about it")
+    note: Text = Field(min_length=1, max_length=2000, description="What was done about it")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 
 from stepdown.alumni import access, service
 from stepdown.alumni.models import AlumniEvent, Mentorship, Rsvp
@@ -27,7 +28,9 @@ from stepdown.alumni.schemas import (
 )
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Invalid
+from stepdown.kit.schemas import Instant
 from stepdown.kit.web import DbSession
+from stepdown.programs import service as programs_service
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
 
@@ -86,12 +89,19 @@ def _volunteer(view: service.VolunteerView) -> VolunteerRead:
     )
 
 
+def _known_site(session: Session, body: EventInput) -> None:
+    """An unknown ``site_id`` is the caller's mistake (422 naming it), not a broken foreign
+    key at the end of the request."""
+    if body.site_id is not None:
+        programs_service.require_site_by_id(session, body.site_id, "site_id")
+
+
 @router.get("/alumni/events", response_model=list[EventRead])
 def list_events(
     session: DbSession,
     actor: Reader,
-    start: Annotated[datetime | None, Query(description="Default: now")] = None,
-    end: Annotated[datetime | None, Query(description="Default: 90 days after start")] = None,
+    start: Annotated[Instant | None, Query(description="Default: now")] = None,
+    end: Annotated[Instant | None, Query(description="Default: 90 days after start")] = None,
     site_id: uuid.UUID | None = None,
 ) -> list[EventRead]:
     """Events overlapping the range, with head counts."""
@@ -106,6 +116,7 @@ def list_events(
 
 @router.post("/alumni/events", response_model=EventRead, status_code=201)
 def create_event(body: EventInput, session: DbSession, actor: Organizer) -> EventRead:
+    _known_site(session, body)
     return _event_read(service.create_event(session, actor=actor, data=body), 0, 0)
 
 
@@ -118,6 +129,7 @@ def get_event(event_id: uuid.UUID, session: DbSession, actor: Reader) -> EventRe
 def update_event(
     event_id: uuid.UUID, body: EventInput, session: DbSession, actor: Organizer
 ) -> EventRead:
+    _known_site(session, body)
     service.update_event(session, actor=actor, event_id=event_id, data=body)
     return _event(service.get_event(session, actor=actor, event_id=event_id))
 

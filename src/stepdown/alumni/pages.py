@@ -23,6 +23,7 @@ from stepdown.alumni.models import Interest, MentorshipStatus, RsvpStatus
 from stepdown.alumni.schemas import EventInput, VolunteerProfile
 from stepdown.chart import tabs
 from stepdown.continuum.models import Track
+from stepdown.kit import bounds
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
@@ -79,9 +80,10 @@ def _uuid(value: str, field: str) -> uuid.UUID:
 
 def _local(value: str, field: str, zone: ZoneInfo) -> datetime:
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=zone)
+        moment = datetime.fromisoformat(value).replace(tzinfo=zone)
     except ValueError:
         raise Invalid("enter a date and time", field=field) from None
+    return bounds.check_instant(moment, field=field)
 
 
 def _message(exc: StepdownError) -> str:
@@ -127,9 +129,10 @@ def _month(value: str, zone: ZoneInfo) -> date:
     if not value:
         return datetime.now(zone).date().replace(day=1)
     try:
-        return date.fromisoformat(f"{value}-01")
+        first = date.fromisoformat(f"{value}-01")
     except ValueError:
         raise Invalid("give the month as YYYY-MM", field="month") from None
+    return bounds.check_day(first, field="month")
 
 
 # ---- the calendar and events ------------------------------------------------------------
@@ -174,9 +177,7 @@ def index(request: Request, session: DbSession, actor: Reader, month: str = "") 
 
 
 def _event_input(form: Form, zone: ZoneInfo) -> EventInput:
-    capacity = form.get("capacity", "")
-    if capacity and not capacity.isdigit():
-        raise Invalid("enter a whole number, or leave it empty for no limit", field="capacity")
+    capacity = bounds.parse_optional_int(form.get("capacity", ""), field="capacity", ge=1)
     site = form.get("site_id", "")
     return EventInput.model_construct(
         site_id=_uuid(site, "site_id") if site else None,
@@ -186,8 +187,14 @@ def _event_input(form: Form, zone: ZoneInfo) -> EventInput:
         ends_at=_local(form.get("ends_at", ""), "ends_at", zone),
         place=form.get("place", ""),
         link=form.get("link", ""),
-        capacity=int(capacity) if capacity else None,
+        capacity=capacity,
     )
+
+
+def _known_site(session: Session, data: EventInput) -> None:
+    """An unknown site is a form error naming the field, not a broken foreign key."""
+    if data.site_id is not None:
+        programs_service.require_site_by_id(session, data.site_id, "site_id")
 
 
 @router.post("/alumni/events")
@@ -195,7 +202,9 @@ async def create_event(request: Request, session: DbSession, actor: Organizer) -
     form, _ = await _form(request)
 
     def act() -> str:
-        event = service.create_event(session, actor=actor, data=_event_input(form, _zone(request)))
+        data = _event_input(form, _zone(request))
+        _known_site(session, data)
+        event = service.create_event(session, actor=actor, data=data)
         return f"Event “{event.title}” added."
 
     return _run(request, session, _next(form, actor), act)
@@ -229,9 +238,9 @@ async def update_event(
     form, _ = await _form(request)
 
     def act() -> str:
-        service.update_event(
-            session, actor=actor, event_id=event_id, data=_event_input(form, _zone(request))
-        )
+        data = _event_input(form, _zone(request))
+        _known_site(session, data)
+        service.update_event(session, actor=actor, event_id=event_id, data=data)
         return "Event changed."
 
     return _run(request, session, f"/alumni/events/{event_id}", act)
@@ -329,13 +338,10 @@ async def mentee_interests(
 
 
 def _profile(form: Form, multi: Multi) -> VolunteerProfile:
-    try:
-        start = date.fromisoformat(form.get("recovery_start", ""))
-    except ValueError:
-        raise Invalid("enter the date as YYYY-MM-DD", field="recovery_start") from None
-    limit = form.get("max_mentees", "2")
-    if not limit.isdigit():
-        raise Invalid("enter a whole number", field="max_mentees")
+    start = bounds.require_day(form.get("recovery_start", ""), field="recovery_start")
+    limit = bounds.parse_int(
+        form.get("max_mentees", ""), field="max_mentees", ge=1, le=rules.MAX_MENTEES, default=2
+    )
     try:
         interests = [Interest(i) for i in multi.get("interests", [])]
         tracks = [Track(t) for t in multi.get("tracks", [])]
@@ -347,7 +353,7 @@ def _profile(form: Form, multi: Multi) -> VolunteerProfile:
         tags=rules.parse_tags(form.get("tags", "")),
         site_ids=[_uuid(s, "site_ids") for s in multi.get("site_ids", [])],
         tracks=tracks,
-        max_mentees=int(limit),
+        max_mentees=limit,
         active=form.get("active", "yes") == "yes",
     )
 

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from stepdown.alumni.models import Interest, MentorshipStatus, RsvpStatus
 from stepdown.continuum.models import DischargeType, EpisodeStatus, Track
+from stepdown.kit import bounds
 from stepdown.kit.errors import Conflict, Invalid
 
 # A client is "stepping down" toward alumni life at these levels, or soon after discharge.
@@ -47,9 +48,13 @@ def check_event(
     """Refuse an event that cannot be put on the calendar, naming the field."""
     if not title.strip():
         raise Invalid("give the event a title", field="title")
+    # Every caller (API, pages, CLI, demo) comes through here, so the date window is kept
+    # here too: an event in year 1 was stored once and broke the calendar for everyone.
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        bounds.check_instant(moment, field=name)
     if ends_at <= starts_at:
         raise Invalid("the event must end after it starts", field="ends_at")
-    if capacity is not None and capacity < 1:
+    if capacity is not None and not 1 <= capacity <= bounds.COUNT_MAX:
         raise Invalid("capacity is at least 1, or empty for no limit", field="capacity")
     if link and not link.startswith(("https://", "http://")):
         raise Invalid("a link starts with https://", field="link")

@@ -5,23 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from stepdown.alumni.models import Interest, MentorshipStatus, RsvpStatus
 from stepdown.alumni.rules import MAX_MENTEES, MAX_TAGS
 from stepdown.continuum.models import Track
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import AwareInstant, Day, Line, Schema, Size, Text
 
 
 class EventInput(Schema):
     site_id: uuid.UUID | None = Field(default=None, description="None: program-wide")
-    title: str = Field(min_length=1, max_length=160)
-    description: str = Field(default="", max_length=4000)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    place: str = Field(default="", max_length=300)
-    link: str = Field(default="", max_length=500)
-    capacity: int | None = Field(default=None, ge=1, description="None: no limit")
+    title: Line = Field(min_length=1, max_length=160)
+    description: Text = Field(default="", max_length=4000)
+    starts_at: AwareInstant
+    ends_at: AwareInstant
+    place: Line = Field(default="", max_length=300)
+    link: Line = Field(default="", max_length=500)
+    capacity: Size | None = Field(default=None, description="None: no limit")
 
 
 class EventRead(Schema):
@@ -53,9 +53,9 @@ class RsvpRead(Schema):
 
 
 class VolunteerProfile(Schema):
-    recovery_start: date = Field(description="The start of recovery, as the alumnus states it")
+    recovery_start: Day = Field(description="The start of recovery, as the alumnus states it")
     interests: list[Interest] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    tags: list[Line] = Field(default_factory=list, max_length=MAX_TAGS)
     site_ids: list[uuid.UUID] = Field(default_factory=list)
     tracks: list[Track] = Field(default_factory=list)
     max_mentees: int = Field(default=2, ge=1, le=MAX_MENTEES)
@@ -86,7 +86,7 @@ class VolunteerRead(Schema):
 
 class MenteeInterestsInput(Schema):
     interests: list[Interest] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    tags: list[Line] = Field(default_factory=list, max_length=MAX_TAGS)
 
 
 class SuggestionRead(Schema):
@@ -126,4 +126,4 @@ class ConsentInput(Schema):
 
 
 class EndInput(Schema):
-    reason: str = Field(default="", max_length=300)
+    reason: Text = Field(default="", max_length=300)

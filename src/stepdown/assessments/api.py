@@ -22,6 +22,7 @@ from stepdown.assessments.schemas import (
     TrendPointRead,
 )
 from stepdown.clients import service as clients_service
+from stepdown.kit.schemas import Line
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -71,7 +72,7 @@ def list_instruments(_: Annotated[Actor, allow(access.CATALOG)]) -> list[Instrum
 )
 def record_response(
     client_id: uuid.UUID,
-    code: str,
+    code: Line,
     body: ResponseCreate,
     session: DbSession,
     actor: Annotated[Actor, allow(access.ADMINISTER)],
@@ -96,7 +97,7 @@ def history(
     client_id: uuid.UUID,
     session: DbSession,
     actor: Annotated[Actor, allow(access.READ)],
-    code: str | None = None,
+    code: Line | None = None,
 ) -> list[ResponseRead]:
     """A client's results, newest first, including those entered in error."""
     client = clients_service.get_client(session, actor=actor, client_id=client_id)
@@ -107,7 +108,7 @@ def history(
 @router.get("/clients/{client_id}/instruments/{code}/trend", response_model=list[TrendPointRead])
 def trend(
     client_id: uuid.UUID,
-    code: str,
+    code: Line,
     session: DbSession,
     actor: Annotated[Actor, allow(access.READ)],
 ) -> list[TrendPointRead]:

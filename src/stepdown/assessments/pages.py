@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from stepdown.assessments import access, service
 from stepdown.assessments.rules import InstrumentSpec, Sex
 from stepdown.chart import service as chart_service
+from stepdown.kit import bounds
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
@@ -67,8 +68,8 @@ def _answers(spec: InstrumentSpec, values: dict[str, str]) -> list[int | None]:
             answers.append(None)
             continue
         try:
-            answers.append(int(raw))
-        except ValueError:
+            answers.append(bounds.parse_int(raw, field=name, ge=-1000, le=1000))
+        except Invalid:
             raise Invalid(
                 f"{spec.name} item {item.number}: {raw!r} is not one of the answers", field=name
             ) from None

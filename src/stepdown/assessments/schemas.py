@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from stepdown.alerts.models import AlertKind, Severity
 from stepdown.assessments.rules import Sex
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import AwareInstant, Schema, Text
 
 
 class ChoiceRead(Schema):
@@ -49,7 +49,7 @@ class ResponseCreate(Schema):
         description="One answer per item, in form order; a null is reported as a missing item"
     )
     sex: Sex | None = Field(default=None, description="Required for the AUDIT-C only")
-    administered_at: AwareDatetime | None = Field(
+    administered_at: AwareInstant | None = Field(
         default=None, description="When it was given; defaults to now"
     )
 
@@ -84,7 +84,7 @@ class ResponseCreated(ResponseRead):
 
 
 class EnteredInErrorRequest(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class TrendPointRead(Schema):

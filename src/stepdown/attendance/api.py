@@ -21,6 +21,7 @@ from stepdown.attendance.schemas import (
 )
 from stepdown.continuum.models import Track
 from stepdown.kit.errors import Invalid
+from stepdown.kit.schemas import Day, Line
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
 from stepdown.security.actor import Actor
@@ -139,10 +140,10 @@ def board(
     request: Request,
     session: DbSession,
     actor: Annotated[Actor, allow(access.HOURS)],
-    site: str,
-    week: date | None = None,
-    track: str = "",
-    level: str = "",
+    site: Line,
+    week: Day | None = None,
+    track: Line = "",
+    level: Line = "",
 ) -> BoardRead:
     """A site's week (this week unless ``week`` names a day in another), biggest shortfall
     first; ``track`` is day or evening, ``level`` a level code such as IOP."""

@@ -23,6 +23,7 @@ from stepdown.attendance.api import parse_track, program_today
 from stepdown.attendance.models import AttendanceStatus
 from stepdown.chart import tabs
 from stepdown.group_notes import service as group_notes_service
+from stepdown.kit import bounds
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
@@ -48,10 +49,7 @@ STATUSES = [(s, rules.STATUS_LABELS[s]) for s in AttendanceStatus]
 
 
 def _date(value: str, field: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value.strip() else None
-    except ValueError:
-        raise Invalid("enter a date like 2026-11-30", field=field) from None
+    return bounds.parse_day(value, field=field, what="the date")
 
 
 @router.get("/attendance", response_class=HTMLResponse)
@@ -150,10 +148,7 @@ def appointment_page(
 
 
 def _minutes(raw: str, field: str) -> int:
-    try:
-        return int(raw) if raw.strip() else 0
-    except ValueError:
-        raise Invalid("enter whole minutes", field=field) from None
+    return bounds.parse_int(raw, field=field, le=24 * 60, default=0, message="enter whole minutes")
 
 
 async def _submitted(

@@ -10,7 +10,7 @@ from pydantic import Field
 from stepdown.attendance.models import AttendanceStatus
 from stepdown.attendance.rules import Compliance
 from stepdown.continuum.models import Track
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Schema, Text
 
 
 class EntryIn(Schema):
@@ -18,7 +18,7 @@ class EntryIn(Schema):
     status: AttendanceStatus
     late_minutes: int = Field(default=0, ge=0, le=1440)
     left_early_minutes: int = Field(default=0, ge=0, le=1440)
-    note: str = Field(default="", max_length=300)
+    note: Text = Field(default="", max_length=300)
 
 
 class AttendanceUpdate(Schema):

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
 from stepdown.audit.models import AuditAction
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Line, Schema, Seq
 
 
 class AuditFilter(Schema):
-    username: str = ""
+    username: Line = ""
     client_id: uuid.UUID | None = None
     action: AuditAction | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    before_seq: int | None = Field(default=None, ge=1)
+    date_from: Day | None = None
+    date_to: Day | None = None
+    before_seq: Seq | None = Field(default=None, description="Entries before this one")
     limit: int = Field(default=100, ge=1, le=1000)
 
 

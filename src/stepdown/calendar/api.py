@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from stepdown.calendar import access, rules, service
 from stepdown.calendar.schemas import ClientWeekRead, WeekRead
 from stepdown.kit.clock import today
+from stepdown.kit.schemas import Day
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -22,9 +23,9 @@ def site_week(
     site_id: uuid.UUID,
     session: DbSession,
     actor: Annotated[Actor, allow(access.CALENDAR_READ)],
-    week: str = "",
+    week: Day | None = None,
 ) -> WeekRead:
-    week_of = rules.parse_week(week, today=today())
+    week_of = rules.week_start(week or today())
     found = service.site_week(session, actor=actor, site_id=site_id, week_of=week_of)
     return WeekRead.model_validate(found)
 
@@ -34,9 +35,9 @@ def staff_week(
     user_id: uuid.UUID,
     session: DbSession,
     actor: Annotated[Actor, allow(access.CALENDAR_READ)],
-    week: str = "",
+    week: Day | None = None,
 ) -> WeekRead:
-    week_of = rules.parse_week(week, today=today())
+    week_of = rules.week_start(week or today())
     found = service.staff_week(session, actor=actor, user_id=user_id, week_of=week_of)
     return WeekRead.model_validate(found)
 
@@ -46,8 +47,8 @@ def client_week(
     client_id: uuid.UUID,
     session: DbSession,
     actor: Annotated[Actor, allow(access.CLIENT_WEEK)],
-    week: str = "",
+    week: Day | None = None,
 ) -> ClientWeekRead:
-    week_of = rules.parse_week(week, today=today())
+    week_of = rules.week_start(week or today())
     found = service.client_week(session, actor=actor, client_id=client_id, week_of=week_of)
     return ClientWeekRead.model_validate(found)

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from stepdown.calendar import access, feeds, rules, service
 from stepdown.calendar.models import CalendarFeed
 from stepdown.chart import tabs
+from stepdown.kit import bounds
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import NotFound
 from stepdown.kit.web import DbSession
@@ -48,7 +49,8 @@ tabs.register(
 
 
 def _week_of(week: str) -> date:
-    return rules.parse_week(week, today=today())
+    day = bounds.parse_day(week, field="week", what="the week")
+    return rules.week_start(day or today())
 
 
 def _week_page(

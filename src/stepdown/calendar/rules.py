@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from stepdown.kit.errors import Invalid
+from stepdown.kit import bounds
 
 DAYS_SHOWN: Final = 7
 # The feed covers two past weeks (so "when was that?" still works) and eight ahead.
@@ -48,10 +48,7 @@ def parse_week(value: str | None, *, today: date) -> date:
     """The Monday of the week a ``week=YYYY-MM-DD`` parameter names; empty means this week."""
     if value is None or not value.strip():
         return week_start(today)
-    try:
-        return week_start(date.fromisoformat(value.strip()))
-    except ValueError:
-        raise Invalid("enter the week as YYYY-MM-DD", field="week") from None
+    return week_start(bounds.require_day(value, field="week", what="the week"))
 
 
 def week_days(week_of: date) -> list[date]:

@@ -14,6 +14,7 @@ from stepdown.clients import access as clients_access
 from stepdown.continuum import access as continuum_access
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import DischargeType, Track, Transition
+from stepdown.kit import bounds
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -85,10 +86,7 @@ def chart(
 
 
 def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("enter the date as YYYY-MM-DD", field="on") from None
+    return bounds.require_day(value, field="on")
 
 
 def _track(value: str) -> Track:

@@ -65,7 +65,7 @@ def trend(
     client_id: uuid.UUID,
     session: DbSession,
     actor: Annotated[Actor, allow(access.API_READ)],
-    days: int = 30,
+    days: Annotated[int, Query(ge=1, le=3660, description="How many days back")] = 30,
 ) -> TrendRead:
     """Each day's worst craving and lowest mood, and their 7-day averages."""
     result = service.trend(session, actor=actor, client_id=client_id, days=days)

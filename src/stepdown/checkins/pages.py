@@ -25,6 +25,7 @@ from stepdown.chart import service as chart_service
 from stepdown.chart import tabs
 from stepdown.checkins import access, service
 from stepdown.checkins.forms import TEXT_FIELDS, CheckInForm, draft_from
+from stepdown.kit import bounds
 from stepdown.kit.errors import StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
@@ -54,12 +55,21 @@ PostedForm = Annotated[FormData, Depends(_form)]
 
 
 def posted(form: FormData) -> tuple[dict[str, str], list[str]]:
-    """The text answers (trimmed) and the ticked situations, kept to re-fill the form."""
+    """The text answers (trimmed) and the ticked situations, kept to re-fill the form.
+
+    Text the database cannot store (a NUL, which PostgreSQL refuses) is refused here with
+    the field named, before anything is written: the portal is open to every client.
+    """
     values = {}
     for name in TEXT_FIELDS:
         raw = form.get(name, "")
-        values[name] = raw.strip() if isinstance(raw, str) else ""
-    situations = [s for s in form.getlist("risky_situations") if isinstance(s, str)]
+        text = raw.strip() if isinstance(raw, str) else ""
+        values[name] = bounds.parse_text(text, field=name)
+    situations = [
+        bounds.parse_text(s, field="risky_situations", max_length=bounds.LINE_MAX)
+        for s in form.getlist("risky_situations")
+        if isinstance(s, str)
+    ]
     return values, situations
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from stepdown.checkins.models import EntryMode
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Line, Schema, Text
 
 
 class CheckInCreate(Schema):
@@ -19,12 +19,12 @@ class CheckInCreate(Schema):
     used_since_last: bool = Field(description="Any alcohol or drug use since the last check-in")
     sleep_hours: Decimal | None = Field(default=None, description="0 to 24, in half hours")
     sleep_quality: int | None = Field(default=None, description="1 (very poor) to 5 (very good)")
-    risky_situations: list[str] = Field(
+    risky_situations: list[Line] = Field(
         default_factory=list, description="Codes from rules.RiskySituation"
     )
-    risky_other: str = ""
-    substance: str = Field(default="", description="What was used, in the client's words")
-    note: str = ""
+    risky_other: Line = ""
+    substance: Line = Field(default="", description="What was used, in the client's words")
+    note: Text = ""
     self_harm_thoughts: bool | None = Field(
         default=None,
         description=(

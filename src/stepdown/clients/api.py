@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from stepdown.clients import access, service
 from stepdown.clients.schemas import ClientRead
+from stepdown.kit.schemas import Line
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
 def search(
     session: DbSession,
     actor: Annotated[Actor, allow(access.CLIENTS_READ)],
-    q: Annotated[str, Query(max_length=80, description="Name or record number")] = "",
+    q: Annotated[Line, Query(max_length=80, description="Name or record number")] = "",
     site_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ClientRead]:

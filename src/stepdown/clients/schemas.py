@@ -8,24 +8,24 @@ from datetime import date
 from pydantic import Field, field_validator
 
 from stepdown.kit.clock import today
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Line, Schema
 
 
 class ClientCreate(Schema):
-    legal_first_name: str = Field(min_length=1, max_length=80)
-    legal_last_name: str = Field(min_length=1, max_length=80)
-    preferred_name: str = Field(default="", max_length=80)
-    date_of_birth: date
-    sex_assigned_at_birth: str = Field(default="", max_length=20)
-    gender_identity: str = Field(default="", max_length=40)
-    pronouns: str = Field(default="", max_length=30)
-    phone: str = Field(default="", max_length=40)
-    email: str = Field(default="", max_length=200)
-    address: str = Field(default="", max_length=300)
-    emergency_contact_name: str = Field(default="", max_length=120)
-    emergency_contact_phone: str = Field(default="", max_length=40)
-    emergency_contact_relationship: str = Field(default="", max_length=60)
-    referral_source: str = Field(default="", max_length=120)
+    legal_first_name: Line = Field(min_length=1, max_length=80)
+    legal_last_name: Line = Field(min_length=1, max_length=80)
+    preferred_name: Line = Field(default="", max_length=80)
+    date_of_birth: Day
+    sex_assigned_at_birth: Line = Field(default="", max_length=20)
+    gender_identity: Line = Field(default="", max_length=40)
+    pronouns: Line = Field(default="", max_length=30)
+    phone: Line = Field(default="", max_length=40)
+    email: Line = Field(default="", max_length=200)
+    address: Line = Field(default="", max_length=300)
+    emergency_contact_name: Line = Field(default="", max_length=120)
+    emergency_contact_phone: Line = Field(default="", max_length=40)
+    emergency_contact_relationship: Line = Field(default="", max_length=60)
+    referral_source: Line = Field(default="", max_length=120)
     site_id: uuid.UUID
     primary_clinician_id: uuid.UUID | None = None
 

@@ -26,6 +26,7 @@ from stepdown.continuum.schemas import (
     StepRequest,
     TrackChangeRequest,
 )
+from stepdown.kit.schemas import Line
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -42,7 +43,7 @@ def list_levels(
 
 @router.patch("/levels/{code}", response_model=LevelRead)
 def update_level(
-    code: str,
+    code: Line,
     body: LevelUpdate,
     session: DbSession,
     actor: Annotated[Actor, allow(access.CATALOG_WRITE)],

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import Field
 
 from stepdown.continuum.models import DischargeType, EpisodeStatus, Track, Transition
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Line, Schema, Text
 
 
 class LevelRead(Schema):
@@ -34,8 +34,8 @@ class LevelRead(Schema):
 class LevelUpdate(Schema):
     """Only the fields given are changed."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=80)
-    asam_level: str | None = Field(default=None, max_length=60)
+    name: Line | None = Field(default=None, min_length=1, max_length=80)
+    asam_level: Line | None = Field(default=None, max_length=60)
     weekly_hours_min: float | None = Field(default=None, ge=0, le=80)
     weekly_hours_max: float | None = Field(default=None, ge=0, le=80)
     days_per_week_min: int | None = Field(default=None, ge=0, le=7)
@@ -43,20 +43,22 @@ class LevelUpdate(Schema):
     session_minutes: int | None = Field(default=None, ge=0, le=720)
     typical_stay_weeks_min: int | None = Field(default=None, ge=0, le=520)
     typical_stay_weeks_max: int | None = Field(default=None, ge=0, le=520)
-    supervision: str | None = Field(default=None, max_length=200)
-    medical_monitoring: str | None = Field(default=None, max_length=200)
+    supervision: Line | None = Field(default=None, max_length=200)
+    medical_monitoring: Line | None = Field(default=None, max_length=200)
     has_day_track: bool | None = None
     has_evening_track: bool | None = None
     is_active: bool | None = None
 
 
 class PartnerCreate(Schema):
-    name: str = Field(min_length=1, max_length=160)
-    level: str = Field(description="HOSPITAL, DETOX or RESIDENTIAL (a level not provided in house)")
-    phone: str = Field(default="", max_length=40)
-    email: str = Field(default="", max_length=200)
-    address: str = Field(default="", max_length=300)
-    notes: str = Field(default="", max_length=2000)
+    name: Line = Field(min_length=1, max_length=160)
+    level: Line = Field(
+        description="HOSPITAL, DETOX or RESIDENTIAL (a level not provided in house)"
+    )
+    phone: Line = Field(default="", max_length=40)
+    email: Line = Field(default="", max_length=200)
+    address: Line = Field(default="", max_length=300)
+    notes: Text = Field(default="", max_length=2000)
 
 
 class PartnerRead(Schema):
@@ -70,43 +72,43 @@ class PartnerRead(Schema):
 
 
 class AdmitRequest(Schema):
-    level: str = Field(description="Level code, e.g. IOP")
+    level: Line = Field(description="Level code, e.g. IOP")
     track: Track
-    on: date
-    reason: str = Field(min_length=1, max_length=2000)
+    on: Day
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class StepRequest(Schema):
-    level: str
+    level: Line
     track: Track
-    on: date
-    reason: str = Field(min_length=1, max_length=2000)
-    skip_reason: str = Field(default="", max_length=2000)
+    on: Day
+    reason: Text = Field(min_length=1, max_length=2000)
+    skip_reason: Text = Field(default="", max_length=2000)
 
 
 class TrackChangeRequest(Schema):
     track: Track
-    on: date
-    reason: str = Field(min_length=1, max_length=2000)
+    on: Day
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class ReferOutRequest(Schema):
     partner_id: uuid.UUID
-    on: date
-    reason: str = Field(min_length=1, max_length=2000)
+    on: Day
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class ReturnRequest(Schema):
-    level: str
+    level: Line
     track: Track
-    on: date
-    reason: str = Field(min_length=1, max_length=2000)
+    on: Day
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class DischargeRequest(Schema):
     type: DischargeType
-    on: date
-    summary: str = Field(min_length=1, max_length=5000)
+    on: Day
+    summary: Text = Field(min_length=1, max_length=5000)
 
 
 class SegmentRead(Schema):

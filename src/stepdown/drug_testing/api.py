@@ -5,7 +5,6 @@ standing schedules; and a site's tests of the day."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -27,6 +26,7 @@ from stepdown.drug_testing.schemas import (
     TodayRead,
 )
 from stepdown.kit.clock import today
+from stepdown.kit.schemas import Day, Line
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
 from stepdown.security.actor import Actor
@@ -57,8 +57,8 @@ def _draw_read(draw: RandomTestDraw) -> DrawRead:
 def list_draws(
     session: DbSession,
     _: Annotated[Actor, allow(access.DRAWS_READ)],
-    site: str = "",
-    day: date | None = None,
+    site: Line = "",
+    day: Day | None = None,
 ) -> list[DrawRead]:
     site_id = programs_service.require_site(session, site).id if site.strip() else None
     return [_draw_read(d) for d in service.list_draws(session, site_id=site_id, day=day)]
@@ -160,8 +160,8 @@ def list_collections(
 @router.get("/summary", response_model=SummaryRead)
 def summary(
     client_id: uuid.UUID,
-    start: date,
-    end: date,
+    start: Day,
+    end: Day,
     session: DbSession,
     actor: Annotated[Actor, allow(access.ORDERS_READ)],
 ) -> SummaryRead:
@@ -185,10 +185,10 @@ def set_standing_schedule(
 
 @router.get("/today", response_model=list[TodayRead])
 def today_list(
-    site: str,
+    site: Line,
     session: DbSession,
     actor: Annotated[Actor, allow(access.TODAY)],
-    day: date | None = None,
+    day: Day | None = None,
 ) -> list[TodayRead]:
     found = programs_service.require_site(session, site)
     rows = service.todays_tests(session, actor=actor, site_id=found.id, day=day or today())

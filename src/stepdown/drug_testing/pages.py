@@ -26,6 +26,7 @@ from stepdown.drug_testing.models import (
     SpecimenType,
 )
 from stepdown.drug_testing.schemas import ResultEntry
+from stepdown.kit import bounds
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -51,10 +52,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 def _date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("enter the date as YYYY-MM-DD", field=field) from None
+    return bounds.require_day(value, field=field)
 
 
 def _when(value: str) -> datetime:
@@ -65,6 +63,7 @@ def _when(value: str) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise Invalid("enter the time as YYYY-MM-DD HH:MM", field="collected_at") from None
+    parsed = bounds.check_instant(parsed, field="collected_at")
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
@@ -140,10 +139,7 @@ def set_standing(
     form = {"action": "standing", "weekday": weekday, "starts_on": starts_on}
     nested = session.begin_nested()
     try:
-        try:
-            day = int(weekday) if weekday.strip() else None
-        except ValueError:
-            raise Invalid("choose a weekday", field="weekday") from None
+        day = bounds.parse_optional_int(weekday, field="weekday", le=6)
         service.set_standing_schedule(
             session,
             actor=actor,
@@ -330,9 +326,9 @@ def today_page(
     error = ""
     if day.strip():
         try:
-            on = date.fromisoformat(day.strip())
-        except ValueError:
-            error = "Day: enter the date as YYYY-MM-DD"
+            on = bounds.require_day(day, field="day")
+        except Invalid as exc:
+            error = f"Day: {exc.message}"
     rows = service.todays_tests(session, actor=actor, site_id=chosen.id, day=on) if chosen else []
     draw = service.get_draw(session, site_id=chosen.id, day=on) if chosen else None
     return render(

@@ -17,7 +17,7 @@ from stepdown.drug_testing.models import (
     ResultValue,
     SpecimenType,
 )
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Count, Day, Instant, Line, Schema, Text
 
 
 class DrawRead(Schema):
@@ -57,21 +57,21 @@ class OrderRead(Schema):
 class OrderCreate(Schema):
     client_id: uuid.UUID
     reason: Literal[OrderReason.ADMISSION, OrderReason.FOR_CAUSE]
-    on: date | None = Field(default=None, description="The day to collect; default today")
-    note: str = Field(default="", max_length=500, description="The cause, for a for-cause test")
+    on: Day | None = Field(default=None, description="The day to collect; default today")
+    note: Text = Field(default="", max_length=500, description="The cause, for a for-cause test")
 
 
 class CollectionCreate(Schema):
     specimen_type: SpecimenType
     observed: bool
-    collected_at: datetime
-    chain_of_custody_id: str = Field(default="", max_length=60)
+    collected_at: Instant
+    chain_of_custody_id: Line = Field(default="", max_length=60)
     collector_id: uuid.UUID | None = Field(default=None, description="Default: the caller")
 
 
 class OutcomeCreate(Schema):
     status: Literal[OrderStatus.REFUSED, OrderStatus.MISSED]
-    note: str = Field(default="", max_length=500)
+    note: Text = Field(default="", max_length=500)
 
 
 class ResultEntry(Schema):
@@ -80,7 +80,7 @@ class ResultEntry(Schema):
     result: ResultValue
     value: float | None = Field(default=None, ge=0)
     cutoff: float | None = Field(default=None, ge=0)
-    unit: str = Field(default="", max_length=20)
+    unit: Line = Field(default="", max_length=20)
 
 
 class ResultsCreate(Schema):
@@ -115,8 +115,8 @@ class CollectionRead(Schema):
 
 class ScheduleSet(Schema):
     client_id: uuid.UUID
-    weekday: int | None = Field(description="0 = Monday ... 6 = Sunday; null stops the schedule")
-    starts_on: date
+    weekday: Count | None = Field(description="0 = Monday ... 6 = Sunday; null stops the schedule")
+    starts_on: Day
 
 
 class ScheduleRead(Schema):

@@ -14,22 +14,22 @@ from pydantic import Field
 
 from stepdown.group_notes.models import NoteStatus, Participation
 from stepdown.group_notes.rules import LIMITS
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Line, Schema, Text
 
 
 class LineWrite(Schema):
     client_id: uuid.UUID
     participation: Participation | None = None
-    progress: str = Field(default="", max_length=LIMITS["progress"])
+    progress: Line = Field(default="", max_length=LIMITS["progress"])
     objective_id: uuid.UUID | None = Field(
         default=None, description="An objective of the client's current treatment plan"
     )
 
 
 class NoteWrite(Schema):
-    topic: str = Field(min_length=1, max_length=LIMITS["topic"])
-    content: str = Field(default="", max_length=LIMITS["content"])
-    dynamics: str = Field(default="", max_length=LIMITS["dynamics"])
+    topic: Line = Field(min_length=1, max_length=LIMITS["topic"])
+    content: Text = Field(default="", max_length=LIMITS["content"])
+    dynamics: Line = Field(default="", max_length=LIMITS["dynamics"])
     lines: list[LineWrite] = Field(
         default_factory=list, description="Attendees' lines to replace; others keep theirs"
     )

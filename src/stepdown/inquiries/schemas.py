@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 from stepdown.inquiries.rules import CallerType, InquirySource, InquiryStatus, Substance, Urgency
 from stepdown.kit.clock import today
 from stepdown.kit.contact import check_email, check_phone
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Instant, Line, Schema, Text
 
 CONTACT_FIELDS = ("phone", "email", "preferred_contact_time", "contact_instructions")
 
@@ -36,22 +36,22 @@ class InquiryFields(Schema):
 
     source: InquirySource = InquirySource.PHONE
     caller_type: CallerType = CallerType.SELF
-    caller_name: str = Field(default="", max_length=120, validate_default=True)
-    caller_relationship: str = Field(default="", max_length=60)
-    first_name: str = Field(default="", max_length=80, validate_default=True)
-    last_name: str = Field(default="", max_length=80)
-    date_of_birth: date | None = None
-    phone: str = Field(default="", max_length=40)
-    email: str = Field(default="", max_length=200)
-    preferred_contact_time: str = Field(default="", max_length=80)
-    contact_instructions: str = Field(default="", max_length=200)
+    caller_name: Line = Field(default="", max_length=120, validate_default=True)
+    caller_relationship: Line = Field(default="", max_length=60)
+    first_name: Line = Field(default="", max_length=80, validate_default=True)
+    last_name: Line = Field(default="", max_length=80)
+    date_of_birth: Day | None = None
+    phone: Line = Field(default="", max_length=40)
+    email: Line = Field(default="", max_length=200)
+    preferred_contact_time: Line = Field(default="", max_length=80)
+    contact_instructions: Text = Field(default="", max_length=200)
     consent_to_contact: bool = Field(default=False, validate_default=True)
     substances: list[Substance] = Field(default_factory=list)
-    payer_name: str = Field(default="", max_length=120)
-    member_id: str = Field(default="", max_length=60)
+    payer_name: Line = Field(default="", max_length=120)
+    member_id: Line = Field(default="", max_length=60)
     urgency: Urgency = Urgency.ROUTINE
-    referral_source: str = Field(default="", max_length=120)
-    notes: str = Field(default="", max_length=4000)
+    referral_source: Line = Field(default="", max_length=120)
+    notes: Text = Field(default="", max_length=4000)
     site_id: uuid.UUID | None = None
     assigned_to_id: uuid.UUID | None = None
 
@@ -130,7 +130,7 @@ class InquiryFields(Schema):
 
 
 class InquiryCreate(InquiryFields):
-    external_ref: str | None = Field(default=None, max_length=64)
+    external_ref: Line | None = Field(default=None, max_length=64)
 
     @field_validator("external_ref", mode="before")
     @classmethod
@@ -143,32 +143,32 @@ class InquiryUpdate(Schema):
 
     source: InquirySource | None = None
     caller_type: CallerType | None = None
-    caller_name: str | None = None
-    caller_relationship: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    date_of_birth: date | None = None
-    phone: str | None = None
-    email: str | None = None
-    preferred_contact_time: str | None = None
-    contact_instructions: str | None = None
+    caller_name: Line | None = None
+    caller_relationship: Line | None = None
+    first_name: Line | None = None
+    last_name: Line | None = None
+    date_of_birth: Day | None = None
+    phone: Line | None = None
+    email: Line | None = None
+    preferred_contact_time: Line | None = None
+    contact_instructions: Text | None = None
     consent_to_contact: bool | None = None
     substances: list[Substance] | None = None
-    payer_name: str | None = None
-    member_id: str | None = None
+    payer_name: Line | None = None
+    member_id: Line | None = None
     urgency: Urgency | None = None
-    referral_source: str | None = None
-    notes: str | None = None
+    referral_source: Line | None = None
+    notes: Text | None = None
     site_id: uuid.UUID | None = None
     assigned_to_id: uuid.UUID | None = None
 
 
 class StatusChangeCreate(Schema):
     to_status: InquiryStatus
-    assessment_at: datetime | None = None
-    partner: str = Field(default="", max_length=120)
-    reason: str = Field(default="", max_length=300)
-    note: str = Field(default="", max_length=4000)
+    assessment_at: Instant | None = None
+    partner: Line = Field(default="", max_length=120)
+    reason: Text = Field(default="", max_length=300)
+    note: Text = Field(default="", max_length=4000)
 
     @field_validator("assessment_at", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from stepdown.chart import tabs
 from stepdown.chart.pages import chart_page
 from stepdown.drug_testing.models import Analyte
+from stepdown.kit import bounds
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.medications import access, service
@@ -38,10 +39,7 @@ tabs.register(
 
 
 def parse_date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("enter the date as YYYY-MM-DD", field=field) from None
+    return bounds.require_day(value, field=field)
 
 
 def _choice(value: str) -> bool | None:

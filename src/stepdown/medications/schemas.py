@@ -8,25 +8,25 @@ from datetime import date, datetime
 from pydantic import Field
 
 from stepdown.drug_testing.models import Analyte
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Line, Schema, Text
 
 
 class MedicationCreate(Schema):
-    name: str = Field(max_length=120, description="As prescribed, e.g. 'Suboxone 8 mg/2 mg'")
+    name: Line = Field(max_length=120, description="As prescribed, e.g. 'Suboxone 8 mg/2 mg'")
     analytes: list[Analyte] | None = Field(
         default=None, description="Analytes it explains; omitted: from the medication table"
     )
     is_mat: bool | None = Field(
         default=None, description="A medication for an addiction; omitted: from the table"
     )
-    prescriber: str = Field(max_length=120)
-    starts_on: date
-    ends_on: date | None = None
+    prescriber: Line = Field(max_length=120)
+    starts_on: Day
+    ends_on: Day | None = None
 
 
 class MedicationStop(Schema):
-    ends_on: date = Field(description="The last day taken")
-    reason: str = Field(default="", max_length=300)
+    ends_on: Day = Field(description="The last day taken")
+    reason: Text = Field(default="", max_length=300)
 
 
 class MedicationRead(Schema):

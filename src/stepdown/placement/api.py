@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, status
 
 from stepdown.clients import service as clients_service
+from stepdown.kit.schemas import Day
 from stepdown.kit.web import DbSession
 from stepdown.placement import access, rule_store, service
 from stepdown.placement.models import DimensionalAssessment
@@ -116,8 +116,8 @@ def decide(
 
 @router.get("/placement/report", response_model=ReportRead)
 def report(
-    date_from: date,
-    date_to: date,
+    date_from: Day,
+    date_to: Day,
     session: DbSession,
     actor: Annotated[Actor, allow(access.REPORT)],
 ) -> ReportRead:

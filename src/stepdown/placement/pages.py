@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -17,6 +17,7 @@ from stepdown.assessments import service as assessments_service
 from stepdown.clients import service as clients_service
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import Track
+from stepdown.kit import bounds
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -303,9 +304,9 @@ def placement_report(
     for name, text in (("date_from", date_from), ("date_to", date_to)):
         if text:
             try:
-                parsed = date.fromisoformat(text)
-            except ValueError:
-                errors[name] = "enter the date as YYYY-MM-DD"
+                parsed = bounds.require_day(text, field=name)
+            except Invalid as exc:
+                errors[name] = exc.message
                 continue
             if name == "date_from":
                 start = parsed
@@ -474,7 +475,10 @@ async def revert_rules(
     nested = session.begin_nested()
     try:
         stored = rule_store.revert(
-            session, actor=actor, version=int(str(form.get("version", ""))), note=note
+            session,
+            actor=actor,
+            version=bounds.parse_int(str(form.get("version", "")), field="version", ge=0),
+            note=note,
         )
     except (ValueError, StepdownError) as exc:
         nested.rollback()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from stepdown.continuum.models import Track
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Line, Schema, Text
 from stepdown.placement.models import AssessmentStatus, Discrepancy
 from stepdown.placement.rules import RecentLevel, WithdrawalRisk
 
@@ -21,7 +21,7 @@ class ExclusionInput(Schema):
     """An instrument result left out of the recommendation; the reason is required."""
 
     response_id: uuid.UUID
-    reason: Annotated[str, Field(max_length=1000)]
+    reason: Annotated[Text, Field(max_length=1000)]
 
 
 class AssessmentInput(Schema):
@@ -43,7 +43,7 @@ class AssessmentInput(Schema):
     co_occurring: bool = False
     day_available: bool
     evening_available: bool
-    summary: Annotated[str, Field(max_length=8000)] = ""
+    summary: Annotated[Text, Field(max_length=8000)] = ""
     exclusions: list[ExclusionInput] = Field(default_factory=list, max_length=50)
 
 
@@ -74,15 +74,15 @@ class DecisionInput(Schema):
     """Accept the recommendation, or place elsewhere with a reason from the fixed list."""
 
     accept: bool
-    level: str | None = Field(default=None, description="Level code when not accepting")
+    level: Line | None = Field(default=None, description="Level code when not accepting")
     track: Track | None = None
     discrepancy: Discrepancy | None = None
-    discrepancy_text: Annotated[str, Field(max_length=2000)] = ""
-    on: date
+    discrepancy_text: Annotated[Text, Field(max_length=2000)] = ""
+    on: Day
     partner_id: uuid.UUID | None = Field(
         default=None, description="Partner provider, when the placement is a referral out"
     )
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    reason: Annotated[Text, Field(max_length=2000)] = ""
 
     @model_validator(mode="after")
     def _elsewhere_needs_a_level(self) -> DecisionInput:
@@ -134,18 +134,18 @@ class ReportRead(Schema):
 class RuleRow(Schema):
     """One row of a rule table as the director writes it; ``rule_store`` checks the meaning."""
 
-    id: Annotated[str, Field(max_length=60)]
-    looks_at: Annotated[str, Field(max_length=60)]
-    when: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
-    action: Annotated[str, Field(max_length=30)]
-    drives: Annotated[str, Field(max_length=200)]
-    sentence: Annotated[str, Field(max_length=1000)]
-    then: Annotated[str, Field(max_length=20)] | None = None
+    id: Annotated[Text, Field(max_length=60)]
+    looks_at: Annotated[Text, Field(max_length=60)]
+    when: list[Annotated[Line, Field(max_length=200)]] = Field(default_factory=list, max_length=20)
+    action: Annotated[Text, Field(max_length=30)]
+    drives: Annotated[Text, Field(max_length=200)]
+    sentence: Annotated[Text, Field(max_length=1000)]
+    then: Annotated[Text, Field(max_length=20)] | None = None
 
 
 class RuleTableInput(Schema):
     rows: list[RuleRow] = Field(max_length=200)
-    note: Annotated[str, Field(max_length=2000)]
+    note: Annotated[Text, Field(max_length=2000)]
 
 
 class RuleTableRead(Schema):

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from stepdown.kit import bounds
 from stepdown.kit.errors import Conflict, Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.programs import access, rules, service
@@ -49,10 +50,7 @@ async def _form(request: Request) -> tuple[Form, list[str], list[str]]:
 
 
 def _int(form: Form, field: str) -> int:
-    try:
-        return int(form.get(field, ""))
-    except ValueError:
-        raise Invalid("enter a whole number", field=field) from None
+    return bounds.parse_int(form.get(field, ""), field=field)
 
 
 def _uuid(value: str, field: str) -> uuid.UUID | None:

@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import Field
 
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Count, Line, Schema
 from stepdown.programs.models import Audience, BlockKind, KeepApartReason, SessionGender
 from stepdown.scheduling.exchange import Window
 
@@ -53,7 +53,7 @@ class ClientProfileWrite(Schema):
 
 class StaffProfileWrite(Schema):
     site_id: uuid.UUID
-    topics: list[str]
+    topics: list[Line]
     availability: list[Window]
     max_hours: float
 
@@ -69,9 +69,9 @@ class RoomRead(Schema):
 class RoomWrite(Schema):
     """A room's details; its site is fixed once created."""
 
-    code: str
-    name: str
-    capacity: int
+    code: Line
+    name: Line
+    capacity: Count
 
 
 class RoomCreate(RoomWrite):
@@ -91,11 +91,11 @@ class TimeBlockRead(Schema):
 
 class TimeBlockWrite(Schema):
     kind: BlockKind
-    name: str = ""
-    day: str
-    start: str
-    end: str
-    levels: list[str]
+    name: Line = ""
+    day: Line
+    start: Line
+    end: Line
+    levels: list[Line]
 
 
 class TimeBlockCreate(TimeBlockWrite):
@@ -106,16 +106,16 @@ class GroupSessionWrite(Schema):
     """A candidate session's details; its site is fixed once created. Without a code, a new
     session gets the site's next "G<n>" and an edited one keeps its own."""
 
-    code: str = ""
-    day: str
-    start: str
-    end: str
-    topic: str
-    levels: list[str]
+    code: Line = ""
+    day: Line
+    start: Line
+    end: Line
+    topic: Line
+    levels: list[Line]
     audience: Audience = Audience.ADULT
     gender: SessionGender = SessionGender.ANY
-    min_size: int = 3
-    max_size: int = 12
+    min_size: Count = 3
+    max_size: Count = 12
     telehealth: bool = False
     time_block_id: uuid.UUID | None = None
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Instant, Schema, Text
 from stepdown.safety.rules import Disposition, GateState, RiskLevel
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -25,18 +25,20 @@ class SafetyPlanInput(Schema):
     people_to_ask: Lines = Field(default_factory=list)
     professionals: Lines = Field(default_factory=list)
     making_safe: Lines = Field(default_factory=list)
-    reason_for_living: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    reason_for_living: Annotated[Text, StringConstraints(strip_whitespace=True, max_length=500)] = (
+        ""
+    )
 
 
 class SafetyAssessmentInput(Schema):
-    assessed_at: datetime | None = Field(
+    assessed_at: Instant | None = Field(
         default=None, description="when the client was assessed (default: now)"
     )
     risk_level: RiskLevel
     disposition: Disposition
     risk_factors: LongText = ""
     protective_factors: LongText = ""
-    rationale: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
+    rationale: Annotated[Text, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
         description="why this risk level and disposition (the formulation)"
     )
     follow_up: LongText = ""

@@ -8,11 +8,11 @@ the progress while it solves, then the summary of the draft or the failure's rea
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from stepdown.kit.schemas import Day
 from stepdown.kit.web import DbSession
 from stepdown.scheduling import access, service
 from stepdown.scheduling.schemas import BuildCreate, BuildListItem, BuildRead, PublishRead
@@ -26,7 +26,7 @@ Scheduler = Annotated[Actor, allow(access.SCHEDULE)]
 
 @router.get("/builds", response_model=list[BuildListItem])
 def list_builds(
-    session: DbSession, actor: Scheduler, week: Annotated[date, Query()]
+    session: DbSession, actor: Scheduler, week: Annotated[Day, Query()]
 ) -> list[BuildListItem]:
     builds = service.list_builds(session, actor=actor, week_of=week)
     return [BuildListItem.model_validate(b) for b in builds]

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from stepdown.calendar.models import BuildStatus
+from stepdown.kit import bounds
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -39,13 +40,7 @@ DEFAULT_SECONDS = 10
 
 def _monday(value: str | None, field: str = "week") -> date:
     """The Monday of the given day's week (this week when none is given)."""
-    if not value:
-        day = today()
-    else:
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise Invalid("enter a date (YYYY-MM-DD)", field=field) from None
+    day = bounds.parse_day(value, field=field) or today()
     return day - timedelta(days=day.weekday())
 
 

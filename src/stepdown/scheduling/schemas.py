@@ -9,14 +9,14 @@ from typing import Any
 from pydantic import Field, computed_field
 
 from stepdown.calendar.models import BuildStatus
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Schema
 from stepdown.scheduling.service import MAX_SECONDS, MIN_SECONDS
 
 
 class BuildCreate(Schema):
-    week_of: date
+    week_of: Day
     time_limit: float = Field(default=10.0, ge=MIN_SECONDS, le=MAX_SECONDS)
-    applies_from: date | None = None
+    applies_from: Day | None = None
 
 
 class BuildListItem(Schema):

@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from stepdown.inquiries.rules import Substance
 from stepdown.kit.contact import check_email, check_phone
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Line, Schema
 
 NAME_MAX = 80
 PHONE_MAX = 40
@@ -30,10 +30,10 @@ class ConsultationRequest(Schema):
     """Field order matters: ``phone`` is checked after ``email`` so it can ask for one of
     the two."""
 
-    name: str = Field(default="", max_length=NAME_MAX, validate_default=True)
-    email: str = Field(default="", max_length=EMAIL_MAX)
-    phone: str = Field(default="", max_length=PHONE_MAX, validate_default=True)
-    best_time: str = Field(default="", max_length=BEST_TIME_MAX)
+    name: Line = Field(default="", max_length=NAME_MAX, validate_default=True)
+    email: Line = Field(default="", max_length=EMAIL_MAX)
+    phone: Line = Field(default="", max_length=PHONE_MAX, validate_default=True)
+    best_time: Line = Field(default="", max_length=BEST_TIME_MAX)
     substances: list[Substance] = Field(default_factory=list)
     site_id: uuid.UUID | None = None
     consent_to_contact: bool = Field(default=False, validate_default=True)

@@ -22,6 +22,7 @@ from stepdown.chart.pages import chart_page
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import EpisodeStatus, LevelOfCare, Track
+from stepdown.kit import bounds
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -96,12 +97,7 @@ def _message(exc: StepdownError) -> str:
 
 
 def _date(value: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("enter the date as YYYY-MM-DD", field="on") from None
+    return bounds.parse_day(value, field="on")
 
 
 def _track(value: str) -> Track | None:

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from stepdown.continuum.models import Track
-from stepdown.kit.schemas import Schema
+from stepdown.kit import bounds
+from stepdown.kit.schemas import Schema, Text
 from stepdown.transitions.models import ReviewStatus
 from stepdown.transitions.rules import (
     DEFAULT_TABLE,
@@ -70,13 +71,13 @@ class QueueItemRead(Schema):
 
 
 class AcceptBody(Schema):
-    on: date | None = None
+    on: bounds.Day | None = None
     track: Track | None = None
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class DismissBody(Schema):
-    reason: str = Field(max_length=2000)
+    reason: Text = Field(max_length=2000)
 
 
 # --- The review evidence file (`stepdown reviews evaluate`) -----------------------------

@@ -4,11 +4,11 @@ progress notes, reviews, overdue reviews, and the client's goals."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Response
 
+from stepdown.kit.schemas import Day
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -279,8 +279,8 @@ def goals(
 @router.get("/clients/{client_id}/objectives-summary", response_model=ObjectivesSummaryRead)
 def objectives_summary(
     client_id: uuid.UUID,
-    start: date,
-    end: date,
+    start: Day,
+    end: Day,
     session: DbSession,
     actor: Annotated[Actor, allow(access.GOALS_READ)],
 ) -> ObjectivesSummaryRead:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from stepdown.chart import tabs
 from stepdown.clients import service as clients_service
+from stepdown.kit import bounds
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
@@ -56,10 +57,7 @@ async def _form(request: Request) -> Form:
 
 
 def _date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid("enter the date as YYYY-MM-DD", field=field) from None
+    return bounds.require_day(value, field=field)
 
 
 def _uuid(value: str, field: str) -> uuid.UUID:
@@ -70,10 +68,7 @@ def _uuid(value: str, field: str) -> uuid.UUID:
 
 
 def _int(value: str, field: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise Invalid("enter a whole number", field=field) from None
+    return bounds.parse_int(value, field=field)
 
 
 def _modality(value: str) -> Modality:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from stepdown.kit.schemas import Schema
+from stepdown.kit.schemas import Day, Line, Schema, Text
 from stepdown.treatment_plans.models import (
     ClientSignatureMethod,
     Modality,
@@ -30,40 +30,40 @@ class PlanCreate(Schema):
 
 
 class ProblemInput(Schema):
-    statement: str = Field(min_length=1, max_length=2000)
+    statement: Text = Field(min_length=1, max_length=2000)
 
 
 class GoalInput(Schema):
     problem_id: uuid.UUID
-    client_words: str = Field(min_length=1, max_length=2000, description="In the client's words")
+    client_words: Text = Field(min_length=1, max_length=2000, description="In the client's words")
 
 
 class GoalUpdate(Schema):
-    client_words: str = Field(min_length=1, max_length=2000)
+    client_words: Text = Field(min_length=1, max_length=2000)
 
 
 class ObjectiveInput(Schema):
     goal_id: uuid.UUID
-    statement: str = Field(min_length=1, max_length=2000, description="Measurable")
-    target_date: date
+    statement: Text = Field(min_length=1, max_length=2000, description="Measurable")
+    target_date: Day
 
 
 class ObjectiveUpdate(Schema):
-    statement: str | None = Field(default=None, min_length=1, max_length=2000)
-    target_date: date | None = None
+    statement: Text | None = Field(default=None, min_length=1, max_length=2000)
+    target_date: Day | None = None
 
 
 class InterventionInput(Schema):
     modality: Modality
-    description: str = Field(default="", max_length=2000)
-    frequency: str = Field(min_length=1, max_length=120, description="e.g. 3 times a week")
+    description: Text = Field(default="", max_length=2000)
+    frequency: Line = Field(min_length=1, max_length=120, description="e.g. 3 times a week")
     responsible_user_id: uuid.UUID | None = None
 
 
 class InterventionUpdate(Schema):
     modality: Modality | None = None
-    description: str | None = Field(default=None, max_length=2000)
-    frequency: str | None = Field(default=None, min_length=1, max_length=120)
+    description: Text | None = Field(default=None, max_length=2000)
+    frequency: Line | None = Field(default=None, min_length=1, max_length=120)
     responsible_user_id: uuid.UUID | None = None
 
 
@@ -77,14 +77,14 @@ class StatusChangeInput(Schema):
 
 
 class ProgressNoteInput(Schema):
-    written_on: date
-    narrative: str = Field(min_length=1, max_length=10000)
+    written_on: Day
+    narrative: Text = Field(min_length=1, max_length=10000)
     changes: list[StatusChangeInput] = Field(default_factory=list)
 
 
 class ReviewInput(Schema):
-    reviewed_on: date
-    summary: str = Field(min_length=1, max_length=10000)
+    reviewed_on: Day
+    summary: Text = Field(min_length=1, max_length=10000)
 
 
 class ProblemRead(Schema):
