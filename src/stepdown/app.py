@@ -201,6 +201,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContext, settings=settings)
     _install_error_handlers(app)
+    api_docs.install_openapi(app)
     return app
 
 
@@ -397,7 +398,11 @@ def _install_error_handlers(app: FastAPI) -> None:
                     target += "?" + request.url.query
                 return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
             heading = HEADINGS.get(exc.status_code, "Refused")
-            return _error_page(request, exc.status_code, heading, exc.message)
+            # A refusal no form caught still names its field, as the JSON answer does.
+            message = exc.message
+            if exc.field:
+                message = f"{exc.field.replace('_', ' ').capitalize()}: {message}"
+            return _error_page(request, exc.status_code, heading, message)
         body: dict[str, object] = {"error": type(exc).__name__, "detail": exc.message}
         if exc.field:
             body["field"] = exc.field
@@ -426,15 +431,20 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # The exception's headers go out with the answer: a 405 must say which methods
+        # the address does allow (``Allow``, RFC 9110 section 15.5.6).
         if wants_html(request):
             heading = HEADINGS.get(exc.status_code, "Error")
             message = (
                 "There is no page at this address." if exc.status_code == 404 else str(exc.detail)
             )
-            return _error_page(request, exc.status_code, heading, message)
+            page = _error_page(request, exc.status_code, heading, message)
+            page.headers.update(exc.headers or {})
+            return page
         return JSONResponse(
             {"error": heading_or(exc.status_code), "detail": str(exc.detail)},
             status_code=exc.status_code,
+            headers=exc.headers,
         )
 
 
