@@ -57,7 +57,7 @@ from stepdown.jobs.runner import Worker
 from stepdown.kit import context
 from stepdown.kit.db import make_engine, make_sessionmaker
 from stepdown.kit.errors import StepdownError, Unauthorized
-from stepdown.kit.web import wants_html
+from stepdown.kit.web import refuse_unstorable_input, wants_html
 from stepdown.medications import api as medications_api
 from stepdown.medications import pages as medications_pages
 from stepdown.placement import api as placement_api
@@ -135,7 +135,7 @@ def create_app(
         docs_url=None,
         openapi_url="/api/openapi.json",
         redoc_url=None,
-        dependencies=[Depends(csrf_protect)],
+        dependencies=[Depends(refuse_unstorable_input), Depends(csrf_protect)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -112,3 +112,22 @@ def test_a_request_uses_one_session(
     assert client.post("/sign-out", data={"csrf_token": token}).status_code == 200
     # the POST (caller, CSRF check, route) and the redirected GET: one session each
     assert len(opened) == 2
+
+
+def test_a_nul_in_a_query_string_or_form_is_refused_naming_the_field(
+    client: TestClient, session: Session
+) -> None:
+    """PostgreSQL refuses NUL in text; a page that passed one on answered 500."""
+    make_user(session, role=Role.DIRECTOR, username="nul.director")
+    session.commit()
+    sign_in(client, "nul.director")
+    searched = client.get("/clients", params={"q": "a\x00b"})
+    assert searched.status_code == 422
+    assert "Q: contains a NUL character" in searched.text
+    page = client.get("/inquiries/new")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    posted = client.post(
+        "/inquiries/new", data={"csrf_token": token, "caller_name": "Sam\x00", "site_id": ""}
+    )
+    assert posted.status_code == 422
+    assert "Caller name: contains a NUL character" in posted.text

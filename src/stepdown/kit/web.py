@@ -8,6 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from stepdown.kit.bounds import storable_text
+from stepdown.kit.errors import Invalid
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed when the route returns, rolled back if it raises."""
@@ -34,3 +37,30 @@ DbSession = Annotated[Session, Depends(get_session, scope="function")]
 def wants_html(request: Request) -> bool:
     """Routes under /api speak JSON; everything else is the staff and client web UI."""
     return not request.url.path.startswith("/api/")
+
+
+async def refuse_unstorable_input(request: Request) -> None:
+    """Refuse a query string or form value the databases cannot store, naming the field.
+
+    The API's bodies and parameters are checked by their bounded types; the pages read
+    forms and query strings by hand, and a ``%00`` in any of them reached PostgreSQL (which
+    refuses NUL in text) as a 500. One check here covers every page, present and future.
+    """
+    fields: list[tuple[str, object]] = list(request.query_params.multi_items())
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.headers.get(
+        "content-type", ""
+    ).startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        fields.extend((await request.form()).multi_items())
+    for name, value in fields:
+        for text in (name, value):
+            if not isinstance(text, str):
+                continue  # an uploaded file: its reader checks its content
+            try:
+                storable_text(text)
+            except ValueError as exc:
+                raise Invalid(str(exc), field=storable_name(name)) from None
+
+
+def storable_name(name: str) -> str:
+    """A field name fit to quote back: what cannot be stored is dropped from it."""
+    return "".join(c for c in name if c != "\x00" and not 0xD800 <= ord(c) <= 0xDFFF)
