@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
@@ -13,7 +12,7 @@ from stepdown import __version__
 from stepdown.assessments.cli import app as assess_app
 from stepdown.attendance.cli import app as attendance_app
 from stepdown.checkins.cli import app as checkins_app
-from stepdown.cli import audit, backup, clients, context, db, users
+from stepdown.cli import audit, backup, clients, context, db, serving, users
 from stepdown.drug_testing.cli import app as testing_app
 from stepdown.inquiries.cli import app as inquiries_app
 from stepdown.jobs.cli import app as worker_app
@@ -63,22 +62,21 @@ def version() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        show_default=False,
+        help="Worker processes. Default: on PostgreSQL one per CPU core available "
+        f"({serving.available_cores()} here); on SQLite 1, and more are refused because "
+        "SQLite serialises writers.",
+    ),
 ) -> None:
     """Serve the web UI and the JSON API."""
-    import uvicorn
-
-    from stepdown.app import create_app
-
-    # Uvicorn's own access log prints query strings (a client search by name would land
-    # in the log); the app logs each request with ids only instead.
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s %(message)s")
-    uvicorn.run(
-        create_app(context.settings()),
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-    )
+    settings = context.settings()
+    count = workers if workers is not None else serving.default_workers(settings)
+    if (refused := serving.refusal(settings, count)) is not None:
+        context.fail(refused)
+    serving.serve(settings, host=host, port=port, workers=count)
 
 
 @config_app.command("show")
