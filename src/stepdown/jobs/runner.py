@@ -3,6 +3,10 @@
 Each run gets a fresh session and the system actor named after the job, so the audit
 trail says which job wrote what. The job's effects and its ``succeeded`` mark commit in
 one transaction: a run is either done, with its effects, or queued again without them.
+
+Between passes a polling runner sleeps ``interval`` seconds, or less: a transaction of
+this process that enqueues a run wakes it when it commits (``service.subscribe``), so a
+job a request queued starts at once. Runs queued by another process wait for the next poll.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class Worker:
     registry: Registry
     name: str = field(default_factory=_worker_name)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _wake: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
     @property
@@ -108,16 +113,27 @@ class Worker:
             assert job is not None
             service.record_failure(run, job=job, error=error[:1000], now=max(now, utc_now()))
 
-    def run_forever(self, interval: float = DEFAULT_INTERVAL_SECONDS) -> None:
-        """Poll until ``stop()``; a database that is briefly down only delays the jobs."""
-        while not self._stop.is_set():
-            try:
-                self.run_due()
-            except Exception:
-                log.exception("job worker pass failed; retrying in %.0f s", interval)
-            self._stop.wait(interval)
+    def run_forever(self, interval: float | None = None) -> None:
+        """Poll until ``stop()``, and at once when this process enqueues a run; a database
+        that is briefly down only delays the jobs.
 
-    def start(self, interval: float = DEFAULT_INTERVAL_SECONDS) -> None:
+        ``interval`` defaults to ``DEFAULT_INTERVAL_SECONDS`` as it is at the call.
+        """
+        interval = DEFAULT_INTERVAL_SECONDS if interval is None else interval
+        service.subscribe(self._wake)
+        try:
+            while not self._stop.is_set():
+                # Cleared before the pass: a run enqueued during it wakes the next one.
+                self._wake.clear()
+                try:
+                    self.run_due()
+                except Exception:
+                    log.exception("job worker pass failed; retrying in %.0f s", interval)
+                self._wake.wait(interval)
+        finally:
+            service.unsubscribe(self._wake)
+
+    def start(self, interval: float | None = None) -> None:
         """Run in a daemon thread beside the web app (the embedded, single-server install)."""
         self._thread = threading.Thread(
             target=self.run_forever, args=(interval,), name="stepdown-jobs", daemon=True
@@ -126,5 +142,6 @@ class Worker:
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)

@@ -5,15 +5,21 @@ commits it as ``running`` before the job starts, so the job's own transaction st
 and a worker that dies leaves a visible ``running`` row, taken up again after
 ``STALE_AFTER``. On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED``, so workers on
 several servers never take the same row; on SQLite ``BEGIN IMMEDIATE`` serializes them.
+
+A run enqueued here wakes this process's runners as soon as the enqueuing transaction
+commits (``subscribe``), so a job a request asked for (a schedule build) starts at once
+instead of at the next poll. Runners in other processes are not told: they take it up on
+their next poll (30 s by default).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +33,48 @@ JsonValue = str | int | float | bool | None
 # legitimately takes longer must say so by being split up).
 STALE_AFTER = timedelta(hours=1)
 RETRY_DELAY = timedelta(minutes=1)
+# Marks a session that enqueued since its last commit (its wake-up is registered).
+_WAKE_PENDING = "stepdown.jobs.wake_pending"
+_subscribers: set[threading.Event] = set()
+_subscribers_lock = threading.Lock()
+
+
+def subscribe(wake: threading.Event) -> None:
+    """Set ``wake`` whenever a transaction that enqueued a run commits in this process.
+
+    Each runner has its own event (several may run in one process, e.g. in tests), waits
+    on it between polls and clears it before each pass. ``unsubscribe`` when done.
+    """
+    with _subscribers_lock:
+        _subscribers.add(wake)
+
+
+def unsubscribe(wake: threading.Event) -> None:
+    with _subscribers_lock:
+        _subscribers.discard(wake)
+
+
+def notify() -> None:
+    """Wake every runner of this process."""
+    with _subscribers_lock:
+        waiting = list(_subscribers)
+    for wake in waiting:
+        wake.set()
+
+
+def _after_commit(session: Session) -> None:
+    session.info.pop(_WAKE_PENDING, None)
+    notify()
+
+
+def _wake_after_commit(session: Session) -> None:
+    """Wake the runners once ``session`` commits: not before, when the run is invisible
+    to them. A rollback leaves the hook for the session's next commit, which then wakes
+    them for nothing: a pass that finds nothing due is cheap."""
+    if session.info.get(_WAKE_PENDING):
+        return
+    session.info[_WAKE_PENDING] = True
+    event.listen(session, "after_commit", _after_commit, once=True)
 
 
 def enqueue(
@@ -67,6 +115,7 @@ def enqueue_payload(
     if key is None:
         session.add(JobRun(**values))
         session.flush()
+        _wake_after_commit(session)
         return True
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
@@ -75,7 +124,12 @@ def enqueue_payload(
         .on_conflict_do_nothing(index_elements=["name", "key"])
         .returning(JobRun.id)
     )
-    return session.execute(statement).scalar() is not None
+    if session.execute(statement).scalar() is None:
+        return False
+    # Only a new row wakes the runners: every pass re-enqueues the periodic slots, and
+    # waking on those no-ops would make the runner's own pass wake it again, for ever.
+    _wake_after_commit(session)
+    return True
 
 
 def slot_key(slot: datetime, zone: ZoneInfo) -> str:

@@ -1,0 +1,98 @@
+"""Two served app processes on one PostgreSQL database, each with its in-process job runner
+(``STEPDOWN_JOBS_BACKEND=inprocess``, as every worker of `stepdown serve --workers N`
+would have): each due job runs exactly once, and the periodic slots are queued and
+claimed once between them.
+
+``test_two_workers.py`` shows the claim with two runners in one process; here they are
+real `stepdown serve` processes. Each runs a test job that appends its process id to a
+file outside the database, so a job run twice would show even if its database effects
+were rolled back. The runners poll every half second (the script below shortens the
+30 s default) so that both are taking runs while the jobs are due.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stepdown.jobs import service
+from stepdown.jobs.models import JobRun, RunStatus
+from stepdown.jobs.registry import default_registry
+from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
+from tests import databases
+from tests.served import served, server_env
+
+JOBS = 40
+SERVER = """
+import os, sys, time
+from stepdown.jobs import runner
+from stepdown.jobs.registry import task
+
+runner.DEFAULT_INTERVAL_SECONDS = 0.5
+
+@task("apps.count")
+def count(session, *, actor, settings, n):
+    time.sleep(0.02)  # long enough for the other process to be claiming meanwhile
+    fd = os.open(os.environ["APPS_EFFECTS"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        os.write(fd, f"{os.getpid()} {n}\\n".encode())
+    finally:
+        os.close(fd)
+
+from stepdown.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.postgres
+def test_two_served_processes_run_each_due_job_once(tmp_path: Path) -> None:
+    base = databases.pg_base_url()
+    if base is None:
+        pytest.skip(databases.PG_SKIP_REASON)
+    effects = tmp_path / "effects"
+    periodic = {job.name for job in default_registry().jobs() if job.periodic}
+    with databases.fresh_pg_database(base) as url:
+        databases.migrated(url)
+        env = server_env(
+            tmp_path, url, STEPDOWN_JOBS_BACKEND="inprocess", APPS_EFFECTS=str(effects)
+        )
+        # One worker each: a spawned worker would import the app afresh, without the job.
+        command, one = [sys.executable, "-c", SERVER], ["--workers", "1"]
+        engine = make_engine(url)
+        try:
+            with (
+                served(tmp_path, env, one, command=command, name="a") as first,
+                served(tmp_path, env, one, command=command, name="b") as second,
+            ):
+                with session_scope(make_sessionmaker(engine)) as session:
+                    for n in range(JOBS):
+                        service.enqueue(session, "apps.count", n=n)
+                deadline = time.monotonic() + 60
+                while True:
+                    with Session(engine) as session:
+                        rows = list(session.scalars(select(JobRun)))
+                    done = [r for r in rows if r.name == "apps.count"]
+                    if all(r.status is RunStatus.SUCCEEDED for r in done):
+                        break
+                    assert time.monotonic() < deadline, Counter(r.status for r in done)
+                    time.sleep(0.2)
+                pids = {first.process.pid, second.process.pid}
+        finally:
+            engine.dispose()
+
+    lines = [line.split() for line in effects.read_text().splitlines()]
+    assert sorted(int(n) for _, n in lines) == list(range(JOBS))
+    ran_by = Counter(int(pid) for pid, _ in lines)
+    assert set(ran_by) == pids, f"both processes should have taken runs: {ran_by}"
+    assert {(r.status, r.attempts) for r in done} == {(RunStatus.SUCCEEDED, 1)}
+    # Both runners queued each periodic job's latest slot at start; one row each, claimed
+    # by one of them, once.
+    slots = [r for r in rows if r.name in periodic]
+    assert sorted(r.name for r in slots) == sorted(periodic)
+    assert {r.attempts for r in slots} == {1}
