@@ -1,7 +1,8 @@
 """`make bench` runs every benchmark: `python -m bench`."""
 
-from bench import compliance_board, replan_bench, schedule_bench
+from bench import compliance_board, replan_bench, schedule_bench, web_load
 
 schedule_bench.main()
 replan_bench.main()
 compliance_board.main()
+web_load.main()
