@@ -103,3 +103,15 @@ def test_a_read_only_session_that_writes_is_refused_at_once_while_another_writes
         with pytest.raises(OperationalError, match="database is locked"):
             reader.execute(text("INSERT INTO counter VALUES (3)"))
         assert time.monotonic() - started < 1
+
+
+def test_a_postgresql_engine_keeps_ten_connections_and_checks_them() -> None:
+    """With the default five, requests past the fifth in flight each opened and closed a
+    connection of their own."""
+    engine = make_engine("postgresql://postgres@127.0.0.1:5432/never-connected")
+    try:
+        assert engine.pool.size() == 10
+        assert engine.pool._max_overflow == 5
+        assert engine.pool._pre_ping  # a connection the server dropped is replaced
+    finally:
+        engine.dispose()

@@ -28,8 +28,14 @@ def session_by_token_hash(session: Session, token_hash: str) -> WebSession | Non
     return session.scalar(select(WebSession).where(WebSession.token_hash == token_hash))
 
 
-def api_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
-    return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+def api_token_and_user(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
+    """The token and its user in one round trip: every API request asks."""
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash)
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def tokens_stmt() -> Select[ApiToken]:

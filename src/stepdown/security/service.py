@@ -408,14 +408,16 @@ def resolve_api_token(session: Session, *, secret: str) -> User | None:
     at most once per ``rules.TOUCH_INTERVAL``, so an API read issues no UPDATE."""
     if not secret.startswith(tokens.API_TOKEN_PREFIX):
         return None
-    token = repository.api_token_by_hash(session, tokens.digest(secret))
+    found = repository.api_token_and_user(session, tokens.digest(secret))
     now = utc_now()
-    if token is None or token.revoked_at is not None:
+    if found is None:
+        return None
+    token, user = found
+    if token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
-    user = repository.user_by_id(session, token.user_id)
-    if user is None or not user.is_active or rules.is_locked(user.locked_until, now):
+    if not user.is_active or rules.is_locked(user.locked_until, now):
         return None
     if rules.needs_touch(token.last_used_at, now, rules.TOUCH_INTERVAL):
         token.last_used_at = now
