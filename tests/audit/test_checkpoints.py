@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from stepdown.audit import checkpoints, service
@@ -28,14 +28,13 @@ from tests.factories import SYSTEM
 def _write(session: Session, count: int) -> list[int]:
     """``count`` new entries, chained at once; their seqs (the rows may be deleted under the
     objects)."""
-    entries = [
+    for i in range(count):
         service.record(
             session, actor=SYSTEM, action=AuditAction.READ, entity_type="client", detail={"i": i}
         )
-        for i in range(count)
-    ]
     service.write_pending(session)
-    return [entry.seq for entry in entries]
+    newest = session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(count))
+    return sorted(newest)
 
 
 @pytest.fixture

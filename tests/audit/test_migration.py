@@ -100,8 +100,10 @@ def test_old_entries_verify_after_the_upgrade_and_new_ones_chain_onto_them(
         assert session.scalars(select(AuditEntry.hash).order_by(AuditEntry.seq)).all() == old
         result = service.verify_chain(session)
         assert (result.ok, result.checked, result.unkeyed) == (True, 3, 3)
-        entry = service.record(session, actor=SYSTEM, action=AuditAction.READ, entity_type="client")
+        service.record(session, actor=SYSTEM, action=AuditAction.READ, entity_type="client")
         service.write_pending(session)
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        assert entry is not None
         assert entry.prev_hash == old[-1]
         assert entry.key_id is not None
     with session_scope(factory) as session:

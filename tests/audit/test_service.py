@@ -25,9 +25,16 @@ from tests.audit.forgery import disable_append_only, rewrite_from, tamper
 from tests.factories import SYSTEM, make_client, make_site, make_user
 
 
+def _newest(session: Session, count: int) -> list[AuditEntry]:
+    """The ``count`` newest entries, oldest first."""
+    newest = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(count))
+    return list(reversed(newest.all()))
+
+
 def _write_some(session: Session, count: int = 5) -> list[AuditEntry]:
-    """Entries chained at once: ``record`` only stages them until the transaction commits."""
-    entries = [
+    """Entries chained at once (``record`` only stages them until the transaction
+    commits), read back."""
+    for i in range(count):
         service.record(
             session,
             actor=SYSTEM,
@@ -36,10 +43,8 @@ def _write_some(session: Session, count: int = 5) -> list[AuditEntry]:
             entity_id=f"id-{i}",
             detail={"i": i},
         )
-        for i in range(count)
-    ]
     service.write_pending(session)
-    return entries
+    return _newest(session, count)
 
 
 def test_entries_chain_and_verify(session: Session) -> None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, event, func, select, text
+from sqlalchemy import Select, event, func, insert, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from stepdown.audit import checkpoints as checkpoint_file
@@ -38,25 +38,34 @@ from stepdown.security.roles import Role
 _CHAIN_LOCK_KEY = 0x5D0A_0D17
 
 
+# The fields an entry's hash covers, beside ``key_id`` on keyed entries.
+_HASHED = (
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "actor_label",
+    "action",
+    "entity_type",
+    "entity_id",
+    "client_id",
+    "ip",
+    "request_id",
+    "detail",
+)
+
+
+def _hashed(values: Mapping[str, Any]) -> dict[str, Any]:
+    fields = {name: values[name] for name in _HASHED}
+    fields["action"] = AuditAction(values["action"]).value
+    if values.get("key_id") is not None:
+        fields["key_id"] = values["key_id"]
+    return fields
+
+
 def hashed_fields(entry: AuditEntry) -> dict[str, Any]:
     """What the hash covers. Unkeyed entries keep the original field set, so they verify
     by the rule they were written with."""
-    fields = {
-        "occurred_at": entry.occurred_at,
-        "actor_id": entry.actor_id,
-        "actor_role": entry.actor_role,
-        "actor_label": entry.actor_label,
-        "action": entry.action.value,
-        "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id,
-        "client_id": entry.client_id,
-        "ip": entry.ip,
-        "request_id": entry.request_id,
-        "detail": entry.detail,
-    }
-    if entry.key_id is not None:
-        fields["key_id"] = entry.key_id
-    return fields
+    return _hashed({name: getattr(entry, name) for name in (*_HASHED, "key_id")})
 
 
 def _tail(session: Session) -> tuple[int, str]:
@@ -79,30 +88,33 @@ def _entry(
     client_id: uuid.UUID | None,
     detail: Mapping[str, Any] | None,
     occurred_at: datetime | None,
-) -> AuditEntry:
-    return AuditEntry(
-        occurred_at=occurred_at or utc_now(),
-        actor_id=actor.user_id,
-        actor_role=actor.role.value,
-        actor_label=actor.username,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id) if entity_id else "",
-        client_id=client_id,
-        ip=context.client_ip.get() or "",
-        request_id=context.request_id.get() or "",
-        detail=dict(detail or {}),
-    )
+) -> dict[str, Any]:
+    """An entry's row, before it is chained. A plain row, not an ``AuditEntry``: a list
+    page stages one per client shown, and building and flushing ORM objects for them cost
+    more than the page's own queries."""
+    return {
+        "occurred_at": occurred_at or utc_now(),
+        "actor_id": actor.user_id,
+        "actor_role": actor.role.value,
+        "actor_label": actor.username,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id) if entity_id else "",
+        "client_id": client_id,
+        "ip": context.client_ip.get() or "",
+        "request_id": context.request_id.get() or "",
+        "detail": dict(detail or {}),
+    }
 
 
 _PENDING = "stepdown.audit.pending"
 _AUDIT_TABLE = AuditEntry.__table__
 
-# A staged entry and the savepoint it was staged in (None: the transaction itself).
-_Staged = tuple[SessionTransaction | None, AuditEntry]
+# A staged entry's row and the savepoint it was staged in (None: the transaction itself).
+_Staged = tuple[SessionTransaction | None, dict[str, Any]]
 
 
-def _append(session: Session, entries: list[AuditEntry]) -> None:
+def _append(session: Session, entries: list[dict[str, Any]]) -> None:
     """Stage entries; they join the chain when the transaction commits (``write_pending``).
 
     Chaining takes the chain's one lock (an advisory lock on PostgreSQL) until commit, so
@@ -117,26 +129,23 @@ def _append(session: Session, entries: list[AuditEntry]) -> None:
     staged.extend((savepoint, entry) for entry in entries)
 
 
-def _chain(session: Session, entries: list[AuditEntry]) -> None:
-    """Chain the entries onto the tail, read once, and flush them as one batch.
+def _chain(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Chain the rows onto the tail, read once, and insert them as one batch.
 
     Each entry gets the next ``seq`` here, under the chain's lock (the advisory lock on
     PostgreSQL, the write lock every SQLite write transaction holds from its BEGIN), so the
     order verify_chain reads by is the order the chain was built. With the keys given, the
-    flush needs nothing back from the database and sends one executemany instead of an
+    insert needs nothing back from the database: one executemany instead of an
     INSERT ... RETURNING per row (SQLite cannot promise the order of a multi-row
     RETURNING, so SQLAlchemy sent 300 statements for a 300-client page).
     """
     key = keys.active().current
     seq, prev = _tail(session)
-    for entry in entries:
+    for row in rows:
         seq += 1
-        entry.seq = seq
-        entry.prev_hash = prev
-        entry.key_id = key.id
-        entry.hash = prev = entry_mac(key.secret, prev, hashed_fields(entry))
-    session.add_all(entries)
-    session.flush()
+        row.update(seq=seq, prev_hash=prev, key_id=key.id)
+        row["hash"] = prev = entry_mac(key.secret, prev, _hashed(row))
+    session.execute(insert(AuditEntry), rows)
 
 
 def write_pending(session: Session) -> None:
@@ -198,8 +207,9 @@ def record(
     client_id: uuid.UUID | None = None,
     detail: Mapping[str, Any] | None = None,
     occurred_at: datetime | None = None,
-) -> AuditEntry:
-    """Append one entry. ``detail`` holds ids and field names, never free-text PHI."""
+) -> None:
+    """Append one entry (it joins the chain at commit). ``detail`` holds ids and field
+    names, never free-text PHI."""
     entry = _entry(
         actor=actor,
         action=action,
@@ -210,7 +220,6 @@ def record(
         occurred_at=occurred_at,
     )
     _append(session, [entry])
-    return entry
 
 
 def record_reads(
