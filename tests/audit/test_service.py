@@ -7,7 +7,7 @@ import itertools
 import uuid
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from stepdown.audit.keys import Keyring
 from stepdown.audit.models import AuditAction, AuditEntry
 from stepdown.audit.rules import GENESIS_HASH, entry_hash, entry_mac
 from stepdown.audit.schemas import AuditFilter
+from stepdown.clients.models import Client
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Forbidden
 from stepdown.security.actor import Actor
@@ -275,6 +276,40 @@ def test_staged_entries_follow_savepoints(session: Session) -> None:
 def test_a_session_reads_what_it_staged(session: Session) -> None:
     _stage(session, "mine")
     assert _entity_ids(session) == ["mine"]
+
+
+_OWN_READS = {
+    "its entries": lambda: select(func.count(AuditEntry.seq)).where(
+        AuditEntry.entity_type == "staged"
+    ),
+    "a count selected from it": lambda: (
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.entity_type == "staged")
+    ),
+    "a join onto it": lambda: (
+        select(func.count(Client.id))
+        .join(AuditEntry, AuditEntry.client_id == Client.id)
+        .where(AuditEntry.entity_type == "staged")
+    ),
+}
+
+
+@pytest.mark.parametrize("query", list(_OWN_READS))
+def test_every_shape_of_trail_query_reads_what_was_staged(session: Session, query: str) -> None:
+    """However a query reaches the trail (its columns, select_from, a join), what the
+    session staged is chained first; a query of other tables leaves it staged."""
+    person = make_client(session, site=make_site(session))
+    service.record(
+        session,
+        actor=SYSTEM,
+        action=AuditAction.READ,
+        entity_type="staged",
+        entity_id=person.id,
+        client_id=person.id,
+    )
+    session.scalars(select(Client.id).where(Client.id == person.id)).all()
+    assert session.info.get(service._PENDING)
+    assert session.scalar(_OWN_READS[query]()) == 1
+    assert not session.info.get(service._PENDING)
 
 
 def test_a_rolled_back_transaction_leaves_no_entries(session: Session) -> None:

@@ -49,9 +49,13 @@ def entry_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
 def entry_mac(secret: bytes, prev_hash: str, fields: Mapping[str, Any]) -> str:
     """HMAC-SHA256 under ``secret`` over the same bytes as ``entry_hash``; ``fields``
     include the key id, so an entry cannot be passed off as made with another key."""
-    return hmac.new(
-        secret, prev_hash.encode("ascii") + canonical_bytes(fields), hashlib.sha256
-    ).hexdigest()
+    return chained_mac(secret, prev_hash, canonical_bytes(fields))
+
+
+def chained_mac(secret: bytes, prev_hash: str, payload: bytes) -> str:
+    """``entry_mac`` over fields already encoded by ``canonical_bytes``: the writer encodes
+    before it takes the chain's lock and only chains under it."""
+    return hmac.new(secret, prev_hash.encode("ascii") + payload, hashlib.sha256).hexdigest()
 
 
 def record_mac(secret: bytes, fields: Mapping[str, Any]) -> str:
