@@ -7,9 +7,9 @@ import itertools
 import uuid
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from stepdown.audit import keys, service
 from stepdown.audit.keys import Keyring
@@ -19,6 +19,7 @@ from stepdown.audit.schemas import AuditFilter
 from stepdown.clients.models import Client
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Forbidden
+from stepdown.programs.models import Site
 from stepdown.security.actor import Actor
 from stepdown.security.roles import Role
 from tests.audit.conftest import new_key
@@ -290,7 +291,25 @@ _OWN_READS = {
         .join(AuditEntry, AuditEntry.client_id == Client.id)
         .where(AuditEntry.entity_type == "staged")
     ),
+    "a join onto an alias of it": lambda: _via_alias(aliased(AuditEntry)),
+    "a count from a join with its table": lambda: (
+        select(func.count())
+        .select_from(
+            Client.__table__.join(
+                AuditEntry.__table__, AuditEntry.__table__.c.client_id == Client.__table__.c.id
+            )
+        )
+        .where(AuditEntry.__table__.c.entity_type == "staged")
+    ),
 }
+
+
+def _via_alias(alias: type[AuditEntry]) -> Select[tuple[int]]:
+    return (
+        select(func.count(Client.id))
+        .join(alias, alias.client_id == Client.id)
+        .where(alias.entity_type == "staged")
+    )
 
 
 @pytest.mark.parametrize("query", list(_OWN_READS))
@@ -307,6 +326,7 @@ def test_every_shape_of_trail_query_reads_what_was_staged(session: Session, quer
         client_id=person.id,
     )
     session.scalars(select(Client.id).where(Client.id == person.id)).all()
+    session.scalars(select(Client.id).join(Site, Site.id == Client.site_id)).all()
     assert session.info.get(service._PENDING)
     assert session.scalar(_OWN_READS[query]()) == 1
     assert not session.info.get(service._PENDING)
