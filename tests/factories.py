@@ -235,6 +235,14 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None
     assert response.status_code == 303, response.text
 
 
+def bearer(session: Session, user: User) -> dict[str, str]:
+    """An ``Authorization`` header with a new API token of ``user``'s."""
+    secret, _ = security_service.create_api_token(
+        session, actor=SYSTEM, username=user.username, name="t"
+    )
+    return {"Authorization": f"Bearer {secret}"}
+
+
 def make_inquiry(
     session: Session, *, site: Site | None = None, actor: Actor = SYSTEM, **overrides: object
 ) -> Inquiry:

@@ -12,17 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stepdown.alumni.models import AlumniEvent
-from stepdown.security import service as security_service
-from stepdown.security.models import User
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, csrf_from, make_site, make_user, sign_in
-
-
-def _bearer(session: Session, user: User) -> dict[str, str]:
-    secret, _ = security_service.create_api_token(
-        session, actor=SYSTEM, username=user.username, name="t"
-    )
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, csrf_from, make_site, make_user, sign_in
 
 
 def _event(**overrides: object) -> dict[str, object]:
@@ -49,7 +40,7 @@ def _event(**overrides: object) -> dict[str, object]:
 def test_api_refuses_events_it_could_not_show(
     client: TestClient, session: Session, overrides: dict[str, object], field: str
 ) -> None:
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR))
     session.commit()
     answer = client.post(
         "/api/v1/alumni/events",
@@ -62,7 +53,7 @@ def test_api_refuses_events_it_could_not_show(
 
 @pytest.mark.parametrize("query", ["start=9999-12-31T00:00:00Z", "start=0001-01-01T00:00:00Z"])
 def test_api_list_refuses_far_ranges(client: TestClient, session: Session, query: str) -> None:
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR))
     session.commit()
     answer = client.get(f"/api/v1/alumni/events?{query}", headers=auth)
     assert answer.status_code == 422

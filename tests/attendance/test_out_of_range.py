@@ -6,23 +6,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from stepdown.security import service as security_service
-from stepdown.security.models import User
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, make_site, make_user, sign_in
-
-
-def _bearer(session: Session, user: User) -> dict[str, str]:
-    secret, _ = security_service.create_api_token(
-        session, actor=SYSTEM, username=user.username, name="t"
-    )
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, make_site, make_user, sign_in
 
 
 @pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01"])
 def test_api_board_refuses_far_weeks(client: TestClient, session: Session, week: str) -> None:
     site = make_site(session)
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR, site=site))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR, site=site))
     session.commit()
     answer = client.get(f"/api/v1/attendance/board?site={site.code}&week={week}", headers=auth)
     assert answer.status_code == 422

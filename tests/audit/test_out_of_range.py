@@ -6,17 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from stepdown.security import service as security_service
-from stepdown.security.models import User
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, make_user, sign_in
-
-
-def _bearer(session: Session, user: User) -> dict[str, str]:
-    secret, _ = security_service.create_api_token(
-        session, actor=SYSTEM, username=user.username, name="t"
-    )
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, make_user, sign_in
 
 
 @pytest.mark.parametrize(
@@ -31,7 +22,7 @@ def _bearer(session: Session, user: User) -> dict[str, str]:
 def test_api_refuses_out_of_range_filters(
     client: TestClient, session: Session, query: str, field: str
 ) -> None:
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR))
     session.commit()
     answer = client.get(f"/api/v1/audit?{query}", headers=auth)
     assert answer.status_code == 422

@@ -11,17 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stepdown.checkins.models import CheckIn
-from stepdown.security import service as security_service
-from stepdown.security.models import User
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, csrf_from, make_client, make_site, make_user, sign_in
-
-
-def _bearer(session: Session, user: User) -> dict[str, str]:
-    secret, _ = security_service.create_api_token(
-        session, actor=SYSTEM, username=user.username, name="t"
-    )
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, csrf_from, make_client, make_site, make_user, sign_in
 
 
 @pytest.mark.parametrize(
@@ -40,7 +31,7 @@ def test_client_check_in_with_unstorable_text(
     person = make_client(session, site=site)
     account = make_user(session, role=Role.CLIENT, site=site)
     person.portal_user_id = account.id
-    me = _bearer(session, account)
+    me = bearer(session, account)
     session.commit()
     body: dict[str, object] = {"craving": 2, "mood": 6, "used_since_last": False}
     body.update(overrides)
@@ -58,7 +49,7 @@ def test_client_check_in_with_unstorable_text(
 def test_trend_days_are_bounded(client: TestClient, session: Session, days: int) -> None:
     site = make_site(session)
     person = make_client(session, site=site)
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR, site=site))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR, site=site))
     session.commit()
     answer = client.get(f"/api/v1/clients/{person.id}/check-ins/trend?days={days}", headers=auth)
     assert answer.status_code == 422

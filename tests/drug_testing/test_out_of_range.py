@@ -6,17 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from stepdown.security import service as security_service
-from stepdown.security.models import User
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, make_client, make_site, make_user
-
-
-def _bearer(session: Session, user: User) -> dict[str, str]:
-    secret, _ = security_service.create_api_token(
-        session, actor=SYSTEM, username=user.username, name="t"
-    )
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, make_client, make_site, make_user
 
 
 @pytest.mark.parametrize(
@@ -30,7 +21,7 @@ def _bearer(session: Session, user: User) -> dict[str, str]:
 def test_far_days_are_refused(client: TestClient, session: Session, path: str, field: str) -> None:
     site = make_site(session)
     person = make_client(session, site=site)
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR, site=site))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR, site=site))
     session.commit()
     answer = client.get(path.format(code=site.code, client=person.id), headers=auth)
     assert answer.status_code == 422

@@ -8,17 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from stepdown.security import service as security_service
-from stepdown.security.models import User
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, make_site, make_user
-
-
-def _bearer(session: Session, user: User) -> dict[str, str]:
-    secret, _ = security_service.create_api_token(
-        session, actor=SYSTEM, username=user.username, name="t"
-    )
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, make_site, make_user
 
 
 def _group(site_id: object, **overrides: object) -> dict[str, object]:
@@ -42,7 +33,7 @@ def test_session_sizes_beyond_the_column_are_refused(
     client: TestClient, session: Session, overrides: dict[str, object], field: str
 ) -> None:
     site = make_site(session)
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR, site=site))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR, site=site))
     session.commit()
     answer = client.post(
         "/api/v1/programs/sessions", json=_group(site.id, **overrides), headers=auth
@@ -52,7 +43,7 @@ def test_session_sizes_beyond_the_column_are_refused(
 
 
 def test_an_unknown_site_is_named(client: TestClient, session: Session) -> None:
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR))
     session.commit()
     answer = client.post("/api/v1/programs/sessions", json=_group(uuid.uuid4()), headers=auth)
     assert answer.status_code in (404, 422)

@@ -6,22 +6,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from stepdown.security import service as security_service
-from stepdown.security.models import User
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, make_user, sign_in
-
-
-def _bearer(session: Session, user: User) -> dict[str, str]:
-    secret, _ = security_service.create_api_token(
-        session, actor=SYSTEM, username=user.username, name="t"
-    )
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import bearer, make_user, sign_in
 
 
 @pytest.mark.parametrize("week", ["0001-01-01", "9999-12-31"])
 def test_api_builds_refuse_far_weeks(client: TestClient, session: Session, week: str) -> None:
-    auth = _bearer(session, make_user(session, role=Role.DIRECTOR))
+    auth = bearer(session, make_user(session, role=Role.DIRECTOR))
     session.commit()
     listed = client.get(f"/api/v1/schedule/builds?week={week}", headers=auth)
     assert listed.status_code == 422
