@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Select, func, select, text
@@ -350,3 +352,46 @@ def test_entries_of_a_released_savepoint_go_when_its_parent_rolls_back(session: 
     _stage(session, "kept")
     session.commit()
     assert _entity_ids(session) == ["kept"]
+
+
+def test_an_entry_keeps_every_value_as_given(session: Session) -> None:
+    """PostgreSQL gets a batch as array literals and SQLite row by row; either way each
+    value reads back as given (quotes, backslashes, braces, commas, NULL-looking text,
+    non-Latin text, nested detail, an instant given in another zone) and the chain
+    verifies."""
+    director = make_user(session, role=Role.DIRECTOR)
+    person = make_client(session, site=make_site(session))
+    actor = Actor(user_id=director.id, username='o"brien\\{x,y}', role=Role.DIRECTOR)
+    detail = {"reason": 'said "NULL", {a,b} \\ done', "ids": [1, 2], "nested": {"ü": "日本"}}
+    given_at = datetime(2026, 3, 8, 1, 59, 59, 123456, tzinfo=ZoneInfo("America/New_York"))
+    kinds = ("NULL", "", "a,b", "{x}", 'q"q')
+    for kind in kinds:
+        service.record(
+            session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type="kept",
+            entity_id=kind,
+            client_id=person.id,
+            detail=detail,
+            occurred_at=given_at,
+        )
+    service.record(session, actor=SYSTEM, action=AuditAction.READ, entity_type="kept")
+    session.commit()
+    kept = list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.entity_type == "kept").order_by(AuditEntry.seq)
+        )
+    )
+    assert [e.entity_id for e in kept] == [*kinds, ""]
+    for entry in kept[:-1]:
+        assert entry.actor_id == director.id
+        assert entry.actor_label == 'o"brien\\{x,y}'
+        assert entry.action is AuditAction.UPDATE
+        assert entry.client_id == person.id
+        assert entry.detail == detail
+        assert entry.occurred_at == given_at
+    assert kept[-1].actor_id is None
+    assert kept[-1].client_id is None
+    assert kept[-1].detail == {}
+    assert service.verify_chain(session).ok
