@@ -15,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 from stepdown.programs.models import Room
 from stepdown.security import service as security_service
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, make_site, make_user, sign_in
+from tests.factories import SYSTEM, make_client, make_site, make_user, sign_in
 
 
 class CommitFailed(Exception):
@@ -43,8 +43,11 @@ def _bearer(session: Session, role: Role) -> dict[str, str]:
 
 
 def test_the_commit_happens_before_the_response_starts(
-    app: FastAPI, session_factory: sessionmaker[Session]
+    app: FastAPI, session: Session, session_factory: sessionmaker[Session]
 ) -> None:
+    site = make_site(session)
+    headers = _bearer(session, Role.DIRECTOR)
+    session.commit()
     events: list[str] = []
 
     def committed(_session: Session) -> None:
@@ -61,7 +64,12 @@ def test_the_commit_happens_before_the_response_starts(
     event.listen(session_factory, "after_commit", committed)
     try:
         with TestClient(recording, base_url="http://127.0.0.1:8000") as client:
-            assert client.get("/healthz").status_code == 200
+            created = client.post(
+                "/api/v1/programs/rooms",
+                json={"site_id": str(site.id), "code": "CB1", "name": "Before", "capacity": 4},
+                headers=headers,
+            )
+            assert created.status_code == 201
     finally:
         event.remove(session_factory, "after_commit", committed)
     assert events == ["commit", "http.response.start"]
@@ -72,14 +80,18 @@ def test_a_failing_commit_is_an_error_never_a_success(
 ) -> None:
     site = make_site(session)
     headers = _bearer(session, Role.DIRECTOR)
+    record = make_client(session, site=site)
+    director = make_user(session, role=Role.DIRECTOR)
     session.commit()
-    with failing_commits(session_factory), TestClient(app, raise_server_exceptions=False) as client:
-        created = client.post(
-            "/api/v1/programs/rooms",
-            json={"site_id": str(site.id), "code": "CF1", "name": "Commit", "capacity": 4},
-            headers=headers,
-        )
-        page = client.get("/sign-in")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        sign_in(client, director.username)
+        with failing_commits(session_factory):
+            created = client.post(
+                "/api/v1/programs/rooms",
+                json={"site_id": str(site.id), "code": "CF1", "name": "Commit", "capacity": 4},
+                headers=headers,
+            )
+            page = client.get(f"/clients/{record.id}")  # an audited read commits its audit entry
     assert created.status_code == 500
     assert created.json()["error"] == "ServerError"
     assert page.status_code == 500

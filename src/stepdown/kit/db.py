@@ -57,6 +57,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def ping(bind: Engine | Connection) -> None:
+    """One ``SELECT 1`` outside any transaction; raises if the database cannot answer.
+
+    On PostgreSQL the connection runs in autocommit, so the check is the pool's pre-ping
+    and this one statement, not also a BEGIN and a ROLLBACK. On SQLite it begins deferred,
+    so a health probe never waits for the write lock. A sessionmaker bound to one
+    connection (the test suite's, inside a transaction it rolls back) is asked on that
+    connection.
+    """
+    if isinstance(bind, Connection):
+        bind.exec_driver_sql("SELECT 1")
+        return
+    engine = bind
+    options: dict[str, Any] = (
+        {READ_ONLY_OPTION: True}
+        if engine.dialect.name == "sqlite"
+        else {"isolation_level": "AUTOCOMMIT"}
+    )
+    with engine.connect().execution_options(**options) as connection:
+        connection.exec_driver_sql("SELECT 1")
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 

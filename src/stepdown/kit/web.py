@@ -2,25 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from stepdown.kit.bounds import storable_text
 from stepdown.kit.errors import Invalid
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: committed when the route returns, rolled back if it raises."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: committed when the route returns, rolled back if it raises.
+
+    Async so that opening and closing the session costs no trip through the threadpool:
+    making a Session does no I/O, and one the request never used (a GET that reads only
+    the URL, the CSRF check of a safe method) is closed on the event loop. Only a commit or
+    a rollback, which talk to the database, go to a worker thread.
+    """
     session: Session = request.app.state.sessionmaker()
     try:
         yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):  # a cancelled request still gives its row locks back
+            await run_in_threadpool(_discard, session)
+        raise
+    if _has_work(session):
+        await run_in_threadpool(_commit, session)
+    else:
+        session.close()
+
+
+def _has_work(session: Session) -> bool:
+    """Whether committing would do anything: a transaction, pending rows, or staged work in
+    ``session.info`` (audit entries, job wake-ups) that a commit hook writes."""
+    return bool(
+        session.in_transaction() or session.new or session.dirty or session.deleted or session.info
+    )
+
+
+def _commit(session: Session) -> None:
+    try:
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+def _discard(session: Session) -> None:
+    try:
+        session.rollback()
     finally:
         session.close()
 

@@ -1,7 +1,8 @@
 """Who is calling, and may they: the dependencies every route declares.
 
-A route names exactly one of ``allow(POLICY)`` (signed in, with a role the policy lists) or
-``open_route(reason)`` (sign-in, health, static and public pages). Both carry a marker so
+A route names exactly one of ``allow(POLICY)`` (signed in, with a role the policy lists),
+``open_route(reason)`` (sign-in, static and public pages) or ``anonymous_route(reason)``
+(the health check, which never looks at the caller). Both carry a marker so
 a test can walk the app and fail on any route that declares neither.
 """
 
@@ -89,6 +90,20 @@ def open_route(reason: str) -> Any:
     def dependency(request: Request, session: DbSession) -> Actor | None:
         caller = resolve_caller(request, session)
         return caller.actor if caller else None
+
+    setattr(dependency, OPEN_MARKER, reason)
+    return Depends(dependency)
+
+
+def anonymous_route(reason: str) -> Any:
+    """Dependency for an open route that has no use for the caller (the health check).
+
+    ``open_route`` resolves an optional caller, which for a bearer token is a query and a
+    write of the token's last use; a load balancer's probe needs neither.
+    """
+
+    async def dependency() -> None:
+        return None
 
     setattr(dependency, OPEN_MARKER, reason)
     return Depends(dependency)
