@@ -50,13 +50,14 @@ from stepdown.programs.models import (
     ClientScheduleProfile,
     GroupSession,
     KeepApart,
+    Program,
     Room,
     Site,
     StaffProfile,
     TimeBlock,
 )
 from stepdown.safety.models import SafetyAssessment, SafetyPlan
-from stepdown.security.models import ApiToken, User, WebSession
+from stepdown.security.models import ApiToken, Supervision, User, WebSession
 from stepdown.transitions.models import LevelReview
 from stepdown.treatment_plans.models import (
     Goal,
@@ -115,6 +116,7 @@ __all__ = [
     "ProgressNote",
     "RandomTestDraw",
     "RelapsePreventionCheckIn",
+    "Program",
     "Room",
     "Rsvp",
     "SafetyAssessment",
@@ -124,6 +126,7 @@ __all__ = [
     "SessionOccurrence",
     "SessionSeat",
     "Site",
+    "Supervision",
     "StaffProfile",
     "StandingTestSchedule",
     "TestCollection",

@@ -16,6 +16,7 @@ list before it is written, so the column never holds overlapping or malformed wi
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -25,6 +26,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 from stepdown.kit.orm import Base, IdMixin, TimestampMixin, str_enum
 
 
+class Program(TimestampMixin, Base):
+    """The one program this database runs: who it is on printouts, and its wall clock.
+
+    One row (``id`` is always 1), made by ``stepdown init`` or the demo seed. The time zone
+    is fixed there: every stored schedule time is a wall-clock time in it, so changing it
+    would move every group in the week.
+    """
+
+    __tablename__ = "program"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    time_zone: Mapped[str] = mapped_column(String(60))
+    is_synthetic: Mapped[bool] = mapped_column(default=False)
+
+
 class Site(IdMixin, TimestampMixin, Base):
     __tablename__ = "site"
 
@@ -32,6 +52,8 @@ class Site(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # A closed site keeps its rooms, groups and history; nothing new is scheduled there.
+    closed_on: Mapped[date | None] = mapped_column(default=None)
     is_synthetic: Mapped[bool] = mapped_column(default=False)
 
 

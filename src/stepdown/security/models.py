@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
@@ -30,6 +30,27 @@ class User(IdMixin, TimestampMixin, Base):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_synthetic: Mapped[bool] = mapped_column(default=False)
+
+
+class Supervision(Base):
+    """Who reviews a staff member's work: co-signs an intern's notes, hears an urgent alert
+    the staff member has not answered. At most one supervisor each, never oneself.
+
+    A table of its own rather than a column on ``user_account``: SQLite can add a column
+    but not a named reference to it, and copying ``user_account`` to add one would break
+    every table that points at it.
+    """
+
+    __tablename__ = "supervision"
+    __table_args__ = (CheckConstraint("user_id <> supervisor_id", name="not_self"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    supervisor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
+    )
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class WebSession(IdMixin, Base):
