@@ -75,6 +75,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
         jobs_backend="off",  # a job thread must not share the test's connection
+        program_refresh_seconds=0,  # nor a timer that re-reads the program's details
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -17,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -65,6 +67,7 @@ from stepdown.placement import pages as placement_pages
 from stepdown.portal import pages as portal_pages
 from stepdown.programs import api as programs_api
 from stepdown.programs import pages as programs_pages
+from stepdown.programs.card import ProgramCard, ProgramCards
 from stepdown.programs.models import Site
 from stepdown.safety import api as safety_api
 from stepdown.safety import pages as safety_pages
@@ -77,6 +80,7 @@ from stepdown.security.deps import ANON_CSRF_COOKIE, csrf_protect
 from stepdown.security.throttle import SignInThrottle
 from stepdown.selfcheck import pages as selfcheck_pages
 from stepdown.settings import Settings
+from stepdown.setup import pages as setup_pages
 from stepdown.transitions import api as transitions_api
 from stepdown.transitions import pages as transitions_pages
 from stepdown.treatment_plans import api as treatment_plans_api
@@ -112,19 +116,32 @@ def create_app(
     if session_factory is None:
         session_factory = make_sessionmaker(make_engine(settings.effective_database_url))
 
+    cards = ProgramCards(session_factory, settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.synthetic_data = _has_synthetic_data(session_factory)
-        if settings.effective_jobs_backend != "inprocess":
-            yield
-            return
-        # The embedded install has no separate worker: its nightly jobs run beside the app.
-        worker = Worker(session_factory, settings, default_registry())
-        worker.start()
+        effective = with_program_clock(settings, cards.reload())
+        app.state.settings = effective
+        refresher = (
+            asyncio.create_task(_refresh(cards, effective.program_refresh_seconds))
+            if effective.program_refresh_seconds > 0
+            else None
+        )
         try:
-            yield
+            if effective.effective_jobs_backend != "inprocess":
+                yield
+                return
+            # The embedded install has no separate worker: its nightly jobs run beside the app.
+            worker = Worker(session_factory, effective, default_registry())
+            worker.start()
+            try:
+                yield
+            finally:
+                worker.stop()
         finally:
-            worker.stop()
+            if refresher is not None:
+                refresher.cancel()
 
     app = FastAPI(
         title="Stepdown",
@@ -140,6 +157,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory
+    app.state.program = cards
     app.state.sign_in_throttle = SignInThrottle()
     app.state.synthetic_data = False
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -168,6 +186,7 @@ def create_app(
         placement_pages.router,
         placement_api.router,
         programs_pages.router,
+        setup_pages.router,
         programs_api.router,
         scheduling_pages.router,
         scheduling_api.router,
@@ -203,6 +222,20 @@ def create_app(
     _install_error_handlers(app)
     api_docs.install_openapi(app)
     return app
+
+
+def with_program_clock(settings: Settings, card: ProgramCard) -> Settings:
+    """The settings with the initialised program's time zone: ``stepdown init`` records the
+    clock in the database, and everything that reads ``settings.timezone`` follows it."""
+    if not card.initialised or card.time_zone == settings.timezone:
+        return settings
+    return settings.model_copy(update={"timezone": card.time_zone})
+
+
+async def _refresh(cards: ProgramCards, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        await run_in_threadpool(cards.reload)
 
 
 def _has_synthetic_data(factory: sessionmaker[Session]) -> bool:

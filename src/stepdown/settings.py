@@ -59,10 +59,21 @@ class Settings(BaseSettings):
         ge=1024,
         description="Larger request bodies are refused with 413 (no form or API call needs more).",
     )
-    program_name: str = Field(default="Stepdown", description="Shown in the page header.")
+    program_name: str = Field(
+        default="Stepdown",
+        description="Shown in the page header until `stepdown init` records the program's name.",
+    )
     timezone: str = Field(
         default="America/New_York",
-        description="The program's wall clock: schedules are kept in it, feeds convert from it.",
+        description="The program's wall clock until `stepdown init` records one: schedules are "
+        "kept in it, feeds convert from it.",
+    )
+    program_refresh_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="How often a server process re-reads the program's name and contact "
+        "details, so an edit made through another worker process shows; 0 never re-reads.",
     )
     jobs_backend: Literal["auto", "inprocess", "worker", "off"] = Field(
         default="auto",

@@ -15,7 +15,16 @@ from stepdown.aftercare.models import MeetingKind, SoberLivingStatus, Weekday
 from stepdown.aftercare.schemas import ContactInput, MeetingInput, PlanUpdate
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Conflict
+from stepdown.programs.card import ProgramCard
 from tests.factories import SYSTEM, make_aftercare_plan, make_client, make_site
+
+HARBORVIEW = ProgramCard(
+    name="Harborview",
+    phone="(555) 010-2000",
+    address="12 Harbor Road\nPortland, ME 04101",
+    time_zone="America/New_York",
+    initialised=True,
+)
 
 
 def _text(content: bytes) -> str:
@@ -66,12 +75,13 @@ def test_the_final_plan_prints_every_section(session: Session) -> None:
     service.finalize(session, actor=SYSTEM, plan_id=plan.id, on=today())
     view = service.plan_for_print(session, actor=SYSTEM, plan_id=plan.id)
 
-    content = pdf.render(view, program_name="Harborview", printed_at=datetime.now(UTC))
+    content = pdf.render(view, program=HARBORVIEW, printed_at=datetime.now(UTC))
 
     assert content.startswith(b"%PDF")
     text = _text(content)
     # The core font has no "Ł": it prints as "L" rather than a box.
     assert "Zoë Lukasiewicz, Harborview" in text
+    assert "12 Harbor Road Portland, ME 04101 Phone: (555) 010-2000" in text
     for expected in (
         "My aftercare plan",
         "If I am in crisis",
@@ -111,7 +121,7 @@ def test_a_draft_is_not_printed(session: Session) -> None:
 def test_empty_sections_say_so(session: Session) -> None:
     plan = make_aftercare_plan(session, client=make_client(session, site=make_site(session)))
     view = service.plan_for_print(session, actor=SYSTEM, plan_id=plan.id)
-    text = _text(pdf.render(view, program_name="Harborview", printed_at=datetime.now(UTC)))
+    text = _text(pdf.render(view, program=HARBORVIEW, printed_at=datetime.now(UTC)))
     assert "No continued therapy is arranged in this plan." in text
     assert "No meetings listed." in text
     assert "No sober-living referral in this plan." in text

@@ -232,9 +232,7 @@ def plan_pdf(
 ) -> Response:
     """The final plan to print or save; staff in scope, or the client themselves."""
     view = service.plan_for_print(session, actor=actor, plan_id=plan_id)
-    content = pdf.render(
-        view, program_name=request.app.state.settings.program_name, printed_at=utc_now()
-    )
+    content = pdf.render(view, program=request.app.state.program.current(), printed_at=utc_now())
     return Response(
         content,
         media_type="application/pdf",

@@ -17,6 +17,7 @@ from fpdf.enums import XPos, YPos
 from stepdown.aftercare import rules
 from stepdown.aftercare.models import SoberLivingStatus
 from stepdown.aftercare.service import PlanView
+from stepdown.programs.card import ProgramCard
 
 CRISIS_LINES = (
     "Call or text 988 (the Suicide & Crisis Lifeline) any time, day or night.",
@@ -78,12 +79,17 @@ def _when(day: date | None) -> str:
     return day.strftime("%A, %B %-d, %Y") if day else ""
 
 
-def render(view: PlanView, *, program_name: str, printed_at: datetime) -> bytes:
+def render(view: PlanView, *, program: ProgramCard, printed_at: datetime) -> bytes:
+    """The plan as the client takes it home, headed with how to reach the program."""
     plan = view.plan
     doc = _Document(f"Aftercare plan for {view.client.display_name}")
     doc.pdf.set_creation_date(printed_at)
     doc.title("My aftercare plan")
-    doc.line(f"{view.client.display_name}, {program_name}")
+    doc.line(f"{view.client.display_name}, {program.name}")
+    for line in program.address_lines:
+        doc.line(line)
+    if program.phone:
+        doc.line(f"Phone: {program.phone}")
     doc.line(f"Plan given on {_when(plan.starts_on)}")
     if view.case_manager_name:
         doc.line(f"My case manager: {view.case_manager_name}")

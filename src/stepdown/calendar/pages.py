@@ -239,7 +239,7 @@ def feed(
     body = feeds.render_feed(
         session,
         secret=secret,
-        program_name=settings.program_name,
+        program_name=request.app.state.program.current().name,
         zone=ZoneInfo(settings.timezone),
         now=utc_now(),
     )

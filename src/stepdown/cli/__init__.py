@@ -19,6 +19,7 @@ from stepdown.jobs.cli import app as worker_app
 from stepdown.placement.cli import app as placement_app
 from stepdown.programs.cli import app as programs_app
 from stepdown.scheduling.cli import app as schedule_app
+from stepdown.setup.cli import init
 from stepdown.transitions.cli import app as reviews_app
 from stepdown.treatment_plans.cli import app as plans_app
 
@@ -36,6 +37,7 @@ app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(audit.app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(clients.clients_app, name="clients")
+app.command("init")(init)
 app.command("census")(clients.census)
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
@@ -101,7 +103,12 @@ def demo_seed() -> None:
     mail_settings = demo_mail_settings(settings)
     actor = context.system_actor()
     with context.unit_of_work() as session:
-        sign_ins = seed(session, actor=actor, secret_key=settings.effective_secret_key)
+        sign_ins = seed(
+            session,
+            actor=actor,
+            secret_key=settings.effective_secret_key,
+            time_zone=settings.timezone,
+        )
         tasks.daily(session, actor=actor, settings=mail_settings, day=today())
     table = Table("role", "username", "password", title="Demo sign-ins (synthetic accounts)")
     for sign_in in sign_ins:

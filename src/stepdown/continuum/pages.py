@@ -8,11 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from stepdown.continuum import access, service
 from stepdown.continuum.schemas import LevelUpdate
+from stepdown.kit import bounds
 from stepdown.kit.errors import StepdownError
 from stepdown.kit.web import DbSession
+from stepdown.programs import rules as programs_rules
 from stepdown.programs import service as programs_service
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
@@ -59,19 +62,92 @@ def census_page(
     )
 
 
+def _levels_context(session: Session, actor: Actor) -> dict[str, Any]:
+    levels = service.catalog(session)
+    return {
+        "levels": levels,
+        "partners": service.partners(session),
+        "referral_choices": [
+            (lv.code, lv.name) for lv in levels if not lv.provided_in_house and lv.is_active
+        ],
+        "can_edit": access.CATALOG_WRITE.allows(actor.role),
+        "can_manage_partners": access.PARTNERS_WRITE.allows(actor.role),
+        "values": {},
+        "errors": {},
+    }
+
+
 @router.get("/levels", response_class=HTMLResponse)
 def levels_page(
     request: Request, session: DbSession, actor: Annotated[Actor, allow(access.CATALOG_READ)]
 ) -> Response:
-    return render(
+    return render(request, "continuum/levels.html", _levels_context(session, actor))
+
+
+PARTNER_FIELDS = ("name", "level", "phone", "email", "address", "notes")
+PARTNER_LIMITS = {
+    "name": 160,
+    "level": 20,
+    "phone": 40,
+    "email": 200,
+    "address": 300,
+    "notes": 2000,
+}
+
+
+@router.post("/levels/partners", response_class=HTMLResponse)
+async def add_partner(
+    request: Request, session: DbSession, actor: Annotated[Actor, allow(access.PARTNERS_WRITE)]
+) -> Response:
+    """A detox, residential or hospital provider clients can be referred out to."""
+    values: dict[str, str] = {}
+    try:
+        form = await request.form()
+        values = {
+            field: bounds.parse_text(
+                str(form.get(field, "")), field=field, max_length=PARTNER_LIMITS[field]
+            )
+            for field in PARTNER_FIELDS
+        }
+        partner = service.create_partner(
+            session,
+            actor=actor,
+            name=values["name"],
+            level_code=values["level"],
+            phone=programs_rules.check_phone(values["phone"]),
+            email=values["email"],
+            address=programs_rules.check_address(values["address"]),
+            notes=values["notes"],
+        )
+    except StepdownError as exc:
+        session.rollback()
+        context = _levels_context(session, actor)
+        context.update(values=values, errors={exc.field or "form": exc.message})
+        return render(request, "continuum/levels.html", context, status_code=exc.status_code)
+    response = RedirectResponse("/levels#partners", status_code=303)
+    flash.flash(request, response, f"{partner.name} added as a partner provider.")
+    return response
+
+
+@router.post("/levels/partners/{partner_id}/active", response_class=HTMLResponse)
+async def set_partner_active(
+    partner_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.PARTNERS_WRITE)],
+) -> Response:
+    form = await request.form()
+    active = form.get("active") == "yes"
+    partner = service.set_partner_active(session, actor=actor, partner_id=partner_id, active=active)
+    response = RedirectResponse("/levels#partners", status_code=303)
+    flash.flash(
         request,
-        "continuum/levels.html",
-        {
-            "levels": service.catalog(session),
-            "partners": service.partners(session),
-            "can_edit": access.CATALOG_WRITE.allows(actor.role),
-        },
+        response,
+        f"{partner.name} is offered for referrals again."
+        if active
+        else f"{partner.name} is no longer offered for new referrals.",
     )
+    return response
 
 
 @router.get("/levels/{code}/edit", response_class=HTMLResponse)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
@@ -442,6 +442,19 @@ def client_episodes(session: Session, *, actor: Actor, client: Client) -> list[E
     return [EpisodeView(e, grouped[e.id]) for e in episodes]
 
 
+def open_episode_count(session: Session, site_id: uuid.UUID) -> int:
+    """Episodes at a site not yet discharged, on hold included: a site cannot close under
+    clients who are still the program's."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Episode)
+            .where(Episode.site_id == site_id, Episode.status != EpisodeStatus.DISCHARGED)
+        )
+        or 0
+    )
+
+
 def active_client_ids(session: Session, site_id: uuid.UUID, on: date) -> list[uuid.UUID]:
     """Clients of a site in care at an in-house level on a day, sorted by id.
 
@@ -591,6 +604,27 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
         k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
         for k, v in values.items()
     }
+
+
+def set_partner_active(
+    session: Session, *, actor: Actor, partner_id: uuid.UUID, active: bool
+) -> PartnerProvider:
+    """Stop or resume offering a partner for new referrals; past referrals keep naming it."""
+    partner = session.get(PartnerProvider, partner_id)
+    if partner is None:
+        raise NotFound("no such partner provider")
+    if partner.is_active != active:
+        partner.is_active = active
+        session.flush()
+        audit_service.record(
+            session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type="partner_provider",
+            entity_id=partner.id,
+            detail={"changes": {"is_active": {"old": not active, "new": active}}},
+        )
+    return partner
 
 
 def create_partner(

@@ -34,6 +34,7 @@ from stepdown.group_notes.demo import seed_demo_group_notes
 from stepdown.inquiries.demo import seed_demo_inquiries
 from stepdown.kit.clock import today
 from stepdown.medications.demo import seed_demo_medications
+from stepdown.programs import service as programs_service
 from stepdown.programs.demo import seed_program_setup
 from stepdown.programs.models import Room, Site
 from stepdown.safety.demo import seed_demo_safety
@@ -185,8 +186,24 @@ def demo_mail_settings(settings: Settings) -> Settings:
     )
 
 
-def seed(session: Session, *, actor: Actor, secret_key: str) -> list[SignIn]:
+DEMO_PROGRAM = ("Riverside Recovery (synthetic demo)", "555-0100", "12 Example Avenue\nSpringfield")
+
+
+def seed(
+    session: Session, *, actor: Actor, secret_key: str, time_zone: str = "America/New_York"
+) -> list[SignIn]:
     """Create whatever of the demo program is missing; return one sign-in per role."""
+    if programs_service.program(session) is None:
+        name, phone, address = DEMO_PROGRAM
+        programs_service.create_program(
+            session,
+            actor=actor,
+            name=name,
+            time_zone=time_zone,
+            phone=phone,
+            address=address,
+            is_synthetic=True,
+        )
     sites = _sites(session)
     staff = {
         username: _user(

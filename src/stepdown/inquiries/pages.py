@@ -26,6 +26,7 @@ from stepdown.inquiries.schemas import (
     InquiryUpdate,
     StatusChangeCreate,
 )
+from stepdown.kit.clock import today
 from stepdown.kit.errors import Conflict, Invalid
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
@@ -95,7 +96,7 @@ def _form_page(
             "callers": list(CallerType),
             "urgencies": list(Urgency),
             "substances": list(Substance),
-            "sites": programs_service.list_sites(session),
+            "sites": programs_service.open_sites(session, today()),
             "staff": service.assignable_staff(session),
         },
         status_code=status_code,

@@ -11,7 +11,9 @@ import itertools
 import re
 import uuid
 from datetime import date
+from functools import cache
 from typing import Any, Final, Literal
+from zoneinfo import available_timezones
 
 from stepdown.kit.errors import Invalid
 from stepdown.scheduling.exchange import DAYS, to_minutes
@@ -172,6 +174,45 @@ def check_name(name: str, what: str, field: str = "name", longest: int = 80) -> 
     if len(name) > longest:
         raise Invalid(f"use at most {longest} characters", field=field)
     return name
+
+
+_PHONE = re.compile(r"[0-9+()./ -]{7,30}(\s*(x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
+
+
+def check_phone(phone: str, field: str = "phone") -> str:
+    """A phone number as people write it (digits, spaces, + ( ) . - and an extension), or
+    nothing. Printed on letters and read to callers, so a typo is caught here."""
+    phone = " ".join(phone.split())
+    if phone and not (_PHONE.fullmatch(phone) and sum(c.isdigit() for c in phone) >= 7):
+        raise Invalid("use digits, spaces, + ( ) . - and an optional extension", field=field)
+    return phone
+
+
+def check_address(address: str, field: str = "address") -> str:
+    """A postal address on one to four lines, at most 300 characters."""
+    lines = [" ".join(line.split()) for line in address.strip().splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > 4:
+        raise Invalid("use at most four lines", field=field)
+    text = "\n".join(lines)
+    if len(text) > 300:
+        raise Invalid("use at most 300 characters", field=field)
+    return text
+
+
+def check_time_zone(name: str, field: str = "time_zone") -> str:
+    """An IANA zone name (``America/Chicago``): the program's wall clock. Fixed offsets
+    (``Etc/GMT+5``) are refused because they ignore daylight saving time, and a program's
+    groups meet at the same local hour all year."""
+    name = name.strip()
+    if name not in _zone_names() or name.startswith("Etc/"):
+        raise Invalid(f"{name!r} is not a time zone name such as America/New_York", field=field)
+    return name
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def check_capacity(capacity: int) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -31,6 +32,7 @@ from stepdown.programs.models import (
     GroupSession,
     KeepApart,
     KeepApartReason,
+    Program,
     Room,
     SessionGender,
     Site,
@@ -45,7 +47,20 @@ from stepdown.security.roles import STAFF_ROLES
 
 
 def list_sites(session: Session) -> list[Site]:
+    """Every site, closed ones too: lists and history filter by any site the program had."""
     return list(session.scalars(select(Site).order_by(Site.code)))
+
+
+def open_sites(session: Session, on: date) -> list[Site]:
+    """The sites a person may choose for something new on ``on`` (a client, a room, an
+    event): those not closed by then."""
+    return list(
+        session.scalars(
+            select(Site)
+            .where(or_(Site.closed_on.is_(None), Site.closed_on > on))
+            .order_by(Site.code)
+        )
+    )
 
 
 def get_site(session: Session, site_id: uuid.UUID) -> Site | None:
@@ -96,6 +111,158 @@ def _audit(
         client_id=client_id,
         detail=detail,
     )
+
+
+# --- the program and its sites -------------------------------------------------------------
+
+
+def program(session: Session) -> Program | None:
+    return session.get(Program, 1)
+
+
+def create_program(
+    session: Session,
+    *,
+    actor: Actor,
+    name: str,
+    time_zone: str,
+    phone: str = "",
+    address: str = "",
+    is_synthetic: bool = False,
+) -> Program:
+    """The database's one program. Refused when there is one already: a second ``init``
+    must never rename a running program or move its clock."""
+    if program(session) is not None:
+        raise Conflict("this database already holds a program", rule="program.exists")
+    record = Program(
+        id=1,
+        name=rules.check_name(name, "program", longest=120),
+        time_zone=rules.check_time_zone(time_zone),
+        phone=rules.check_phone(phone),
+        address=rules.check_address(address),
+        is_synthetic=is_synthetic,
+    )
+    session.add(record)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type="program",
+        entity_id=None,
+        detail={"name": record.name, "time_zone": record.time_zone},
+    )
+    return record
+
+
+def update_program(
+    session: Session, *, actor: Actor, name: str, phone: str, address: str
+) -> Program:
+    """Name and contact details, as printouts show them. The time zone is not here: see
+    ``Program``."""
+    record = program(session)
+    if record is None:
+        raise NotFound("no program yet: run `stepdown init`")
+    new = {
+        "name": rules.check_name(name, "program", longest=120),
+        "phone": rules.check_phone(phone),
+        "address": rules.check_address(address),
+    }
+    changes = _changes(record, new)
+    for field, value in new.items():
+        setattr(record, field, value)
+    session.flush()
+    if changes:
+        audit_service.record(
+            session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type="program",
+            entity_id=None,
+            detail={"changes": changes},
+        )
+    return record
+
+
+def _changes(record: object, new: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Old and new value of each field that changes, for the audit entry."""
+    return {
+        field: {"old": _plain(getattr(record, field)), "new": _plain(value)}
+        for field, value in new.items()
+        if getattr(record, field) != value
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _check_site_code_free(session: Session, code: str, site_id: uuid.UUID | None = None) -> None:
+    taken = site_by_code(session, code)
+    if taken is not None and taken.id != site_id:
+        raise Conflict(f"there is already a site {code}", field="code")
+
+
+def create_site(
+    session: Session, *, actor: Actor, code: str, name: str, address: str = "", phone: str = ""
+) -> Site:
+    code = rules.check_code(code)
+    _check_site_code_free(session, code)
+    site = Site(
+        code=code,
+        name=rules.check_name(name, "site", longest=120),
+        address=rules.check_address(address),
+        phone=rules.check_phone(phone),
+    )
+    session.add(site)
+    session.flush()
+    _audit(session, actor, AuditAction.CREATE, "site", site.id, detail={"code": code})
+    return site
+
+
+def update_site(
+    session: Session,
+    *,
+    actor: Actor,
+    site_id: uuid.UUID,
+    code: str,
+    name: str,
+    address: str,
+    phone: str,
+) -> Site:
+    site = get_site(session, site_id)
+    if site is None:
+        raise NotFound("no such site")
+    new = {
+        "code": rules.check_code(code),
+        "name": rules.check_name(name, "site", longest=120),
+        "address": rules.check_address(address),
+        "phone": rules.check_phone(phone),
+    }
+    _check_site_code_free(session, new["code"], site.id)
+    changes = _changes(site, new)
+    for field, value in new.items():
+        setattr(site, field, value)
+    session.flush()
+    if changes:
+        _audit(session, actor, AuditAction.UPDATE, "site", site.id, detail={"changes": changes})
+    return site
+
+
+def set_site_closing(
+    session: Session, *, actor: Actor, site_id: uuid.UUID, closed_on: date | None
+) -> Site:
+    """Close a site from a date, or reopen it (``None``). Whether anyone still needs the
+    site is the caller's check (the set-up domain asks the continuum): this only records."""
+    site = get_site(session, site_id)
+    if site is None:
+        raise NotFound("no such site")
+    changes = _changes(site, {"closed_on": closed_on})
+    site.closed_on = closed_on
+    session.flush()
+    if changes:
+        _audit(session, actor, AuditAction.UPDATE, "site", site.id, detail={"changes": changes})
+    return site
 
 
 # --- rooms ----------------------------------------------------------------------------------

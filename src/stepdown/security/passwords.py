@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from importlib import resources
 
 from argon2 import PasswordHasher
@@ -34,6 +35,17 @@ def check_policy(password: str, *, username: str = "") -> None:
         raise Invalid("password is too common; choose another", field="password")
     if username and username.lower() in lowered:
         raise Invalid("password must not contain the username", field="password")
+
+
+# Letters and digits a person can read aloud and type: no 0/O, 1/l/I.
+_READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def generate_password(length: int = 20) -> str:
+    """A random password to hand to a person once (a first sign-in, a reset), in groups of
+    five: 20 characters of a 31-letter alphabet are about 99 bits."""
+    raw = "".join(secrets.choice(_READABLE) for _ in range(length))
+    return "-".join(raw[i : i + 5] for i in range(0, length, 5))
 
 
 def hash_password(password: str) -> str:

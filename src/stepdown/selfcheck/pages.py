@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from stepdown.inquiries.rules import Substance
+from stepdown.kit.clock import today
 from stepdown.kit.errors import Invalid
 from stepdown.kit.ratelimit import SlidingWindowLimiter
 from stepdown.kit.web import DbSession
@@ -141,7 +142,7 @@ def _result_page(
             "sealed": sealed,
             "values": values,
             "errors": errors,
-            "sites": programs_service.list_sites(session),
+            "sites": programs_service.open_sites(session, today()),
             "substances": list(Substance),
             "honeypot": HONEYPOT,
             "maxlengths": MAXLENGTHS,
@@ -177,7 +178,7 @@ def _contact_values(form: FormData) -> dict[str, Any]:
 
 
 def _too_many(request: Request, session: Session, retry_after: float) -> Response:
-    sites = [s for s in programs_service.list_sites(session) if s.phone]
+    sites = [s for s in programs_service.open_sites(session, today()) if s.phone]
     return _public(
         request,
         "selfcheck/too_many.html",

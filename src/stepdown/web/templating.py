@@ -44,7 +44,8 @@ def render(
         "actor": actor,
         "nav": navigation.items_for(actor.role) if actor else [],
         "csrf_token": csrf_token,
-        "program_name": request.app.state.settings.program_name,
+        "program": request.app.state.program.current(),
+        "program_name": request.app.state.program.current().name,
         "version": __version__,
         "flashes": flash.read(request),
     }

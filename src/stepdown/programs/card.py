@@ -1,0 +1,81 @@
+"""The program's name, contact details and clock as every page and printout shows them.
+
+Read from the ``program`` row (``stepdown init``), with the settings' ``program_name`` and
+``timezone`` standing in until there is one (a database migrated but not yet initialised,
+or one seeded before the row existed). Pages read the card from memory rather than the
+database: a request costs no extra query, and the card changes only when an administrator
+edits the details. The process that saved an edit reloads at once; other worker processes
+reload on a timer (``Settings.program_refresh_seconds``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from threading import Lock
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from stepdown.programs.models import Program
+from stepdown.settings import Settings
+
+
+@dataclass(frozen=True)
+class ProgramCard:
+    name: str
+    phone: str
+    address: str
+    time_zone: str
+    initialised: bool
+
+    @property
+    def address_lines(self) -> list[str]:
+        return self.address.splitlines()
+
+
+def card_from_settings(settings: Settings) -> ProgramCard:
+    return ProgramCard(
+        name=settings.program_name,
+        phone="",
+        address="",
+        time_zone=settings.timezone,
+        initialised=False,
+    )
+
+
+def read_card(session: Session, settings: Settings) -> ProgramCard:
+    row = session.get(Program, 1)
+    if row is None:
+        return card_from_settings(settings)
+    return ProgramCard(
+        name=row.name,
+        phone=row.phone,
+        address=row.address,
+        time_zone=row.time_zone,
+        initialised=True,
+    )
+
+
+class ProgramCards:
+    """One process's copy of the card."""
+
+    def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
+        self._factory = factory
+        self._settings = settings
+        self._lock = Lock()
+        self._card = card_from_settings(settings)
+
+    def current(self) -> ProgramCard:
+        return self._card
+
+    def reload(self) -> ProgramCard:
+        """Read the row again; a database that cannot answer (not migrated yet, briefly
+        down) keeps the card the process has."""
+        try:
+            with self._factory() as session:
+                card = read_card(session, self._settings)
+        except SQLAlchemyError:
+            return self._card
+        with self._lock:
+            self._card = card
+        return card
