@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -17,7 +18,6 @@ from stepdown.attendance.models import AttendanceRecord
 from stepdown.calendar import publish
 from stepdown.calendar.models import BuildStatus, ScheduleBuild, SessionOccurrence
 from stepdown.kit import migrate
-from stepdown.kit.clock import today
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
 from stepdown.scheduling import service
 from stepdown.scheduling.exchange import Instance, Solution
@@ -254,7 +254,8 @@ def test_while_a_build_solves_other_requests_go_on_and_its_page_follows_it(
             setup,
             site=program.site,
             leader=program.therapist,
-            day=today(),
+            # The program's day, which attendance is taken on: UTC's differs each evening.
+            day=datetime.now(ZoneInfo(settings.timezone)).date(),
             start="00:00",
             end="00:30",
             room=program.room,
