@@ -26,7 +26,7 @@ from stepdown.calendar.models import (
     SessionSeat,
 )
 from stepdown.checkins.models import CheckIn
-from stepdown.clients.models import Client
+from stepdown.clients.models import CareTeamMember, Client
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
 from stepdown.drug_testing.models import (
     AnalyteResult,
@@ -83,6 +83,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CalendarFeed",
+    "CareTeamMember",
     "CheckIn",
     "Client",
     "ClientScheduleProfile",
@@ -113,10 +114,10 @@ __all__ = [
     "PlacementRuleTable",
     "PlanReview",
     "Problem",
+    "Program",
     "ProgressNote",
     "RandomTestDraw",
     "RelapsePreventionCheckIn",
-    "Program",
     "Room",
     "Rsvp",
     "SafetyAssessment",
@@ -126,9 +127,9 @@ __all__ = [
     "SessionOccurrence",
     "SessionSeat",
     "Site",
-    "Supervision",
     "StaffProfile",
     "StandingTestSchedule",
+    "Supervision",
     "TestCollection",
     "TestOrder",
     "TimeBlock",

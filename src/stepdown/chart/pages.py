@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from stepdown.chart import service, tabs
 from stepdown.clients import access as clients_access
+from stepdown.clients import care_team
 from stepdown.continuum import access as continuum_access
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import DischargeType, Track, Transition
@@ -18,6 +19,7 @@ from stepdown.kit import bounds
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
+from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
 from stepdown.web import flash
@@ -53,6 +55,8 @@ def chart_page(
     tab = tab if tab in dict(available) or tab in service.TAB_POLICIES else "overview"
     chart = service.build(session, actor=actor, client_id=client_id, tab=tab)
     registered = tabs.find(tab, actor)
+    can_assign = clients_access.CARE_TEAM.allows(actor.role)
+    team = care_team.care_team(session, chart.client) if tab == "overview" else None
     return render(
         request,
         "chart/chart.html",
@@ -69,6 +73,9 @@ def chart_page(
             "can_move": continuum_access.TRANSITION.allows(actor.role),
             "error": error,
             "form": form or {},
+            "team": team,
+            "can_assign": can_assign,
+            "staff": security_service.staff_directory(session) if team and can_assign else [],
         },
         status_code=error.status_code if error else 200,
     )
@@ -83,6 +90,54 @@ def chart(
     tab: str = "overview",
 ) -> Response:
     return chart_page(request, session, actor, client_id, tab)
+
+
+def _staff_id(form: dict[str, str], field: str) -> uuid.UUID | None:
+    value = form.get(field, "")
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        raise Invalid("choose from the list", field=field) from None
+
+
+@router.post("/clients/{client_id}/care-team", response_class=HTMLResponse)
+async def assign_care_team(
+    client_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(clients_access.CARE_TEAM)],
+) -> Response:
+    form: dict[str, str] = {}
+    try:
+        data = await request.form()
+        form = {k: v for k, v in data.items() if isinstance(v, str)}
+        care_team.assign(
+            session,
+            actor=actor,
+            client_id=client_id,
+            primary_clinician_id=_staff_id(form, "primary_clinician"),
+            case_manager_id=_staff_id(form, "case_manager"),
+        )
+    except StepdownError as exc:
+        session.rollback()
+        return chart_page(request, session, actor, client_id, "overview", error=exc, form=form)
+    response = RedirectResponse(f"/clients/{client_id}#care-team", status_code=303)
+    flash.flash(request, response, "Care team saved.")
+    return response
+
+
+@router.post("/clients/{client_id}/take", response_class=HTMLResponse)
+def take_client(
+    client_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(clients_access.CARE_TEAM)],
+) -> Response:
+    """A clinician takes a new client waiting for a clinician onto their caseload."""
+    client = care_team.take(session, actor=actor, client_id=client_id)
+    response = RedirectResponse(f"/clients/{client.id}", status_code=303)
+    flash.flash(request, response, f"{client.display_name} is now on your caseload.")
+    return response
 
 
 def _date(value: str) -> date:

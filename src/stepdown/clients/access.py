@@ -1,6 +1,14 @@
 """Who may find and open client charts."""
 
 from stepdown.security.policy import policy
-from stepdown.security.roles import STAFF_ROLES
+from stepdown.security.roles import STAFF_ROLES, Role
 
 CLIENTS_READ = policy("clients.read", *sorted(STAFF_ROLES), description="open client charts")
+CARE_TEAM = policy(
+    "clients.care_team",
+    Role.DIRECTOR,
+    Role.ADMISSIONS,
+    Role.CLINICIAN,
+    description="assign a client's clinician and case manager (clinicians: take an "
+    "unassigned client, set their own client's case manager)",
+)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class Client(IdMixin, TimestampMixin, Base):
@@ -42,3 +43,31 @@ class Client(IdMixin, TimestampMixin, Base):
     def display_name(self) -> str:
         first = self.preferred_name or self.legal_first_name
         return f"{first} {self.legal_last_name}"
+
+
+class CareTeamRole(StrEnum):
+    """A staff role on a client's care team besides the primary clinician (who stays on
+    ``Client.primary_clinician_id``: every caseload query reads it)."""
+
+    CASE_MANAGER = "case_manager"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class CareTeamMember(Base):
+    """One staff member in one role on a client's care team; one person per role."""
+
+    __tablename__ = "care_team_member"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("client.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[CareTeamRole] = mapped_column(
+        str_enum(CareTeamRole, "care_team_role"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
+    )
+    since: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,6 +28,22 @@ def readable(actor: Actor) -> Select[Client]:
     return stmt.where(false())
 
 
+def unassigned(actor: Actor) -> Select[Client]:
+    """Clients with no primary clinician, as this actor may see them to get one assigned.
+
+    A clinician's caseload is who they are the primary clinician of, so a new admission
+    with none would be invisible to every clinician: they see the unassigned clients of
+    their own site (every site's if they have none) to take one on.
+    """
+    if actor.role is Role.CLINICIAN:
+        stmt = select(Client)
+        if actor.site_id is not None:
+            stmt = stmt.where(Client.site_id == actor.site_id)
+    else:
+        stmt = readable(actor)
+    return stmt.where(Client.primary_clinician_id.is_(None))
+
+
 def by_record_number(record_number: str) -> Select[Client]:
     return select(Client).where(Client.record_number == record_number)
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from stepdown.alerts import service as alerts_service
+from stepdown.clients import care_team
 from stepdown.clients import service as clients_service
 from stepdown.kit.clock import utc_now
 from stepdown.programs import service as programs_service
@@ -40,6 +41,8 @@ def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
         }
     if actor.role in CASELOAD_ROLES:
         context["clients"] = clients_service.list_clients(session, actor=actor)
+    if actor.role in care_team.ASSIGNERS | {Role.CLINICIAN}:
+        context["unassigned"] = care_team.unassigned(session, actor=actor)
     if actor.role in ALERT_ROLES:
         context["alerts"] = alerts_service.open_alerts_for_home(session, actor=actor)
         context["overdue_reviews"] = treatment_plans_service.overdue_reviews(session, actor=actor)
