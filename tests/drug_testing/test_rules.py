@@ -8,6 +8,7 @@ that being picked yesterday says nothing about today.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import uuid
@@ -118,12 +119,17 @@ class TestVerify:
 
 @pytest.fixture(scope="module")
 def simulated() -> list[set[str]]:
-    """Who was selected on each of 10,000 days, each day with its own fresh seed."""
+    """Who was selected on each of 10,000 days, each day with its own seed.
+
+    The seeds are fixed (SHA-256 of the day's index, as unrelated to each other as the
+    CSPRNG's) so the statistical tests below give the same answer on every run: with fresh
+    seeds the chi-square test, rejecting at the 0.001 level, failed one run in 1,000.
+    """
     start = date(2000, 1, 3)
     return [
         set(
             rules.select(
-                rules.new_seed(),
+                hashlib.sha256(f"simulated day {n}".encode()).digest()[: rules.SEED_BYTES],
                 day=start + timedelta(days=n),
                 site=SITE,
                 eligible=CLIENTS,
