@@ -73,9 +73,9 @@ from stepdown.safety import api as safety_api
 from stepdown.safety import pages as safety_pages
 from stepdown.scheduling import api as scheduling_api
 from stepdown.scheduling import pages as scheduling_pages
+from stepdown.security import account_pages, tokens
 from stepdown.security import api as security_api
 from stepdown.security import pages as security_pages
-from stepdown.security import tokens
 from stepdown.security.deps import ANON_CSRF_COOKIE, csrf_protect
 from stepdown.security.throttle import SignInThrottle
 from stepdown.selfcheck import pages as selfcheck_pages
@@ -168,6 +168,7 @@ def create_app(
         continuum_pages.router,
         clients_api.router,
         continuum_api.router,
+        account_pages.router,
         security_pages.router,
         audit_pages.router,
         inquiries_pages.router,

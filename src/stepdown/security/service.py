@@ -29,7 +29,7 @@ def actor_for(user: User) -> Actor:
     return Actor(user_id=user.id, role=user.role, username=user.username, site_id=user.site_id)
 
 
-def _require_admin(actor: Actor) -> None:
+def require_admin(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, Role.SYSTEM):
         raise Forbidden("only an administrator may manage accounts")
 
@@ -56,7 +56,7 @@ def create_user(
     site_id: uuid.UUID | None = None,
     is_synthetic: bool = False,
 ) -> User:
-    _require_admin(actor)
+    require_admin(actor)
     name = normalize_username(username)
     if role is Role.SYSTEM:
         raise Invalid("the system role cannot be given to a user", field="role")
@@ -145,7 +145,7 @@ def _end_sessions(session: Session, user: User, now: datetime) -> int:
 
 
 def disable_user(session: Session, *, actor: Actor, username: str) -> User:
-    _require_admin(actor)
+    require_admin(actor)
     user = get_user(session, username=username)
     if actor.user_id == user.id:
         raise Conflict("you cannot disable your own account")
@@ -163,7 +163,7 @@ def disable_user(session: Session, *, actor: Actor, username: str) -> User:
 
 
 def reset_password(session: Session, *, actor: Actor, username: str, new_password: str) -> User:
-    _require_admin(actor)
+    require_admin(actor)
     user = get_user(session, username=username)
     passwords.check_policy(new_password, username=user.username)
     now = utc_now()
@@ -343,7 +343,7 @@ def create_api_token(
     name: str,
     expires_in_days: int | None = None,
 ) -> tuple[str, ApiToken]:
-    _require_admin(actor)
+    require_admin(actor)
     user = get_user(session, username=username)
     if not user.is_active:
         raise Conflict(f"user {user.username!r} is disabled", field="username")
@@ -375,12 +375,12 @@ def create_api_token(
 
 
 def list_api_tokens(session: Session, *, actor: Actor) -> list[ApiToken]:
-    _require_admin(actor)
+    require_admin(actor)
     return list(session.scalars(repository.tokens_stmt()))
 
 
 def revoke_api_token(session: Session, *, actor: Actor, token_id: str) -> ApiToken:
-    _require_admin(actor)
+    require_admin(actor)
     token = None
     try:
         token = session.get(ApiToken, uuid.UUID(token_id))

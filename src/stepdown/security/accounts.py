@@ -1,0 +1,204 @@
+"""Staff accounts as an administrator keeps them in the browser: details, role, site and
+supervisor, enable, unlock, and a password reset handed over once.
+
+Creating, disabling and the password itself are in ``service`` (the CLI uses them too).
+Every change is audited with the old and the new value; a password never is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
+from stepdown.kit.clock import utc_now
+from stepdown.kit.errors import Conflict, Invalid
+from stepdown.security import passwords, service
+from stepdown.security.actor import Actor
+from stepdown.security.models import Supervision, User
+from stepdown.security.roles import STAFF_ROLES, Role
+
+LAST_ADMIN = "accounts.last_admin"
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    display_name: str
+    email: str
+    role: Role
+    site_id: uuid.UUID | None
+    supervisor_id: uuid.UUID | None
+
+
+def supervisor_of(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
+    return session.scalar(select(Supervision.supervisor_id).where(Supervision.user_id == user_id))
+
+
+def supervisors(session: Session) -> dict[uuid.UUID, uuid.UUID]:
+    """Staff member -> supervisor, for the accounts list."""
+    return dict(session.execute(select(Supervision.user_id, Supervision.supervisor_id)).all())
+
+
+def _audit(session: Session, actor: Actor, user: User, detail: dict[str, object]) -> None:
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="user",
+        entity_id=user.id,
+        detail=detail,
+    )
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.is_active.is_(True), User.id != user.id)
+        )
+        or 0
+    )
+
+
+def _check_supervisor(
+    session: Session, user: User, role: Role, supervisor_id: uuid.UUID | None
+) -> None:
+    """A supervisor is another active staff member, and supervision never loops back."""
+    if supervisor_id is None:
+        return
+    if role not in STAFF_ROLES:
+        raise Invalid("clients have no supervisor", field="supervisor")
+    if supervisor_id == user.id:
+        raise Invalid("nobody supervises themself", field="supervisor")
+    supervisor = session.get(User, supervisor_id)
+    if supervisor is None or not supervisor.is_active or supervisor.role not in STAFF_ROLES:
+        raise Invalid("choose an active staff member", field="supervisor")
+    chain = supervisor_of(session, supervisor_id)
+    seen = {supervisor_id}
+    while chain is not None and chain not in seen:
+        if chain == user.id:
+            raise Invalid(
+                f"{supervisor.display_name} is supervised, through the chain, by this "
+                "person: supervision cannot loop",
+                field="supervisor",
+            )
+        seen.add(chain)
+        chain = supervisor_of(session, chain)
+
+
+def update_account(session: Session, *, actor: Actor, username: str, change: AccountChange) -> User:
+    service.require_admin(actor)
+    user = service.get_user(session, username=username)
+    if change.role is Role.SYSTEM:
+        raise Invalid("the system role cannot be given to a user", field="role")
+    if not change.display_name.strip():
+        raise Invalid("display name is required", field="display_name")
+    if len(change.display_name.strip()) > 120:
+        raise Invalid("use at most 120 characters", field="display_name")
+    if len(change.email.strip()) > 200:
+        raise Invalid("use at most 200 characters", field="email")
+    if (user.role is Role.CLIENT) != (change.role is Role.CLIENT):
+        raise Invalid(
+            "a client account stays a client account, and a staff one staff", field="role"
+        )
+    if (
+        user.role is Role.ADMIN
+        and change.role is not Role.ADMIN
+        and user.is_active
+        and not _other_active_admins(session, user)
+    ):
+        raise Conflict(
+            "this is the last active administrator: make another one first",
+            field="role",
+            rule=LAST_ADMIN,
+        )
+    _check_supervisor(session, user, change.role, change.supervisor_id)
+    new: dict[str, object] = {
+        "display_name": change.display_name.strip(),
+        "email": change.email.strip(),
+        "role": change.role,
+        "site_id": change.site_id,
+    }
+    changes = {
+        field: {"old": _plain(getattr(user, field)), "new": _plain(value)}
+        for field, value in new.items()
+        if getattr(user, field) != value
+    }
+    for field, value in new.items():
+        setattr(user, field, value)
+    old_supervisor = supervisor_of(session, user.id)
+    if old_supervisor != change.supervisor_id:
+        changes["supervisor"] = {"old": _plain(old_supervisor), "new": _plain(change.supervisor_id)}
+        _set_supervisor(session, user.id, change.supervisor_id)
+    session.flush()
+    if changes:
+        _audit(session, actor, user, {"changes": changes})
+    return user
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Role):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _set_supervisor(session: Session, user_id: uuid.UUID, supervisor_id: uuid.UUID | None) -> None:
+    current = session.get(Supervision, user_id)
+    if supervisor_id is None:
+        if current is not None:
+            session.delete(current)
+    elif current is None:
+        session.add(Supervision(user_id=user_id, supervisor_id=supervisor_id, since=utc_now()))
+    else:
+        current.supervisor_id, current.since = supervisor_id, utc_now()
+
+
+def disable(session: Session, *, actor: Actor, username: str) -> User:
+    """``service.disable_user``, and never the last active administrator."""
+    user = service.get_user(session, username=username)
+    if user.role is Role.ADMIN and user.is_active and not _other_active_admins(session, user):
+        raise Conflict(
+            "this is the last active administrator: make another one first", rule=LAST_ADMIN
+        )
+    return service.disable_user(session, actor=actor, username=username)
+
+
+def enable(session: Session, *, actor: Actor, username: str) -> User:
+    service.require_admin(actor)
+    user = service.get_user(session, username=username)
+    if not user.is_active:
+        user.is_active = True
+        _audit(session, actor, user, {"changes": {"is_active": {"old": False, "new": True}}})
+    return user
+
+
+def unlock(session: Session, *, actor: Actor, username: str) -> User:
+    """End a lockout now. The lock's end also restarts the count of wrong passwords
+    (``rules.account_failures_since``), so the person gets a full set of tries."""
+    service.require_admin(actor)
+    user = service.get_user(session, username=username)
+    now = utc_now()
+    if user.locked_until is not None and user.locked_until > now:
+        old = user.locked_until
+        user.locked_until = now
+        _audit(
+            session,
+            actor,
+            user,
+            {"changes": {"locked_until": {"old": old.isoformat(), "new": now.isoformat()}}},
+        )
+    return user
+
+
+def reset_to_generated(session: Session, *, actor: Actor, username: str) -> str:
+    """A new random password, to give the person once; their sessions and tokens end."""
+    password = passwords.generate_password()
+    service.reset_password(session, actor=actor, username=username, new_password=password)
+    return password
