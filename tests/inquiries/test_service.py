@@ -243,9 +243,14 @@ class TestConvert:
             phone="555 0199",
             email="rowan@example.org",
             referral_source="primary care physician",
+            contact_instructions="No voicemail; text first",
+            preferred_contact_time="weekday evenings",
         )
         client = service.convert_to_client(session, actor=SYSTEM, inquiry_id=inquiry.id)
         assert (client.legal_first_name, client.legal_last_name) == ("Rowan", "Ashby")
+        assert client.safe_contact_instructions == (
+            "No voicemail; text first\nBest time to reach: weekday evenings"
+        )
         assert client.date_of_birth == date(1988, 4, 5)
         assert (client.phone, client.email) == ("555 0199", "rowan@example.org")
         assert client.referral_source == "primary care physician"

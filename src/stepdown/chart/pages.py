@@ -75,6 +75,7 @@ def chart_page(
             "form": form or {},
             "team": team,
             "can_assign": can_assign,
+            "can_edit_details": clients_access.CLIENTS_EDIT.allows(actor.role),
             "staff": security_service.staff_directory(session) if team and can_assign else [],
         },
         status_code=error.status_code if error else 200,

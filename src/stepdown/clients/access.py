@@ -12,3 +12,11 @@ CARE_TEAM = policy(
     description="assign a client's clinician and case manager (clinicians: take an "
     "unassigned client, set their own client's case manager)",
 )
+CLIENTS_EDIT = policy(
+    "clients.edit",
+    Role.DIRECTOR,
+    Role.ADMISSIONS,
+    Role.CLINICIAN,
+    Role.CASE_MANAGER,
+    description="correct a client's demographics and contacts",
+)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
@@ -30,6 +30,9 @@ class Client(IdMixin, TimestampMixin, Base):
     emergency_contact_phone: Mapped[str] = mapped_column(String(40), default="")
     emergency_contact_relationship: Mapped[str] = mapped_column(String(60), default="")
     referral_source: Mapped[str] = mapped_column(String(120), default="")
+    # How staff may reach the client safely: "no voicemail", "text only", "never call the
+    # home number". Shown beside every phone number on the chart.
+    safe_contact_instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id", ondelete="RESTRICT"))
     primary_clinician_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True

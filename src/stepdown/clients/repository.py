@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from stepdown.clients.models import Client
 from stepdown.security.actor import Actor
@@ -49,15 +53,53 @@ def by_record_number(record_number: str) -> Select[Client]:
 
 
 def matches(query: str) -> ColumnElement[bool]:
-    """Case-insensitive match on legal, preferred and record-number fields."""
-    pattern = f"%{query.strip().lower()}%"
-    return or_(
+    """Case-insensitive match on legal, preferred and full names and the record number;
+    a query of four or more digits also matches phone numbers however they were typed,
+    and a date (2001-04-17 or 4/17/2001) the date of birth."""
+    text = query.strip()
+    pattern = f"%{text.lower()}%"
+    conditions: list[ColumnElement[bool]] = [
         func.lower(Client.legal_first_name).like(pattern),
         func.lower(Client.legal_last_name).like(pattern),
         func.lower(Client.preferred_name).like(pattern),
         func.lower(Client.record_number).like(pattern),
         func.lower(Client.legal_first_name + " " + Client.legal_last_name).like(pattern),
-    )
+        func.lower(Client.preferred_name + " " + Client.legal_last_name).like(pattern),
+    ]
+    day = _as_day(text)
+    if day is not None:
+        conditions.append(Client.date_of_birth == day)
+    else:
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
+            conditions.append(_digits_only(Client.phone).like(f"%{digits}%"))
+    return or_(*conditions)
+
+
+def _digits_only(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
+    """The column with the separators people type in phone numbers removed (SQLite has no
+    regular-expression replace)."""
+    stripped: ColumnElement[str] = func.replace(column, " ", "")
+    for separator in ("-", "(", ")", ".", "+", "/"):
+        stripped = func.replace(stripped, separator, "")
+    return stripped
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_US_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _as_day(text: str) -> date | None:
+    if match := _ISO_DAY.fullmatch(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _US_DAY.fullmatch(text):
+        month, day, year = (int(g) for g in match.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def highest_record_number(prefix: str) -> Select[str]:

@@ -8,10 +8,13 @@ from datetime import date
 from pydantic import Field, field_validator
 
 from stepdown.kit.clock import today
-from stepdown.kit.schemas import Day, Line, Schema
+from stepdown.kit.schemas import Day, Line, Schema, Text
 
 
-class ClientCreate(Schema):
+class ClientDetails(Schema):
+    """Who the client is and how to reach them: what staff correct on a record after it is
+    opened (site and care team have their own forms: they change who may see it)."""
+
     legal_first_name: Line = Field(min_length=1, max_length=80)
     legal_last_name: Line = Field(min_length=1, max_length=80)
     preferred_name: Line = Field(default="", max_length=80)
@@ -25,9 +28,7 @@ class ClientCreate(Schema):
     emergency_contact_name: Line = Field(default="", max_length=120)
     emergency_contact_phone: Line = Field(default="", max_length=40)
     emergency_contact_relationship: Line = Field(default="", max_length=60)
-    referral_source: Line = Field(default="", max_length=120)
-    site_id: uuid.UUID
-    primary_clinician_id: uuid.UUID | None = None
+    safe_contact_instructions: Text = Field(default="", max_length=1000)
 
     @field_validator("legal_first_name", "legal_last_name")
     @classmethod
@@ -44,6 +45,12 @@ class ClientCreate(Schema):
         if value.year < 1900:
             raise ValueError("must be after 1900")
         return value
+
+
+class ClientCreate(ClientDetails):
+    referral_source: Line = Field(default="", max_length=120)
+    site_id: uuid.UUID
+    primary_clinician_id: uuid.UUID | None = None
 
 
 class ClientRead(Schema):

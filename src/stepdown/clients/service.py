@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -11,9 +12,15 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import repository
 from stepdown.clients.models import Client
-from stepdown.clients.schemas import ClientCreate
-from stepdown.kit.errors import Conflict, NotFound
+from stepdown.clients.schemas import ClientCreate, ClientDetails
+from stepdown.kit.errors import Conflict, Forbidden, NotFound
 from stepdown.security.actor import Actor
+from stepdown.security.roles import Role
+
+# Those who keep a record's details: the front desk, and the staff who work with the client.
+DETAIL_EDITORS = frozenset(
+    {Role.DIRECTOR, Role.ADMISSIONS, Role.CLINICIAN, Role.CASE_MANAGER, Role.SYSTEM}
+)
 
 
 def list_clients(
@@ -100,6 +107,41 @@ def get_client(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Clien
         raise NotFound("no such client, or not one you may see")
     audit_service.record_reads(session, actor=actor, entity_type="client", client_ids=[client.id])
     return client
+
+
+def update_details(
+    session: Session, *, actor: Actor, client_id: uuid.UUID, data: ClientDetails
+) -> Client:
+    """Correct who the client is and how to reach them. The audit entry keeps each changed
+    field's old value: a wrong phone number fixed today must not erase what was on file
+    when a letter went out yesterday."""
+    if actor.role not in DETAIL_EDITORS:
+        raise Forbidden("your role does not edit client records")
+    client = get_client(session, actor=actor, client_id=client_id)
+    new = data.model_dump()
+    changes = {
+        field: {"old": _plain(getattr(client, field)), "new": _plain(value)}
+        for field, value in new.items()
+        if getattr(client, field) != value
+    }
+    for field in changes:
+        setattr(client, field, new[field])
+    session.flush()
+    if changes:
+        audit_service.record(
+            session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type="client",
+            entity_id=client.id,
+            client_id=client.id,
+            detail={"changes": changes},
+        )
+    return client
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def search_clients(

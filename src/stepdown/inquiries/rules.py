@@ -200,3 +200,12 @@ def missing_detail(target: InquiryStatus, details: MoveDetails) -> Refusal | Non
             field="reason",
         )
     return None
+
+
+def safe_contact(instructions: str, preferred_time: str) -> str:
+    """What the phone intake learned about reaching the caller safely, as the client
+    record keeps it: a caller who said "no voicemail" at the first call means it later."""
+    parts = [instructions.strip()]
+    if preferred_time.strip():
+        parts.append(f"Best time to reach: {preferred_time.strip()}")
+    return "\n".join(p for p in parts if p)

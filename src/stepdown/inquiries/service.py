@@ -261,6 +261,9 @@ def convert_to_client(session: Session, *, actor: Actor, inquiry_id: uuid.UUID) 
             phone=inquiry.phone,
             email=inquiry.email,
             referral_source=inquiry.referral_source,
+            safe_contact_instructions=rules.safe_contact(
+                inquiry.contact_instructions, inquiry.preferred_contact_time
+            ),
             site_id=inquiry.site_id,
         )
     except ValidationError as exc:
