@@ -3,7 +3,7 @@ loops, the last administrator kept, unlock and reset."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -154,3 +154,18 @@ def test_a_reset_password_is_new_works_and_is_never_audited(session: Session) ->
     assert password not in str(detail)
     assert user.password_changed_at is not None
     assert utc_now() - user.password_changed_at < timedelta(minutes=1)
+
+
+def test_a_closed_site_is_not_a_new_home_but_can_be_kept(session: Session) -> None:
+    site = make_site(session)
+    user = make_user(session, site=site)
+    other = make_user(session)
+    site.closed_on = date(2000, 1, 1)
+    accounts.update_account(
+        session, actor=SYSTEM, username=user.username, change=_change(user, email="a@b.org")
+    )
+    with pytest.raises(Invalid) as refused:
+        accounts.update_account(
+            session, actor=SYSTEM, username=other.username, change=_change(other, site_id=site.id)
+        )
+    assert refused.value.field == "site"

@@ -127,3 +127,22 @@ def test_other_staff_are_refused(client: TestClient, session: Session, role: Rol
     sign_in(client, user.username)
     assert client.get(f"/users/{user.username}").status_code == 403
     assert client.get("/users/new").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("site", "00000000-0000-0000-0000-000000000000", "choose an open site"),
+        ("email", "not an address", "e-mail address such as"),
+        ("username", "new", "choose another"),
+    ],
+)
+def test_a_bad_site_email_or_reserved_name_is_named_not_a_500(
+    client: TestClient, session: Session, field: str, value: str, message: str
+) -> None:
+    token = _admin(client, session)
+    form = {"csrf_token": token, "username": "sam.lee", "display_name": "Sam", "role": "clinician"}
+    form[field] = value
+    refused = client.post("/users/new", data=form)
+    assert refused.status_code == 422, refused.text
+    assert message in refused.text

@@ -31,6 +31,8 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 Manager = Annotated[Actor, allow(access.USERS_MANAGE)]
 Form = dict[str, str]
 STAFF_CHOICES = [r for r in Role if r in STAFF_ROLES]
+# /users/new is the form, so an account named "new" could never be opened.
+RESERVED_USERNAMES = frozenset({"new"})
 
 
 async def _form(request: Request) -> Form:
@@ -100,6 +102,13 @@ async def create_account(request: Request, session: DbSession, actor: Manager) -
     try:
         form = await _form(request)
         password = passwords.generate_password()
+        if form.get("username", "").strip().lower() in RESERVED_USERNAMES:
+            raise Invalid(
+                "this name is used by the accounts pages; choose another", field="username"
+            )
+        site_id = _uuid(form, "site")
+        accounts.check_home_site(session, site_id)
+        accounts.check_email(form.get("email", ""))
         user = service.create_user(
             session,
             actor=actor,
@@ -108,7 +117,7 @@ async def create_account(request: Request, session: DbSession, actor: Manager) -
             role=_role(form, STAFF_CHOICES),
             password=password,
             email=form.get("email", ""),
-            site_id=_uuid(form, "site"),
+            site_id=site_id,
         )
         if supervisor := _uuid(form, "supervisor"):
             accounts.update_account(

@@ -7,6 +7,7 @@ Every change is audited with the old and the new value; a password never is.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
-from stepdown.kit.clock import utc_now
+from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Conflict, Invalid
+from stepdown.programs.models import Site
 from stepdown.security import passwords, service
 from stepdown.security.actor import Actor
 from stepdown.security.models import Supervision, User
@@ -91,6 +93,27 @@ def _check_supervisor(
         chain = supervisor_of(session, chain)
 
 
+def check_home_site(
+    session: Session, site_id: uuid.UUID | None, *, current: uuid.UUID | None = None
+) -> None:
+    """A home site that exists and is open; an account may keep the closed site it has."""
+    if site_id is None or site_id == current:
+        return
+    site = session.get(Site, site_id)
+    if site is None or (site.closed_on is not None and site.closed_on <= today()):
+        raise Invalid("choose an open site", field="site")
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def check_email(email: str) -> None:
+    """The shape of an address (name@domain.tld): enough to catch a typo; only sending
+    proves an address."""
+    if email.strip() and not _EMAIL.fullmatch(email.strip()):
+        raise Invalid("write an e-mail address such as name@example.org", field="email")
+
+
 def update_account(session: Session, *, actor: Actor, username: str, change: AccountChange) -> User:
     service.require_admin(actor)
     user = service.get_user(session, username=username)
@@ -118,6 +141,8 @@ def update_account(session: Session, *, actor: Actor, username: str, change: Acc
             rule=LAST_ADMIN,
         )
     _check_supervisor(session, user, change.role, change.supervisor_id)
+    check_home_site(session, change.site_id, current=user.site_id)
+    check_email(change.email)
     new: dict[str, object] = {
         "display_name": change.display_name.strip(),
         "email": change.email.strip(),
