@@ -27,6 +27,7 @@ class AlertKind(StrEnum):
     AFTERCARE_CHECKIN_MISSED = "aftercare_checkin_missed"  # aftercare: a check-in was missed
     CHECKIN_CRISIS = "checkin_crisis"  # check-ins: the client reported thoughts of self-harm
     MOUD_MISSING = "moud_missing"  # drug testing: a prescribed MOUD not found in a specimen
+    UNEXPECTED_POSITIVE = "unexpected_positive"  # drug testing: a positive no medication explains
 
 
 # Alerts about suicide risk: while one of these is open at urgent or high severity the

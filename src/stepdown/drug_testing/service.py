@@ -512,6 +512,7 @@ def record_results(
     medications = _active_medications(session, collection.client_id, collection.collected_at.date())
     results = []
     missing: list[tuple[Analyte, tuple[str, ...]]] = []  # a prescribed MOUD not found
+    unexpected: list[tuple[Analyte, Method]] = []  # positives no medication explains
     for entry in entries:
         reading = rules.interpret(entry.analyte, entry.result, medications)
         result = AnalyteResult(
@@ -548,8 +549,12 @@ def record_results(
             _close_confirmation(session, actor, order, entry.analyte)
         if reading.interpretation is Interpretation.EXPECTED_POSITIVE_MISSING:
             missing.append((entry.analyte, reading.explained_by))
+        if reading.interpretation is Interpretation.UNEXPECTED_POSITIVE:
+            unexpected.append((entry.analyte, entry.method))
     if missing:
         _alert_moud_missing(session, actor, collection, missing)
+    if unexpected:
+        _alert_unexpected_positive(session, actor, collection, unexpected)
     return results
 
 
@@ -558,7 +563,7 @@ def record_results(
 # a cutoff above the urine level), never a sanction; the clinician acknowledges the alert
 # once they have talked it through, and until then a level-of-care review holds any step
 # down (``transitions.rule_table`` HOLD-MOUD-MISSING).
-MOUD_ALERT_SOURCE = "test_collection"
+MOUD_ALERT_SOURCE = "test_collection"  # the specimen: both result alerts point at it
 _SUMMARY_MAX = 300  # alert.summary's column
 
 
@@ -606,6 +611,56 @@ def _alert_moud_missing(
         kind=AlertKind.MOUD_MISSING,
         severity=Severity.HIGH,
         summary=moud_missing_summary(analytes, medications, collection.collected_at.date()),
+        source_type=MOUD_ALERT_SOURCE,
+        source_id=collection.id,
+    )
+
+
+def unexpected_positive_summary(found: Sequence[tuple[Analyte, Method]], collected_on: date) -> str:
+    """The alert's sentence: what was found, whether a confirmation is still to come, and
+    that it asks for a same-day conversation (use puts a client at risk of overdose,
+    above all after a period of not using)."""
+    what = " and ".join(dict.fromkeys(a.label for a, _ in found))
+    presumptive = all(m is Method.PRESUMPTIVE for _, m in found)
+    status = "presumptive (a definitive test is ordered)" if presumptive else "definitive"
+    summary = (
+        f"{what} found in the specimen of {collected_on.isoformat()}, {status}, and no "
+        "prescription explains it: talk with the client today about use and overdose "
+        "risk (naloxone, not using alone); review the level of care."
+    )
+    if len(summary) > _SUMMARY_MAX:
+        summary = (
+            f"Unexpected positive results in the specimen of {collected_on.isoformat()}: "
+            "talk with the client today about use and overdose risk; review the level of care."
+        )
+    return summary[:_SUMMARY_MAX]
+
+
+def _alert_unexpected_positive(
+    session: Session,
+    actor: Actor,
+    collection: TestCollection,
+    found: Sequence[tuple[Analyte, Method]],
+) -> None:
+    """One urgent alert per specimen, raised with its first unexpected positive: the
+    definitive result that confirms a presumptive one adds nothing the clinician does not
+    already know from the open alert."""
+    already = session.scalar(
+        select(Alert.id).where(
+            Alert.kind == AlertKind.UNEXPECTED_POSITIVE,
+            Alert.source_type == MOUD_ALERT_SOURCE,
+            Alert.source_id == collection.id,
+        )
+    )
+    if already is not None:
+        return
+    alerts_service.raise_alert(
+        session,
+        actor=actor,
+        client_id=collection.client_id,
+        kind=AlertKind.UNEXPECTED_POSITIVE,
+        severity=Severity.URGENT,
+        summary=unexpected_positive_summary(found, collection.collected_at.date()),
         source_type=MOUD_ALERT_SOURCE,
         source_id=collection.id,
     )
