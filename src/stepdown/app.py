@@ -64,6 +64,7 @@ from stepdown.medications import api as medications_api
 from stepdown.medications import pages as medications_pages
 from stepdown.placement import api as placement_api
 from stepdown.placement import pages as placement_pages
+from stepdown.portal import invitation_pages
 from stepdown.portal import pages as portal_pages
 from stepdown.programs import api as programs_api
 from stepdown.programs import pages as programs_pages
@@ -169,6 +170,7 @@ def create_app(
         clients_api.router,
         continuum_api.router,
         account_pages.router,
+        invitation_pages.router,
         security_pages.router,
         audit_pages.router,
         inquiries_pages.router,
@@ -387,15 +389,21 @@ def _server_error(request: Request, request_id: str) -> Response:
     return JSONResponse({"error": "ServerError", "detail": message}, status_code=500)
 
 
+# Paths that carry a secret (a portal invitation, a calendar feed): a log line is read by
+# people the secret is not for, so it shows where the request went without the key.
+SECRET_IN_PATH = re.compile(r"^(/invitation/|/calendar/feeds/)[^/]+")
+
+
 def _log_request(request: Request, status: int, request_id: str, client_request_id: str) -> None:
     """One line per request with ids only: the path without its query string (a search
-    by name must not reach the logs) and the caller's user id, never a name."""
+    by name must not reach the logs) or its secret, and the caller's user id, never a
+    name."""
     caller = getattr(request.state, "caller", None)
     user = caller.actor.user_id if caller is not None else "-"
     access_log.info(
         "%s %s %s request_id=%s user_id=%s%s",
         request.method,
-        request.url.path,
+        SECRET_IN_PATH.sub(r"\1[secret]", request.url.path),
         status,
         request_id,
         user,

@@ -46,6 +46,7 @@ from stepdown.placement.models import (
     PlacementDecision,
     PlacementRuleTable,
 )
+from stepdown.portal.models import PortalInvitation
 from stepdown.programs.models import (
     ClientScheduleProfile,
     GroupSession,
@@ -113,6 +114,7 @@ __all__ = [
     "PlacementDecision",
     "PlacementRuleTable",
     "PlanReview",
+    "PortalInvitation",
     "Problem",
     "Program",
     "ProgressNote",

@@ -32,6 +32,9 @@ ALLOWED_OPEN = {
     "/self-check/thanks",
     # Calendar apps cannot sign in: the feed's secret URL is its credential (calendar.feeds).
     "/calendar/feeds/{secret}.ics",
+    # A client making their portal account is not signed in yet: the one-time link is the
+    # credential (portal.invitations).
+    "/invitation/{secret}",
 }
 
 

@@ -210,3 +210,16 @@ class TestServerErrors:
             "GET /boom 500",
             "GET /api/v1/boom 500",
         ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/invitation/sEcReT-tOkEn-123", "/calendar/feeds/sEcReT-tOkEn-123.ics"]
+)
+def test_a_secret_in_the_path_never_reaches_the_log(
+    client: TestClient, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    with caplog.at_level("INFO", logger="stepdown.access"):
+        client.get(path)
+    (line,) = _access_lines(caplog)
+    assert "sEcReT" not in line
+    assert "[secret]" in line

@@ -19,6 +19,7 @@ from stepdown.kit import bounds
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
+from stepdown.portal import access as portal_access
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -76,6 +77,7 @@ def chart_page(
             "team": team,
             "can_assign": can_assign,
             "can_edit_details": clients_access.CLIENTS_EDIT.allows(actor.role),
+            "can_invite": portal_access.INVITE.allows(actor.role),
             "staff": security_service.staff_directory(session) if team and can_assign else [],
         },
         status_code=error.status_code if error else 200,

@@ -9,3 +9,11 @@ from stepdown.security.policy import policy
 from stepdown.security.roles import Role
 
 PORTAL = policy("portal.view", Role.CLIENT, description="use the client portal")
+INVITE = policy(
+    "portal.invite",
+    Role.DIRECTOR,
+    Role.ADMISSIONS,
+    Role.CLINICIAN,
+    Role.CASE_MANAGER,
+    description="invite a client to make their portal account",
+)

@@ -1,0 +1,140 @@
+"""Inviting a client to the portal: staff make a one-time link, the client chooses their
+own username and password with it.
+
+Staff never learn the client's password, and a link that is lost stops working: it is
+good for one use and for ``LIFETIME``, and a new invitation revokes the ones before it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
+from stepdown.clients import service as clients_service
+from stepdown.clients.models import Client
+from stepdown.kit.clock import utc_now
+from stepdown.kit.errors import Conflict, Forbidden, NotFound
+from stepdown.portal.models import PortalInvitation
+from stepdown.security import service as security_service
+from stepdown.security import tokens
+from stepdown.security.actor import Actor
+from stepdown.security.models import User
+from stepdown.security.roles import Role
+
+# A week: long enough to reach a client who reads mail or a printout a few days later,
+# short enough that a lost one soon stops working.
+LIFETIME = timedelta(days=7)
+INVITERS = frozenset(
+    {Role.DIRECTOR, Role.ADMISSIONS, Role.CLINICIAN, Role.CASE_MANAGER, Role.SYSTEM}
+)
+ALREADY_LINKED = "portal.already_linked"
+NOT_USABLE = "portal.invitation_not_usable"
+# Who creates the client's account when they accept: the link itself, not a staff member.
+ACCEPTING = Actor.system("portal invitation")
+
+
+@dataclass(frozen=True)
+class Invitation:
+    secret: str  # shown once, in the link
+    expires_at: datetime
+    client: Client
+
+
+def invite(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Invitation:
+    """A new link for a client the actor may see; earlier open links stop working."""
+    if actor.role not in INVITERS:
+        raise Forbidden("your role does not invite clients to the portal")
+    client = clients_service.get_client(session, actor=actor, client_id=client_id)
+    if client.portal_user_id is not None:
+        raise Conflict("this client already has a portal account", rule=ALREADY_LINKED)
+    now = utc_now()
+    session.execute(
+        update(PortalInvitation)
+        .where(
+            PortalInvitation.client_id == client.id,
+            PortalInvitation.used_at.is_(None),
+            PortalInvitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    secret = tokens.new_secret()
+    invitation = PortalInvitation(
+        client_id=client.id,
+        token_hash=tokens.digest(secret),
+        created_at=now,
+        created_by=actor.user_id,
+        expires_at=now + LIFETIME,
+    )
+    session.add(invitation)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type="portal_invitation",
+        entity_id=invitation.id,
+        client_id=client.id,
+        detail={"expires_at": invitation.expires_at.isoformat()},
+    )
+    return Invitation(secret=secret, expires_at=invitation.expires_at, client=client)
+
+
+def _usable(session: Session, secret: str, now: datetime) -> PortalInvitation:
+    invitation = session.scalar(
+        select(PortalInvitation).where(PortalInvitation.token_hash == tokens.digest(secret))
+    )
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at <= now
+    ):
+        raise NotFound(
+            "this invitation has expired, was used or was replaced: ask the program for a new one",
+            rule=NOT_USABLE,
+        )
+    return invitation
+
+
+def check(session: Session, *, secret: str) -> None:
+    """Whether the link may still be used (the form is shown only then)."""
+    _usable(session, secret, utc_now())
+
+
+def accept(session: Session, *, secret: str, username: str, password: str) -> User:
+    """Create the client's portal account with the username and password they chose, and
+    use up the link. The password policy and username rules are the staff ones."""
+    now = utc_now()
+    invitation = _usable(session, secret, now)
+    client = session.get(Client, invitation.client_id)
+    if client is None or client.portal_user_id is not None:
+        raise Conflict("this client already has a portal account", rule=ALREADY_LINKED)
+    user = security_service.create_user(
+        session,
+        actor=ACCEPTING,
+        username=username,
+        display_name=client.display_name,
+        role=Role.CLIENT,
+        password=password,
+        email=client.email,
+        is_synthetic=client.is_synthetic,
+    )
+    clients_service.link_portal_account(session, actor=ACCEPTING, client=client, user_id=user.id)
+    invitation.used_at = now
+    session.flush()
+    audit_service.record(
+        session,
+        actor=ACCEPTING,
+        action=AuditAction.UPDATE,
+        entity_type="portal_invitation",
+        entity_id=invitation.id,
+        client_id=client.id,
+        detail={"used_at": now.isoformat(), "user_id": str(user.id)},
+    )
+    return user
