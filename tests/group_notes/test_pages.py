@@ -170,3 +170,26 @@ def test_the_api_and_a_clients_own_page(client: TestClient, session: Session) ->
         "signed_by",
     }
     assert client.get(f"/api/v1/clients/{group.alice.id}/group-notes").status_code == 404
+
+
+def test_the_list_names_site_leader_topic_and_why_a_note_cannot_start(
+    client: TestClient, session: Session
+) -> None:
+    waiting = make_group(session, attendance=False)
+    ready = make_group(session)
+    director = make_user(session, role=Role.DIRECTOR)
+    session.commit()
+    sign_in(client, director.username)
+    listing = client.get("/group-notes").text
+    rows = {
+        occurrence.id: listing.split(f"/group-notes/occurrences/{occurrence.id}")[1].split("</tr>")[
+            0
+        ]
+        for occurrence in (waiting.occurrence, ready.occurrence)
+    }
+    assert "take attendance first: 3 of 3 not recorded" in rows[waiting.occurrence.id]
+    assert f'href="/attendance/occurrences/{waiting.occurrence.id}"' in rows[waiting.occurrence.id]
+    assert "take attendance first" not in rows[ready.occurrence.id]
+    assert "Cognitive behavioral therapy" in rows[ready.occurrence.id]
+    assert ready.leader.display_name in rows[ready.occurrence.id]
+    assert f"<td>{ready.site.code}</td>" in listing

@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 
-from stepdown.calendar.models import BookingStatus, SessionOccurrence
+from stepdown.attendance.models import AttendanceRecord
+from stepdown.attendance.rules import ATTENDED
+from stepdown.calendar.models import BookingStatus, SessionOccurrence, SessionSeat
 from stepdown.clients import repository as clients_repository
 from stepdown.clients.models import Client
 from stepdown.group_notes.models import GroupNote, GroupNoteMember, NoteStatus
@@ -73,6 +75,28 @@ def led_sessions(
     if leader_id is not None:
         stmt = stmt.where(SessionOccurrence.leader_id == leader_id)
     return stmt
+
+
+def attendance_counts(
+    occurrence_ids: Sequence[uuid.UUID],
+) -> Select[uuid.UUID, int, int, int]:
+    """Per session: booked members, those with attendance recorded, those who attended.
+    Counts only, so listing sessions reads no client."""
+    attended = case((AttendanceRecord.status.in_(list(ATTENDED)), 1), else_=0)
+    return (
+        select(
+            SessionSeat.occurrence_id,
+            func.count(SessionSeat.id),
+            func.count(AttendanceRecord.id),
+            func.coalesce(func.sum(attended), 0),
+        )
+        .outerjoin(AttendanceRecord, AttendanceRecord.seat_id == SessionSeat.id)
+        .where(
+            SessionSeat.occurrence_id.in_(occurrence_ids),
+            SessionSeat.status == BookingStatus.SCHEDULED,
+        )
+        .group_by(SessionSeat.occurrence_id)
+    )
 
 
 def occurrence_for_update(occurrence_id: uuid.UUID) -> Select[SessionOccurrence]:

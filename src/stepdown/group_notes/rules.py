@@ -160,6 +160,16 @@ def attendees(statuses: Mapping[uuid.UUID, AttendanceStatus | None]) -> list[uui
     return [cid for cid, status in statuses.items() if status in ATTENDED]
 
 
+def why_not_startable(booked: int, recorded: int, attended: int) -> str:
+    """Why a session's note cannot be started yet, from its counts, as the list of sessions
+    says it (``require_attendance`` is the same rule at the note itself); "" when it can."""
+    if recorded < booked:
+        return f"take attendance first: {booked - recorded} of {booked} not recorded"
+    if booked == 0 or attended == 0:
+        return "nobody attended, so there is no note to write"
+    return ""
+
+
 def require_attendance(statuses: Mapping[uuid.UUID, AttendanceStatus | None]) -> None:
     """A note needs attendance taken for every booked member first: until then nobody
     knows whose chart it will be filed in."""

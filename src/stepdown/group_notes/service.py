@@ -34,6 +34,7 @@ from stepdown.group_notes.models import GroupNote, GroupNoteMember, NoteStatus, 
 from stepdown.kit.clock import today as program_today
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, NotFound
+from stepdown.programs import service as programs_service
 from stepdown.programs.rules import TOPIC_LABELS
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
@@ -430,14 +431,40 @@ class SessionRow:
 
     occurrence: SessionOccurrence
     status: NoteStatus | None  # None: no note started
+    site_code: str
+    leader: str
+    topic: str  # its label
+    blocked: str  # why the note cannot start yet; "" when it can
 
 
 def sessions_to_document(session: Session, *, actor: Actor) -> list[SessionRow]:
-    """The last two weeks' held sessions with their note's status: a leader's own, every
-    session for a director. Topics and times only, so no client read is recorded."""
+    """The last two weeks' held sessions with their note's status, site, leader, and why a
+    note cannot start yet: a leader's own, every session for a director. Counts and names
+    of staff only, so no client read is recorded."""
     if actor.role is not Role.SYSTEM and not access.WRITE.allows(actor.role):
         raise Forbidden(f"your role ({actor.role.label}) may not {access.WRITE.description}")
     end = program_today()
     leader = None if actor.role in (Role.DIRECTOR, Role.SYSTEM) else actor.user_id
-    stmt = repository.led_sessions(leader, end - RECENT, end)
-    return [SessionRow(occ, note.status if note else None) for occ, note in session.execute(stmt)]
+    held = list(session.execute(repository.led_sessions(leader, end - RECENT, end)))
+    occurrences = [occ for occ, _ in held]
+    counts = {
+        occurrence_id: (booked, recorded, attended)
+        for occurrence_id, booked, recorded, attended in session.execute(
+            repository.attendance_counts([o.id for o in occurrences])
+        )
+    }
+    sites = {s.id: s.code for s in programs_service.list_sites(session)}
+    leaders = security_service.display_names(session, {o.leader_id for o in occurrences})
+    return [
+        SessionRow(
+            occurrence,
+            note.status if note else None,
+            site_code=sites.get(occurrence.site_id, ""),
+            leader=leaders.get(occurrence.leader_id, ""),
+            topic=TOPIC_LABELS.get(occurrence.topic, occurrence.topic),
+            blocked=""
+            if note is not None
+            else rules.why_not_startable(*counts.get(occurrence.id, (0, 0, 0))),
+        )
+        for occurrence, note in held
+    ]
