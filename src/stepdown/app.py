@@ -68,7 +68,7 @@ from stepdown.portal import invitation_pages
 from stepdown.portal import pages as portal_pages
 from stepdown.programs import api as programs_api
 from stepdown.programs import pages as programs_pages
-from stepdown.programs.card import ProgramCard, ProgramCards
+from stepdown.programs.card import ProgramCards, with_program_clock
 from stepdown.programs.models import Site
 from stepdown.safety import api as safety_api
 from stepdown.safety import pages as safety_pages
@@ -225,14 +225,6 @@ def create_app(
     _install_error_handlers(app)
     api_docs.install_openapi(app)
     return app
-
-
-def with_program_clock(settings: Settings, card: ProgramCard) -> Settings:
-    """The settings with the initialised program's time zone: ``stepdown init`` records the
-    clock in the database, and everything that reads ``settings.timezone`` follows it."""
-    if not card.initialised or card.time_zone == settings.timezone:
-        return settings
-    return settings.model_copy(update={"timezone": card.time_zone})
 
 
 async def _refresh(cards: ProgramCards, seconds: float) -> None:

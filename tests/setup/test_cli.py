@@ -44,6 +44,9 @@ def test_init_migrates_records_the_program_and_prints_a_working_sign_in(tmp_path
     engine.dispose()
     census = run(tmp_path, "census")  # the database is migrated and usable
     assert census.returncode == 0, census.stderr
+    jobs = run(tmp_path, "worker", "status")  # the jobs keep the program's clock
+    assert jobs.returncode == 0, jobs.stderr
+    assert "periodic jobs, next due (America/Chicago):" in jobs.stdout
 
 
 def test_a_second_init_is_refused_before_asking_anything(tmp_path: Path) -> None:

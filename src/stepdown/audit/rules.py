@@ -12,7 +12,8 @@ import hmac
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -72,3 +73,29 @@ def key_id(secret: bytes) -> str:
 def same_digest(a: str, b: str) -> bool:
     """Compare digests in constant time, so timing never tells how much of a forgery fit."""
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _plain(value: object) -> object:
+    """A value as an audit entry's JSON detail holds it."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):  # a datetime too
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def field_changes(record: object, new: Mapping[str, Any]) -> dict[str, dict[str, object]]:
+    """Old and new value of each field of ``record`` that ``new`` changes: what an update's
+    audit entry keeps, so a corrected value never erases the one it replaced."""
+    return {
+        field: {"old": _plain(getattr(record, field)), "new": _plain(value)}
+        for field, value in new.items()
+        if getattr(record, field) != value
+    }
+
+
+def change(old: object, new: object) -> dict[str, object]:
+    """One field's change, for a value not read off a record (a team member, a supervisor)."""
+    return {"old": _plain(old), "new": _plain(new)}

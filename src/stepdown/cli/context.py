@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
 from stepdown.kit.errors import StepdownError
+from stepdown.programs.card import ProgramCards, with_program_clock
 from stepdown.security.actor import Actor
 from stepdown.settings import Settings
 
@@ -31,6 +32,13 @@ def settings() -> Settings:
 @cache
 def engine() -> Engine:
     return make_engine(settings().effective_database_url)
+
+
+def program_settings() -> Settings:
+    """The settings on the program's own clock, for commands that schedule or run jobs:
+    the time zone ``stepdown init`` recorded, not the environment's default."""
+    base = settings()
+    return with_program_clock(base, ProgramCards(make_sessionmaker(engine()), base).reload())
 
 
 def system_actor() -> Actor:

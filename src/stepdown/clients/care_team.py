@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
+from stepdown.audit import rules as audit_rules
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import repository
@@ -94,7 +95,7 @@ def assign(
             )
     clinician = _member(session, primary_clinician_id, "primary_clinician")
     manager = _member(session, case_manager_id, CareTeamRole.CASE_MANAGER.value)
-    changes: dict[str, dict[str, str | None]] = {}
+    changes: dict[str, dict[str, object]] = {}
     if client.primary_clinician_id != (clinician.id if clinician else None):
         changes["primary_clinician"] = _change(team.primary_clinician, clinician)
         client.primary_clinician_id = clinician.id if clinician else None
@@ -115,8 +116,8 @@ def assign(
     return client
 
 
-def _change(old: User | None, new: User | None) -> dict[str, str | None]:
-    return {"old": str(old.id) if old else None, "new": str(new.id) if new else None}
+def _change(old: User | None, new: User | None) -> dict[str, object]:
+    return audit_rules.change(old.id if old else None, new.id if new else None)
 
 
 def _set_member(
@@ -178,6 +179,6 @@ def take(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Client:
         entity_type="care_team",
         entity_id=client.id,
         client_id=client.id,
-        detail={"changes": {"primary_clinician": {"old": None, "new": str(actor.user_id)}}},
+        detail={"changes": {"primary_clinician": audit_rules.change(None, actor.user_id)}},
     )
     return client

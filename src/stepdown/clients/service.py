@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from stepdown.audit import rules as audit_rules
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import repository
@@ -119,11 +119,7 @@ def update_details(
         raise Forbidden("your role does not edit client records")
     client = get_client(session, actor=actor, client_id=client_id)
     new = data.model_dump()
-    changes = {
-        field: {"old": _plain(getattr(client, field)), "new": _plain(value)}
-        for field, value in new.items()
-        if getattr(client, field) != value
-    }
+    changes = audit_rules.field_changes(client, new)
     for field in changes:
         setattr(client, field, new[field])
     session.flush()
@@ -138,10 +134,6 @@ def update_details(
             detail={"changes": changes},
         )
     return client
-
-
-def _plain(value: object) -> object:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def search_clients(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from stepdown.audit import rules as audit_rules
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import service as clients_service
@@ -622,7 +623,7 @@ def set_partner_active(
             action=AuditAction.UPDATE,
             entity_type="partner_provider",
             entity_id=partner.id,
-            detail={"changes": {"is_active": {"old": not active, "new": active}}},
+            detail={"changes": {"is_active": audit_rules.change(not active, active)}},
         )
     return partner
 

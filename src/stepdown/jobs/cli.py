@@ -21,7 +21,9 @@ app = typer.Typer(help="Background jobs: nightly draws, reviews, reminders.", no
 
 
 def _worker() -> Worker:
-    return Worker(make_sessionmaker(context.engine()), context.settings(), default_registry())
+    return Worker(
+        make_sessionmaker(context.engine()), context.program_settings(), default_registry()
+    )
 
 
 @app.command("run")
@@ -54,7 +56,7 @@ def run(
 @app.command("status")
 def status(limit: int = typer.Option(20, min=1, help="How many recent runs to show.")) -> None:
     """Show the most recent runs and when each periodic job is next due."""
-    settings = context.settings()
+    settings = context.program_settings()
     zone = ZoneInfo(settings.timezone)
     with context.unit_of_work() as session:
         runs = service.recent_runs(session, limit=limit)

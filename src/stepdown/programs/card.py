@@ -11,7 +11,6 @@ reload on a timer (``Settings.program_refresh_seconds``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from threading import Lock
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,7 +61,6 @@ class ProgramCards:
     def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
         self._factory = factory
         self._settings = settings
-        self._lock = Lock()
         self._card = card_from_settings(settings)
 
     def current(self) -> ProgramCard:
@@ -76,6 +74,14 @@ class ProgramCards:
                 card = read_card(session, self._settings)
         except SQLAlchemyError:
             return self._card
-        with self._lock:
-            self._card = card
+        self._card = card  # one reference replaced: readers see the old card or the new
         return card
+
+
+def with_program_clock(settings: Settings, card: ProgramCard) -> Settings:
+    """The settings with the initialised program's time zone: ``stepdown init`` records the
+    clock in the database, and everything that reads ``settings.timezone`` (the web app,
+    its jobs, ``stepdown worker``) follows it."""
+    if not card.initialised or card.time_zone == settings.timezone:
+        return settings
+    return settings.model_copy(update={"timezone": card.time_zone})

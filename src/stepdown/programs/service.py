@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from stepdown.audit import rules as audit_rules
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.calendar.models import SessionOccurrence
@@ -168,7 +169,7 @@ def update_program(
         "phone": rules.check_phone(phone),
         "address": rules.check_address(address),
     }
-    changes = _changes(record, new)
+    changes = audit_rules.field_changes(record, new)
     for field, value in new.items():
         setattr(record, field, value)
     session.flush()
@@ -182,19 +183,6 @@ def update_program(
             detail={"changes": changes},
         )
     return record
-
-
-def _changes(record: object, new: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Old and new value of each field that changes, for the audit entry."""
-    return {
-        field: {"old": _plain(getattr(record, field)), "new": _plain(value)}
-        for field, value in new.items()
-        if getattr(record, field) != value
-    }
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def _check_site_code_free(session: Session, code: str, site_id: uuid.UUID | None = None) -> None:
@@ -240,7 +228,7 @@ def update_site(
         "phone": rules.check_phone(phone),
     }
     _check_site_code_free(session, new["code"], site.id)
-    changes = _changes(site, new)
+    changes = audit_rules.field_changes(site, new)
     for field, value in new.items():
         setattr(site, field, value)
     session.flush()
@@ -257,7 +245,7 @@ def set_site_closing(
     site = get_site(session, site_id)
     if site is None:
         raise NotFound("no such site")
-    changes = _changes(site, {"closed_on": closed_on})
+    changes = audit_rules.field_changes(site, {"closed_on": closed_on})
     site.closed_on = closed_on
     session.flush()
     if changes:

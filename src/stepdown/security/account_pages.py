@@ -181,7 +181,7 @@ def account_page(
     session: DbSession,
     actor: Annotated[Actor, allow(access.USERS_READ)],
 ) -> Response:
-    service.list_users(session, actor=actor)  # the role check for readers
+    service.require_account_reader(actor)
     return _edit_page(request, session, service.get_user(session, username=username))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from stepdown.audit import rules as audit_rules
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.kit.clock import today, utc_now
@@ -149,29 +150,17 @@ def update_account(session: Session, *, actor: Actor, username: str, change: Acc
         "role": change.role,
         "site_id": change.site_id,
     }
-    changes = {
-        field: {"old": _plain(getattr(user, field)), "new": _plain(value)}
-        for field, value in new.items()
-        if getattr(user, field) != value
-    }
+    changes = audit_rules.field_changes(user, new)
     for field, value in new.items():
         setattr(user, field, value)
     old_supervisor = supervisor_of(session, user.id)
     if old_supervisor != change.supervisor_id:
-        changes["supervisor"] = {"old": _plain(old_supervisor), "new": _plain(change.supervisor_id)}
+        changes["supervisor"] = audit_rules.change(old_supervisor, change.supervisor_id)
         _set_supervisor(session, user.id, change.supervisor_id)
     session.flush()
     if changes:
         _audit(session, actor, user, {"changes": changes})
     return user
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, Role):
-        return value.value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
 
 
 def _set_supervisor(session: Session, user_id: uuid.UUID, supervisor_id: uuid.UUID | None) -> None:
@@ -187,6 +176,7 @@ def _set_supervisor(session: Session, user_id: uuid.UUID, supervisor_id: uuid.UU
 
 def disable(session: Session, *, actor: Actor, username: str) -> User:
     """``service.disable_user``, and never the last active administrator."""
+    service.require_admin(actor)
     user = service.get_user(session, username=username)
     if user.role is Role.ADMIN and user.is_active and not _other_active_admins(session, user):
         raise Conflict(
@@ -200,7 +190,7 @@ def enable(session: Session, *, actor: Actor, username: str) -> User:
     user = service.get_user(session, username=username)
     if not user.is_active:
         user.is_active = True
-        _audit(session, actor, user, {"changes": {"is_active": {"old": False, "new": True}}})
+        _audit(session, actor, user, {"changes": {"is_active": audit_rules.change(False, True)}})
     return user
 
 
@@ -217,7 +207,7 @@ def unlock(session: Session, *, actor: Actor, username: str) -> User:
             session,
             actor,
             user,
-            {"changes": {"locked_until": {"old": old.isoformat(), "new": now.isoformat()}}},
+            {"changes": {"locked_until": audit_rules.change(old, now)}},
         )
     return user
 

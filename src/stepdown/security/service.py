@@ -92,9 +92,13 @@ def create_user(
     return user
 
 
-def list_users(session: Session, *, actor: Actor) -> list[User]:
+def require_account_reader(actor: Actor) -> None:
     if actor.role not in (Role.ADMIN, Role.DIRECTOR, Role.SYSTEM):
         raise Forbidden("only administrators and directors may list accounts")
+
+
+def list_users(session: Session, *, actor: Actor) -> list[User]:
+    require_account_reader(actor)
     return list(session.scalars(repository.users_stmt()))
 
 
