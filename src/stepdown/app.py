@@ -44,6 +44,7 @@ from stepdown.chart import pages as chart_pages
 from stepdown.checkins import api as checkins_api
 from stepdown.checkins import pages as checkins_pages
 from stepdown.clients import api as clients_api
+from stepdown.clients import merge_pages as clients_merge_pages
 from stepdown.clients import pages as clients_pages
 from stepdown.continuum import api as continuum_api
 from stepdown.continuum import pages as continuum_pages
@@ -164,6 +165,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         home_pages.router,
+        clients_merge_pages.router,  # before the chart's /clients/{client_id}
         clients_pages.router,
         chart_pages.router,
         continuum_pages.router,

@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from stepdown.chart import service, tabs
 from stepdown.clients import access as clients_access
 from stepdown.clients import care_team
+from stepdown.clients import merge as client_merge
 from stepdown.continuum import access as continuum_access
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import DischargeType, Track, Transition
+from stepdown.inquiries import service as inquiries_service
 from stepdown.kit import bounds
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Invalid, StepdownError
@@ -57,7 +59,8 @@ def chart_page(
     chart = service.build(session, actor=actor, client_id=client_id, tab=tab)
     registered = tabs.find(tab, actor)
     can_assign = clients_access.CARE_TEAM.allows(actor.role)
-    team = care_team.care_team(session, chart.client) if tab == "overview" else None
+    overview = tab == "overview"
+    team = care_team.care_team(session, chart.client) if overview else None
     return render(
         request,
         "chart/chart.html",
@@ -75,6 +78,13 @@ def chart_page(
             "error": error,
             "form": form or {},
             "team": team,
+            "admission": inquiries_service.admission_facts(
+                session, actor=actor, client_id=client_id
+            )
+            if overview
+            else None,
+            "merged_in": client_merge.merges_of(session, client_id=client_id) if overview else [],
+            "can_merge": clients_access.CLIENTS_MERGE.allows(actor.role),
             "can_assign": can_assign,
             "can_edit_details": clients_access.CLIENTS_EDIT.allows(actor.role),
             "can_invite": portal_access.INVITE.allows(actor.role),

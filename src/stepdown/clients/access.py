@@ -20,3 +20,8 @@ CLIENTS_EDIT = policy(
     Role.CASE_MANAGER,
     description="correct a client's demographics and contacts",
 )
+CLIENTS_MERGE = policy(
+    "clients.merge",
+    Role.DIRECTOR,
+    description="merge two records of the same person, and undo a merge within 30 days",
+)

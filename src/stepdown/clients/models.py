@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
@@ -74,3 +74,36 @@ class CareTeamMember(Base):
         ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
     )
     since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClientMerge(IdMixin, Base):
+    """Two records found to be one person: ``source`` was folded into ``target``.
+
+    The source row stays (its record number is on paper and in the audit trail) but is
+    hidden from every list while the merge stands. ``moved`` says exactly which rows were
+    re-pointed, table by table, and ``filled`` which of the target's empty fields took the
+    source's value, so an undo puts back precisely what the merge changed and nothing that
+    was recorded on the merged record since.
+    """
+
+    __tablename__ = "client_merge"
+
+    source_client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("client.id", ondelete="RESTRICT"), index=True
+    )
+    target_client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("client.id", ondelete="RESTRICT"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(300))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    merged_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # {"table.column": [primary keys as strings]}; care-team rows by role.
+    moved: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    # {"field": value the target had before (always "" or null: only empty fields fill)}
+    filled: Mapped[dict[str, str | None]] = mapped_column(JSON)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )

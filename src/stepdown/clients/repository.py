@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from stepdown.clients.models import Client
+from stepdown.clients.models import Client, ClientMerge
 from stepdown.security.actor import Actor
 from stepdown.security.roles import Role
 
@@ -19,8 +19,9 @@ SITE_WIDE = frozenset({Role.CASE_MANAGER, Role.ADMISSIONS})
 
 def readable(actor: Actor) -> Select[Client]:
     """Clients this actor may see: clinicians their caseload, site staff their site,
-    clients themselves only."""
-    stmt = select(Client)
+    clients themselves only. A record merged into another is nobody's to list: its rows
+    now belong to the surviving record."""
+    stmt = select(Client).where(not_merged_away())
     if actor.role in PROGRAM_WIDE:
         return stmt
     if actor.role is Role.CLINICIAN and actor.user_id is not None:
@@ -40,12 +41,19 @@ def unassigned(actor: Actor) -> Select[Client]:
     their own site (every site's if they have none) to take one on.
     """
     if actor.role is Role.CLINICIAN:
-        stmt = select(Client)
+        stmt = select(Client).where(not_merged_away())
         if actor.site_id is not None:
             stmt = stmt.where(Client.site_id == actor.site_id)
     else:
         stmt = readable(actor)
     return stmt.where(Client.primary_clinician_id.is_(None))
+
+
+def not_merged_away() -> ColumnElement[bool]:
+    """The client is not the source of a merge that stands (not undone)."""
+    return ~exists().where(
+        ClientMerge.source_client_id == Client.id, ClientMerge.undone_at.is_(None)
+    )
 
 
 def by_record_number(record_number: str) -> Select[Client]:
@@ -72,11 +80,11 @@ def matches(query: str) -> ColumnElement[bool]:
     else:
         digits = re.sub(r"\D", "", text)
         if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
-            conditions.append(_digits_only(Client.phone).like(f"%{digits}%"))
+            conditions.append(phone_digits(Client.phone).like(f"%{digits}%"))
     return or_(*conditions)
 
 
-def _digits_only(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
+def phone_digits(column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
     """The column with the separators people type in phone numbers removed (SQLite has no
     regular-expression replace)."""
     stripped: ColumnElement[str] = func.replace(column, " ", "")

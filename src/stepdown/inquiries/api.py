@@ -89,7 +89,16 @@ def convert_to_client(
     session: DbSession,
     actor: Annotated[Actor, allow(access.INQUIRIES_WRITE)],
     inquiry_id: uuid.UUID,
+    not_duplicate: Annotated[
+        bool,
+        Query(
+            description="Likely duplicates on file refuse the conversion (409, naming their "
+            "record numbers) until the caller confirms this is someone else."
+        ),
+    ] = False,
 ) -> Converted:
     """Admit: open a client record from the inquiry. The response names the new record."""
-    client = service.convert_to_client(session, actor=actor, inquiry_id=inquiry_id)
+    client = service.convert_to_client(
+        session, actor=actor, inquiry_id=inquiry_id, not_duplicate=not_duplicate
+    )
     return Converted(inquiry_id=inquiry_id, client_id=client.id, record_number=client.record_number)

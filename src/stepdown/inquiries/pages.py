@@ -10,12 +10,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from stepdown.clients.duplicates import LikelyDuplicate
 from stepdown.inquiries import access, rules, service
 from stepdown.inquiries.models import Inquiry
 from stepdown.inquiries.rules import CallerType, InquirySource, Substance, Urgency
@@ -27,7 +28,7 @@ from stepdown.inquiries.schemas import (
     StatusChangeCreate,
 )
 from stepdown.kit.clock import today
-from stepdown.kit.errors import Conflict, Invalid
+from stepdown.kit.errors import Conflict, Invalid, NotFound
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
 from stepdown.security import service as security_service
@@ -181,6 +182,7 @@ def _detail_page(
     *,
     move_values: Mapping[str, Any] | None = None,
     errors: Errors | None = None,
+    duplicates: list[LikelyDuplicate] | None = None,
     status_code: int = 200,
 ) -> Response:
     inquiry = service.get_inquiry(session, actor=actor, inquiry_id=inquiry_id)
@@ -200,6 +202,7 @@ def _detail_page(
             "can_write": access.INQUIRIES_WRITE.allows(actor.role),
             "move_values": move_values or {},
             "errors": errors or {},
+            "duplicates": duplicates or [],
         },
         status_code=status_code,
     )
@@ -295,9 +298,22 @@ def convert_to_client(
     session: DbSession,
     actor: Annotated[Actor, allow(access.INQUIRIES_WRITE)],
     inquiry_id: uuid.UUID,
+    form: PostedForm,
 ) -> Response:
+    """Admit. Likely duplicates on file are shown first; "someone else" posts again with
+    ``not_duplicate=yes``, "the same person" links the inquiry to that record."""
     try:
-        client = service.convert_to_client(session, actor=actor, inquiry_id=inquiry_id)
+        client = service.convert_to_client(
+            session,
+            actor=actor,
+            inquiry_id=inquiry_id,
+            not_duplicate=form.get("not_duplicate") == "yes",
+        )
+    except service.LikelyDuplicates as exc:
+        session.rollback()
+        return _detail_page(
+            request, session, actor, inquiry_id, duplicates=exc.candidates, status_code=409
+        )
     except (Invalid, Conflict) as exc:
         return _detail_page(
             request,
@@ -308,4 +324,30 @@ def convert_to_client(
             status_code=exc.status_code,
         )
     message = f"Admitted: client record {client.record_number} opened."
+    return _redirect(request, f"/clients/{client.id}", message)
+
+
+@router.post("/inquiries/{inquiry_id}/link", response_class=HTMLResponse)
+def link_to_existing(
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.INQUIRIES_WRITE)],
+    inquiry_id: uuid.UUID,
+    client_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    try:
+        client = service.link_to_existing(
+            session, actor=actor, inquiry_id=inquiry_id, client_id=client_id
+        )
+    except (Invalid, Conflict, NotFound) as exc:
+        session.rollback()
+        return _detail_page(
+            request,
+            session,
+            actor,
+            inquiry_id,
+            errors={"convert": exc.message, "convert_field": exc.field or ""},
+            status_code=exc.status_code,
+        )
+    message = f"Linked to the existing client record {client.record_number}."
     return _redirect(request, f"/clients/{client.id}", message)

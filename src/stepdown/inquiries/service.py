@@ -17,7 +17,11 @@ from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
+from stepdown.clients import duplicates
+from stepdown.clients import repository as clients_repository
+from stepdown.clients import rules as client_rules
 from stepdown.clients import service as clients_service
+from stepdown.clients.duplicates import LikelyDuplicate
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
 from stepdown.inquiries import access, repository, rules
@@ -238,10 +242,33 @@ def _needed_to_convert(label: str, field: str) -> Invalid:
     )
 
 
-def convert_to_client(session: Session, *, actor: Actor, inquiry_id: uuid.UUID) -> Client:
+class LikelyDuplicates(Conflict):
+    """Converting would open a second record for someone already on file: the person
+    converting looks at ``candidates`` and says which it is."""
+
+    def __init__(self, candidates: list[LikelyDuplicate]) -> None:
+        numbers = ", ".join(c.record_number for c in candidates)
+        super().__init__(
+            f"This may be a client already on record ({numbers}). Open the record if it is "
+            "the same person, or confirm that it is someone else.",
+            field="not_duplicate",
+            rule=DUPLICATE_RULE,
+        )
+        self.candidates = candidates
+
+
+DUPLICATE_RULE = "clients.rules.match_reasons"
+
+
+def convert_to_client(
+    session: Session, *, actor: Actor, inquiry_id: uuid.UUID, not_duplicate: bool = False
+) -> Client:
     """Admit: open a client record from what the inquiry holds and close the inquiry.
 
-    The level of care and episode are chosen afterwards, in the client's record.
+    Before anything is created the record is checked against every client on file; likely
+    matches stop the conversion until the person converting says this is someone else
+    (``not_duplicate``), which the audit entry records. The level of care and episode are
+    chosen afterwards, in the client's record.
     """
     inquiry = _load(session, actor, inquiry_id, for_change=True)
     refusal = rules.transition_refusal(inquiry.status, rules.CONVERSION_TARGET)
@@ -268,6 +295,18 @@ def convert_to_client(session: Session, *, actor: Actor, inquiry_id: uuid.UUID) 
         )
     except ValidationError as exc:
         raise invalid_from(exc) from exc
+    candidates = duplicates.likely_duplicates(
+        session,
+        actor=actor,
+        identity=client_rules.Identity(
+            first_name=data.legal_first_name,
+            last_name=data.legal_last_name,
+            date_of_birth=data.date_of_birth,
+            phone=data.phone,
+        ),
+    )
+    if candidates and not not_duplicate:
+        raise LikelyDuplicates(candidates)
     record_number = clients_service.next_record_number(session)
     client = clients_service.register_client(
         session,
@@ -296,6 +335,49 @@ def convert_to_client(session: Session, *, actor: Actor, inquiry_id: uuid.UUID) 
         detail={
             "status": {"from": before.value, "to": rules.CONVERSION_TARGET.value},
             "client_id": str(client.id),
+            "likely_duplicates_overridden": [c.record_number for c in candidates],
+        },
+    )
+    return client
+
+
+def link_to_existing(
+    session: Session, *, actor: Actor, inquiry_id: uuid.UUID, client_id: uuid.UUID
+) -> Client:
+    """The caller is a client already on record (a return, or a second call): the inquiry
+    is closed as admitted onto that record instead of opening a duplicate."""
+    inquiry = _load(session, actor, inquiry_id, for_change=True)
+    refusal = rules.transition_refusal(inquiry.status, rules.CONVERSION_TARGET)
+    if refusal is not None:
+        raise Conflict(refusal.message, field=refusal.field, rule=TRANSITION_RULE)
+    client = session.get(Client, client_id)
+    if client is None or not session.scalar(
+        select(func.count())
+        .select_from(Client)
+        .where(Client.id == client_id, clients_repository.not_merged_away())
+    ):
+        raise NotFound("no such client", field="client_id")
+    before = inquiry.status
+    inquiry.client_id = client.id
+    _append_history(
+        session,
+        actor=actor,
+        inquiry=inquiry,
+        to_status=rules.CONVERSION_TARGET,
+        details=MoveDetails(),
+        note=f"Linked to the existing client record {client.record_number}.",
+    )
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type=ENTITY,
+        entity_id=inquiry.id,
+        client_id=client.id,
+        detail={
+            "status": {"from": before.value, "to": rules.CONVERSION_TARGET.value},
+            "client_id": str(client.id),
+            "linked_existing": True,
         },
     )
     return client
@@ -318,6 +400,45 @@ def get_inquiry(session: Session, *, actor: Actor, inquiry_id: uuid.UUID) -> Inq
     inquiry = _load(session, actor, inquiry_id)
     _record_reads(session, actor, [inquiry])
     return inquiry
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionFacts:
+    """What the phone intake gathered that the client's record carries: who to bill (until
+    coverages are recorded on the record itself), who called for them, and the substances
+    named. Read only by someone already reading the client's chart."""
+
+    inquiry_id: uuid.UUID
+    payer_name: str
+    member_id: str
+    caller: str  # "Self", "Family member", ...
+    caller_name: str
+    caller_relationship: str
+    substances: tuple[str, ...]  # labels, in the vocabulary's order
+
+
+def admission_facts(
+    session: Session, *, actor: Actor, client_id: uuid.UUID
+) -> AdmissionFacts | None:
+    """The newest inquiry converted into this client, as facts for the chart."""
+    inquiry = session.scalars(
+        select(Inquiry)
+        .where(Inquiry.client_id == client_id)
+        .order_by(Inquiry.created_at.desc())
+        .limit(1)
+    ).first()
+    if inquiry is None:
+        return None
+    _record_reads(session, actor, [inquiry])
+    return AdmissionFacts(
+        inquiry_id=inquiry.id,
+        payer_name=inquiry.payer_name,
+        member_id=inquiry.member_id,
+        caller=inquiry.caller_type.label,
+        caller_name=inquiry.caller_name,
+        caller_relationship=inquiry.caller_relationship,
+        substances=tuple(rules.Substance(s).label for s in inquiry.substances),
+    )
 
 
 def status_history(session: Session, *, inquiry: Inquiry) -> list[InquiryStatusChange]:
