@@ -1,0 +1,38 @@
+"""The chart fits the screen it is read on: on a 1,366-pixel laptop and a 390-pixel phone no
+tab of a director's chart makes the page wider than the window (the tab bar wraps)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+RECORD = "DEMO-0001"
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_every_tab_fits_the_window(live_server: LiveServer, browser: Browser, width: int) -> None:
+    director = live_server.sign_ins["director"]
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/sign-in")
+    page.get_by_label("Username").fill(director.username)
+    page.get_by_label("Password").fill(director.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_be_visible()
+    page.goto(f"{live_server.url}/clients?q={RECORD}")
+    page.locator("table a").first.click()
+    chart = page.url.split("?")[0]
+    tabs = page.locator("nav.tabs a").evaluate_all("links => links.map(a => a.href)")
+    assert len(tabs) > 5
+    too_wide = {}
+    for href in tabs:
+        page.goto(href)
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            too_wide[href.removeprefix(chart)] = scroll
+    context.close()
+    assert too_wide == {}
