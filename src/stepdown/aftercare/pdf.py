@@ -8,6 +8,7 @@ rather than printed as boxes, since a missing glyph could hide a phone number.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from datetime import date, datetime
 
@@ -55,6 +56,11 @@ class _Document:
         self.pdf.set_font("Helvetica", style, size)
         self.pdf.multi_cell(0, height, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    def logo(self, data: bytes) -> None:
+        """The program's logo at the head of the page, 15 mm high, its width to scale."""
+        self.pdf.image(io.BytesIO(data), h=15)
+        self.pdf.ln(2)
+
     def title(self, text: str) -> None:
         self._write(text, size=20, style="B", height=10)
 
@@ -84,6 +90,8 @@ def render(view: PlanView, *, program: ProgramCard, printed_at: datetime) -> byt
     plan = view.plan
     doc = _Document(f"Aftercare plan for {view.client.display_name}")
     doc.pdf.set_creation_date(printed_at)
+    if program.logo:
+        doc.logo(program.logo)
     doc.title("My aftercare plan")
     doc.line(f"{view.client.display_name}, {program.name}")
     for line in program.address_lines:

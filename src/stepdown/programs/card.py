@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from stepdown.programs.models import Program
+from stepdown.programs.models import Program, ProgramLogo
 from stepdown.settings import Settings
 
 
@@ -26,6 +26,9 @@ class ProgramCard:
     address: str
     time_zone: str
     initialised: bool
+    # The printouts' logo (``ProgramLogo``), kept here so a printout costs no query.
+    logo: bytes | None = None
+    logo_type: str = ""
 
     @property
     def address_lines(self) -> list[str]:
@@ -46,12 +49,15 @@ def read_card(session: Session, settings: Settings) -> ProgramCard:
     row = session.get(Program, 1)
     if row is None:
         return card_from_settings(settings)
+    logo = session.get(ProgramLogo, 1)
     return ProgramCard(
         name=row.name,
         phone=row.phone,
         address=row.address,
         time_zone=row.time_zone,
         initialised=True,
+        logo=logo.data if logo else None,
+        logo_type=logo.content_type if logo else "",
     )
 
 

@@ -16,14 +16,14 @@ list before it is written, so the column never holds overlapping or malformed wi
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, str_enum
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 
 
 class Program(TimestampMixin, Base):
@@ -43,6 +43,22 @@ class Program(TimestampMixin, Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     time_zone: Mapped[str] = mapped_column(String(60))
     is_synthetic: Mapped[bool] = mapped_column(default=False)
+
+
+class ProgramLogo(Base):
+    """The program's logo for printouts, checked on upload (``rules.check_logo``). Its own
+    table so the program row (read on every card reload) stays small."""
+
+    __tablename__ = "program_logo"
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("program.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int]
+    height: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Site(IdMixin, TimestampMixin, Base):

@@ -24,6 +24,7 @@ from stepdown.calendar.models import SessionOccurrence
 from stepdown.clients import repository as clients_repository
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
+from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Invalid, NotFound
 from stepdown.programs import rules
 from stepdown.programs.models import (
@@ -34,6 +35,7 @@ from stepdown.programs.models import (
     KeepApart,
     KeepApartReason,
     Program,
+    ProgramLogo,
     Room,
     SessionGender,
     Site,
@@ -183,6 +185,38 @@ def update_program(
             detail={"changes": changes},
         )
     return record
+
+
+def set_logo(session: Session, *, actor: Actor, data: bytes) -> ProgramLogo:
+    """Replace the logo printouts carry; the image is checked before anything is kept."""
+    if program(session) is None:
+        raise NotFound("no program yet: run `stepdown init`")
+    content_type, width, height = rules.check_logo(data)
+    logo = session.get(ProgramLogo, 1) or ProgramLogo(program_id=1)
+    logo.content_type, logo.data, logo.width, logo.height = content_type, data, width, height
+    logo.uploaded_at = utc_now()
+    session.add(logo)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="program_logo",
+        entity_id=None,
+        detail={"content_type": content_type, "width": width, "height": height, "bytes": len(data)},
+    )
+    return logo
+
+
+def remove_logo(session: Session, *, actor: Actor) -> None:
+    logo = session.get(ProgramLogo, 1)
+    if logo is None:
+        return
+    session.delete(logo)
+    session.flush()
+    audit_service.record(
+        session, actor=actor, action=AuditAction.DELETE, entity_type="program_logo", entity_id=None
+    )
 
 
 def _check_site_code_free(session: Session, code: str, site_id: uuid.UUID | None = None) -> None:

@@ -15,10 +15,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
+from stepdown.home import access as home_access
 from stepdown.kit import bounds
 from stepdown.kit.errors import NotFound, StepdownError
 from stepdown.kit.web import DbSession
+from stepdown.programs import rules as programs_rules
 from stepdown.programs import service as programs_service
 from stepdown.programs.card import ProgramCards
 from stepdown.programs.models import Site
@@ -118,6 +121,61 @@ async def save_program(request: Request, session: DbSession, actor: Caller) -> R
     # Reloaded once the details are committed: before, the card would read the old row.
     event.listen(session, "after_commit", lambda _: cards.reload(), once=True)
     return _done(request, "/setup", "Program details saved.")
+
+
+def _reload_card_after_commit(request: Request, session: Session) -> None:
+    cards: ProgramCards = request.app.state.program
+    event.listen(session, "after_commit", lambda _: cards.reload(), once=True)
+
+
+@router.get("/program/logo")
+def program_logo(request: Request, actor: Annotated[Actor, allow(home_access.HOME)]) -> Response:
+    """The logo as printouts show it, from the program card (no query). Anyone signed in
+    may fetch it: a client prints their own aftercare plan."""
+    card = request.app.state.program.current()
+    if card.logo is None:
+        raise NotFound("the program has no logo")
+    return Response(
+        card.logo,
+        media_type=card.logo_type,
+        headers={"Cache-Control": "private, max-age=300"},
+    )
+
+
+@router.post("/setup/program/logo", response_class=HTMLResponse)
+async def upload_logo(request: Request, session: DbSession, actor: Caller) -> Response:
+    """A multipart upload; the body limit bounds it before it is read, and
+    ``programs.rules.check_logo`` decodes it before anything is kept."""
+    data = await request.form()
+    upload = data.get("logo")
+    content = (
+        await upload.read(programs_rules.LOGO_MAX_BYTES + 1)
+        if isinstance(upload, UploadFile)
+        else b""
+    )
+    try:
+        programs_service.set_logo(session, actor=actor, data=content)
+    except StepdownError as exc:
+        session.rollback()
+        return render(
+            request,
+            "setup/program.html",
+            {
+                "values": _program_values(session),
+                "errors": {exc.field or "form": exc.message},
+                "zone": _zone(session),
+            },
+            status_code=exc.status_code,
+        )
+    _reload_card_after_commit(request, session)
+    return _done(request, "/setup/program", "Logo saved: printouts carry it from now on.")
+
+
+@router.post("/setup/program/logo/remove", response_class=HTMLResponse)
+async def remove_logo(request: Request, session: DbSession, actor: Caller) -> Response:
+    programs_service.remove_logo(session, actor=actor)
+    _reload_card_after_commit(request, session)
+    return _done(request, "/setup/program", "Logo removed.")
 
 
 def _sites_context(session: Session, request: Request) -> dict[str, Any]:
