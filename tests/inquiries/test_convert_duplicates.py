@@ -153,3 +153,36 @@ def test_chart_carries_what_the_call_gathered(client: TestClient, session: Sessi
     assert "From the admission call" in chart
     for shown in ("Ana Ruiz", "(sister)", "Example Health Plan", "XK-99812", "Alcohol, Opioids"):
         assert shown in chart
+
+
+def test_the_care_team_is_chosen_at_admission(client: TestClient, session: Session) -> None:
+    site = make_site(session)
+    inquiry = make_inquiry(session, site=site, date_of_birth="1991-02-03")
+    service.move_status(
+        session,
+        actor=SYSTEM,
+        inquiry_id=inquiry.id,
+        change=service.StatusChangeCreate(to_status=InquiryStatus.CONTACTED),
+    )
+    clinician = make_user(session, role=Role.CLINICIAN, site=site)
+    admissions = make_user(session, role=Role.ADMISSIONS, site=site)
+    session.commit()
+    sign_in(client, admissions.username)
+    page = client.get(f"/inquiries/{inquiry.id}").text
+    assert f'<option value="{clinician.id}">' in page
+    token = csrf_from(page)
+    wrong = client.post(
+        f"/inquiries/{inquiry.id}/convert",
+        data={"csrf_token": token, "primary_clinician": "not-an-id"},
+    )
+    assert wrong.status_code == 422
+    done = client.post(
+        f"/inquiries/{inquiry.id}/convert",
+        data={"csrf_token": token, "primary_clinician": str(clinician.id)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    session.expire_all()
+    made = session.get(Client, uuid.UUID(done.headers["location"].rsplit("/", 1)[1]))
+    assert made is not None
+    assert made.primary_clinician_id == clinician.id

@@ -34,6 +34,7 @@ from stepdown.programs import service as programs_service
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
+from stepdown.security.roles import Role
 from stepdown.web import flash, navigation
 from stepdown.web.templating import render
 
@@ -183,8 +184,10 @@ def _detail_page(
     move_values: Mapping[str, Any] | None = None,
     errors: Errors | None = None,
     duplicates: list[LikelyDuplicate] | None = None,
+    chosen: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    staff = security_service.staff_directory(session)
     inquiry = service.get_inquiry(session, actor=actor, inquiry_id=inquiry_id)
     site = programs_service.get_site(session, inquiry.site_id) if inquiry.site_id else None
     assigned_ids = {inquiry.assigned_to_id} if inquiry.assigned_to_id else set()
@@ -203,6 +206,9 @@ def _detail_page(
             "move_values": move_values or {},
             "errors": errors or {},
             "duplicates": duplicates or [],
+            "clinicians": [u for u in staff if u.role is Role.CLINICIAN],
+            "case_managers": [u for u in staff if u.role is Role.CASE_MANAGER],
+            "chosen": chosen or {},
         },
         status_code=status_code,
     )
@@ -292,6 +298,16 @@ def move_status(
     )
 
 
+def _staff_choice(form: FormData, field: str) -> uuid.UUID | None:
+    value = form.get(field, "")
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise Invalid("choose someone from the list", field=field) from exc
+
+
 @router.post("/inquiries/{inquiry_id}/convert", response_class=HTMLResponse)
 def convert_to_client(
     request: Request,
@@ -308,11 +324,19 @@ def convert_to_client(
             actor=actor,
             inquiry_id=inquiry_id,
             not_duplicate=form.get("not_duplicate") == "yes",
+            primary_clinician_id=_staff_choice(form, "primary_clinician"),
+            case_manager_id=_staff_choice(form, "case_manager"),
         )
     except service.LikelyDuplicates as exc:
         session.rollback()
         return _detail_page(
-            request, session, actor, inquiry_id, duplicates=exc.candidates, status_code=409
+            request,
+            session,
+            actor,
+            inquiry_id,
+            duplicates=exc.candidates,
+            chosen={k: str(form.get(k, "")) for k in ("primary_clinician", "case_manager")},
+            status_code=409,
         )
     except (Invalid, Conflict) as exc:
         return _detail_page(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
-from stepdown.clients import duplicates
+from stepdown.clients import care_team, duplicates
 from stepdown.clients import repository as clients_repository
 from stepdown.clients import rules as client_rules
 from stepdown.clients import service as clients_service
@@ -261,7 +261,13 @@ DUPLICATE_RULE = "clients.rules.match_reasons"
 
 
 def convert_to_client(
-    session: Session, *, actor: Actor, inquiry_id: uuid.UUID, not_duplicate: bool = False
+    session: Session,
+    *,
+    actor: Actor,
+    inquiry_id: uuid.UUID,
+    not_duplicate: bool = False,
+    primary_clinician_id: uuid.UUID | None = None,
+    case_manager_id: uuid.UUID | None = None,
 ) -> Client:
     """Admit: open a client record from what the inquiry holds and close the inquiry.
 
@@ -315,6 +321,16 @@ def convert_to_client(
         record_number=record_number,
         is_synthetic=inquiry.is_synthetic,
     )
+    if primary_clinician_id or case_manager_id:
+        # The care team chosen at admission, checked as on the chart (active staff of the
+        # right role); a new admission with no clinician waits on the home pages instead.
+        care_team.assign(
+            session,
+            actor=actor,
+            client_id=client.id,
+            primary_clinician_id=primary_clinician_id,
+            case_manager_id=case_manager_id,
+        )
     before = inquiry.status
     inquiry.client_id = client.id
     _append_history(
