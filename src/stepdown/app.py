@@ -82,6 +82,7 @@ from stepdown.security.deps import ANON_CSRF_COOKIE, csrf_protect
 from stepdown.security.throttle import SignInThrottle
 from stepdown.selfcheck import pages as selfcheck_pages
 from stepdown.settings import Settings
+from stepdown.setup import import_pages as setup_import_pages
 from stepdown.setup import pages as setup_pages
 from stepdown.transitions import api as transitions_api
 from stepdown.transitions import pages as transitions_pages
@@ -192,6 +193,7 @@ def create_app(
         placement_api.router,
         programs_pages.router,
         setup_pages.router,
+        setup_import_pages.router,
         programs_api.router,
         scheduling_pages.router,
         scheduling_api.router,
