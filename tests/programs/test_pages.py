@@ -201,8 +201,8 @@ def test_director_removes_a_staff_profile(client: TestClient, session: Session) 
     assert "No staff profiles yet." in gone.text
 
 
-@pytest.mark.parametrize("role", [Role.CLINICIAN, Role.CASE_MANAGER, Role.ADMIN])
-def test_only_directors_reach_the_edit_pages(
+@pytest.mark.parametrize("role", [Role.CLINICIAN, Role.CASE_MANAGER])
+def test_only_directors_and_administrators_reach_the_edit_pages(
     role: Role, client: TestClient, session: Session
 ) -> None:
     site = make_site(session)
@@ -214,6 +214,17 @@ def test_only_directors_reach_the_edit_pages(
     setup = client.get("/programs").text
     assert f"/programs/rooms/{room.id}" not in setup
     assert ("/programs/keep-apart" in setup) == (role is Role.CLINICIAN)
+
+
+def test_the_administrator_sets_rooms_up(client: TestClient, session: Session) -> None:
+    site = make_site(session)
+    room = make_room(session, site)
+    admin = make_user(session, role=Role.ADMIN)
+    session.commit()
+    sign_in(client, admin.username)
+    assert client.get(f"/programs/rooms/{room.id}").status_code == 200
+    assert f"/programs/rooms/{room.id}" in client.get("/programs").text
+    assert "/levels/IOP/edit" in client.get("/levels").text
 
 
 ALLOWED = {

@@ -90,7 +90,7 @@ MATRIX: dict[str, set[Role]] = {
     "/clients": STAFF,
     "/census": STAFF,
     "/levels": STAFF,
-    "/levels/IOP/edit": {Role.DIRECTOR},
+    "/levels/IOP/edit": ADMIN_DIRECTOR,
     "/api/v1/census": STAFF,
     "/api/v1/levels": STAFF,
     "/programs": {Role.ADMIN, Role.DIRECTOR, Role.CLINICIAN, Role.CASE_MANAGER},

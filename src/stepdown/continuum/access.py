@@ -27,7 +27,10 @@ TRANSITION = policy(
 )
 CATALOG_READ = policy("continuum.catalog_read", *STAFF, description="see the levels of care")
 CATALOG_WRITE = policy(
-    "continuum.catalog_write", Role.DIRECTOR, description="edit the levels of care"
+    "continuum.catalog_write",
+    Role.DIRECTOR,
+    Role.ADMIN,
+    description="edit the levels of care (the administrator at set-up, the director after)",
 )
 PARTNERS_WRITE = policy(
     "continuum.partners_write", Role.DIRECTOR, Role.ADMIN, description="manage partner providers"

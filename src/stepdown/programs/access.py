@@ -17,7 +17,14 @@ SETUP_READ = policy(
     Role.CASE_MANAGER,
     description="see the program set-up",
 )
-SETUP_WRITE = policy("programs.setup_write", Role.DIRECTOR, description="change the program set-up")
+# The administrator sets a new program up (the set-up checklist links here); the director
+# runs it afterwards.
+SETUP_WRITE = policy(
+    "programs.setup_write",
+    Role.DIRECTOR,
+    Role.ADMIN,
+    description="change the program set-up: rooms, time blocks, groups, staff profiles",
+)
 CLIENT_PROFILE = policy(
     "programs.client_profile",
     Role.DIRECTOR,
