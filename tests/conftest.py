@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from stepdown.app import create_app
+from stepdown.kit import clock
 from stepdown.kit.db import make_engine
 from stepdown.settings import Settings
 from tests import databases
@@ -24,6 +25,15 @@ from tests import databases
 def pytest_report_header() -> str:
     base = databases.pg_base_url()
     return "PostgreSQL: enabled" if base else f"PostgreSQL: {databases.PG_SKIP_REASON}"
+
+
+@pytest.fixture(autouse=True)
+def program_clock() -> Iterator[None]:
+    """The program's zone is process state (``kit.clock``) that an app's start-up or a CLI
+    command sets from the program's row: every test starts on the default and leaves it."""
+    clock.set_program_zone(clock.DEFAULT_ZONE)
+    yield
+    clock.set_program_zone(clock.DEFAULT_ZONE)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

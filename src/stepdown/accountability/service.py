@@ -32,6 +32,7 @@ from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.drug_testing import service as drug_testing_service
 from stepdown.drug_testing.models import Analyte
+from stepdown.kit.clock import local
 from stepdown.kit.clock import today as program_today
 from stepdown.kit.errors import Forbidden
 from stepdown.security.actor import Actor
@@ -156,7 +157,7 @@ def _instruments(
         rules.Score(
             code=r.instrument,
             name=assessments_service.instrument(r.instrument).name,
-            on=r.administered_at.date(),
+            on=local(r.administered_at).date(),  # the program's day, as the range is
             total=r.total,
             band=r.band,
         )

@@ -4,9 +4,8 @@ the staff worklist. The dates are the program's calendar days."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 
@@ -25,6 +24,7 @@ from stepdown.aftercare.schemas import (
     PlanUpdate,
     WorklistRead,
 )
+from stepdown.kit import clock
 from stepdown.kit.errors import NotFound
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
@@ -35,7 +35,7 @@ Staff = Annotated[Actor, allow(access.STAFF)]
 
 
 def _today(request: Request) -> date:
-    return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+    return clock.today()
 
 
 def _detail(view: service.PlanView) -> PlanDetail:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from stepdown.aftercare import access, pdf, service
 from stepdown.aftercare.schemas import ContactInput, FollowUpInput, MeetingInput, PlanUpdate
 from stepdown.chart import tabs
-from stepdown.kit.clock import today as utc_today
+from stepdown.kit.clock import today as program_today
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -44,9 +43,9 @@ tabs.register(
     "Aftercare",
     access.STAFF,
     template="aftercare/_chart_tab.html",
-    # The chart has no request to read the program's zone from; UTC's day is the chart's.
+    # The program's day (``kit.clock``), as on the aftercare pages.
     build=lambda session, actor, client: service.chart_section(
-        session, actor=actor, client=client, today=utc_today()
+        session, actor=actor, client=client, today=program_today()
     ),
     order=85,
 )
@@ -57,7 +56,7 @@ S = TypeVar("S", bound=BaseModel)
 
 def _today(request: Request) -> date:
     """The program's calendar day now: a check-in is due on the program's day, not UTC's."""
-    return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+    return program_today()
 
 
 async def _form(request: Request) -> Form:

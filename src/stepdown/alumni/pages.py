@@ -23,7 +23,7 @@ from stepdown.alumni.models import Interest, MentorshipStatus, RsvpStatus
 from stepdown.alumni.schemas import EventInput, VolunteerProfile
 from stepdown.chart import tabs
 from stepdown.continuum.models import Track
-from stepdown.kit import bounds
+from stepdown.kit import bounds, clock
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
@@ -62,10 +62,6 @@ async def _form(request: Request) -> tuple[Form, Multi]:
     return single, multi
 
 
-def _zone(request: Request) -> ZoneInfo:
-    return ZoneInfo(request.app.state.settings.timezone)
-
-
 def _min_days(request: Request) -> int:
     days: int = request.app.state.settings.mentor_min_recovery_days
     return days
@@ -76,14 +72,6 @@ def _uuid(value: str, field: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise Invalid("choose from the list", field=field) from None
-
-
-def _local(value: str, field: str, zone: ZoneInfo) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value).replace(tzinfo=zone)
-    except ValueError:
-        raise Invalid("enter a date and time", field=field) from None
-    return bounds.check_instant(moment, field=field)
 
 
 def _message(exc: StepdownError) -> str:
@@ -121,8 +109,10 @@ def _run(request: Request, session: Session, target: str, action: Callable[[], s
     return response
 
 
-def _fmt(zone: ZoneInfo) -> Callable[[datetime], str]:
-    return lambda moment: moment.astimezone(zone).strftime("%a %b %d, %H:%M")
+def _fmt(moment: datetime) -> str:
+    """An event's start or end as people read a calendar: "Tue Jul 14, 18:00", on the
+    program's clock."""
+    return clock.local(moment).strftime("%a %b %d, %H:%M")
 
 
 def _month(value: str, zone: ZoneInfo) -> date:
@@ -142,7 +132,7 @@ def _month(value: str, zone: ZoneInfo) -> date:
 def index(request: Request, session: DbSession, actor: Reader, month: str = "") -> Response:
     """One month of events by day, with head counts and waitlists; volunteers; open
     mentorships."""
-    zone = _zone(request)
+    zone = clock.program_zone()
     first = _month(month, zone)
     following = (first + timedelta(days=32)).replace(day=1)
     previous = (first - timedelta(days=1)).replace(day=1)
@@ -169,22 +159,22 @@ def index(request: Request, session: DbSession, actor: Reader, month: str = "") 
             "mentorships": service.list_mentorships(session, actor=actor),
             "sites": programs_service.list_sites(session),
             "can_manage": access.EVENTS.allows(actor.role),
-            "fmt": _fmt(zone),
+            "fmt": _fmt,
             "refusal_text": rules.REFUSAL_TEXT,
             "min_days": _min_days(request),
         },
     )
 
 
-def _event_input(form: Form, zone: ZoneInfo) -> EventInput:
+def _event_input(form: Form) -> EventInput:
     capacity = bounds.parse_optional_int(form.get("capacity", ""), field="capacity", ge=1)
     site = form.get("site_id", "")
     return EventInput.model_construct(
         site_id=_uuid(site, "site_id") if site else None,
         title=form.get("title", ""),
         description=form.get("description", ""),
-        starts_at=_local(form.get("starts_at", ""), "starts_at", zone),
-        ends_at=_local(form.get("ends_at", ""), "ends_at", zone),
+        starts_at=clock.parse_local(form.get("starts_at", ""), field="starts_at"),
+        ends_at=clock.parse_local(form.get("ends_at", ""), field="ends_at"),
         place=form.get("place", ""),
         link=form.get("link", ""),
         capacity=capacity,
@@ -202,7 +192,7 @@ async def create_event(request: Request, session: DbSession, actor: Organizer) -
     form, _ = await _form(request)
 
     def act() -> str:
-        data = _event_input(form, _zone(request))
+        data = _event_input(form)
         _known_site(session, data)
         event = service.create_event(session, actor=actor, data=data)
         return f"Event “{event.title}” added."
@@ -214,7 +204,6 @@ async def create_event(request: Request, session: DbSession, actor: Organizer) -
 def event_page(
     event_id: uuid.UUID, request: Request, session: DbSession, actor: Reader
 ) -> Response:
-    zone = _zone(request)
     view = service.get_event(session, actor=actor, event_id=event_id)
     return render(
         request,
@@ -225,8 +214,7 @@ def event_page(
             "waiting": [a for a in view.attendees if a.rsvp.status is RsvpStatus.WAITLISTED],
             "sites": programs_service.list_sites(session),
             "can_manage": access.EVENTS.allows(actor.role),
-            "fmt": _fmt(zone),
-            "local_input": lambda moment: moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M"),
+            "fmt": _fmt,
         },
     )
 
@@ -238,7 +226,7 @@ async def update_event(
     form, _ = await _form(request)
 
     def act() -> str:
-        data = _event_input(form, _zone(request))
+        data = _event_input(form)
         _known_site(session, data)
         service.update_event(session, actor=actor, event_id=event_id, data=data)
         return "Event changed."
@@ -499,5 +487,5 @@ def mine(
     return render(
         request,
         "alumni/mine.html",
-        {"my": service.my_alumni(session, actor=actor), "fmt": _fmt(_zone(request))},
+        {"my": service.my_alumni(session, actor=actor), "fmt": _fmt},
     )

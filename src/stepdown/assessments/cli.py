@@ -23,6 +23,7 @@ from stepdown.assessments.rules import (
 )
 from stepdown.clients import repository as clients_repository
 from stepdown.clients import service as clients_service
+from stepdown.kit.clock import local
 
 app = typer.Typer(help="Score screening and monitoring instruments.", no_args_is_help=True)
 
@@ -156,7 +157,7 @@ def history(
         for response in responses:
             spec = INSTRUMENTS[response.instrument]
             table.add_row(
-                f"{response.administered_at:%Y-%m-%d %H:%M}",
+                f"{local(response.administered_at):%Y-%m-%d %H:%M %Z}",
                 spec.name,
                 _describe_stored(response.total, response.band, response.subscales),
                 ", ".join(response.flags),

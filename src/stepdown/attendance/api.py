@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 
@@ -20,6 +19,7 @@ from stepdown.attendance.schemas import (
     RosterRead,
 )
 from stepdown.continuum.models import Track
+from stepdown.kit import clock
 from stepdown.kit.errors import Invalid
 from stepdown.kit.schemas import Day, Line
 from stepdown.kit.web import DbSession
@@ -31,9 +31,9 @@ router = APIRouter(prefix="/api/v1/attendance", tags=["attendance"])
 
 
 def program_today(request: Request) -> date:
-    """The program's calendar day on its own wall clock (``settings.timezone``), which is
-    the day sessions are scheduled in; UTC's day differs for hours each night."""
-    return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+    """The program's calendar day on its own wall clock (``kit.clock``), which is the day
+    sessions are scheduled in; UTC's day differs for hours each night."""
+    return clock.today()
 
 
 def roster_read(roster: service.Roster) -> RosterRead:

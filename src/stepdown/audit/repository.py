@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Select, select
 
 from stepdown.audit.models import AuditEntry
 from stepdown.audit.schemas import AuditFilter
+from stepdown.kit.clock import day_start
 
 
 def filtered(criteria: AuditFilter) -> Select[AuditEntry]:
@@ -19,10 +20,10 @@ def filtered(criteria: AuditFilter) -> Select[AuditEntry]:
     if criteria.action:
         stmt = stmt.where(AuditEntry.action == criteria.action)
     if criteria.date_from:
-        start = datetime.combine(criteria.date_from, time.min, tzinfo=UTC)
-        stmt = stmt.where(AuditEntry.occurred_at >= start)
+        # The program's days, as the list prints its times (``kit.clock``).
+        stmt = stmt.where(AuditEntry.occurred_at >= day_start(criteria.date_from))
     if criteria.date_to:
-        end = datetime.combine(criteria.date_to + timedelta(days=1), time.min, tzinfo=UTC)
+        end = day_start(criteria.date_to + timedelta(days=1))
         stmt = stmt.where(AuditEntry.occurred_at < end)
     if criteria.before_seq:
         stmt = stmt.where(AuditEntry.seq < criteria.before_seq)

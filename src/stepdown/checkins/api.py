@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 
@@ -17,6 +16,7 @@ from stepdown.checkins.schemas import (
     SubmittedRead,
     TrendRead,
 )
+from stepdown.kit import clock
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -52,7 +52,7 @@ def submit(
         actor=actor,
         client_id=client_id,
         draft=rules.Draft(**body.model_dump()),
-        zone=ZoneInfo(request.app.state.settings.timezone),
+        zone=clock.program_zone(),
     )
     return SubmittedRead(
         checkin=CheckInRead.model_validate(submitted.checkin),

@@ -25,7 +25,7 @@ from stepdown.chart import service as chart_service
 from stepdown.chart import tabs
 from stepdown.checkins import access, service
 from stepdown.checkins.forms import TEXT_FIELDS, CheckInForm, draft_from
-from stepdown.kit import bounds
+from stepdown.kit import bounds, clock
 from stepdown.kit.errors import StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
@@ -75,7 +75,7 @@ def posted(form: FormData) -> tuple[dict[str, str], list[str]]:
 
 def zone_of(request: Request) -> ZoneInfo:
     """The program's time zone, which decides a check-in's day."""
-    return ZoneInfo(request.app.state.settings.timezone)
+    return clock.program_zone()
 
 
 def _staff_outcome(submitted: service.Submitted) -> str:

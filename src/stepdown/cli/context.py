@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
 from stepdown.kit.errors import StepdownError
-from stepdown.programs.card import ProgramCards, with_program_clock
+from stepdown.programs.card import ProgramCard, ProgramCards, with_program_clock
 from stepdown.security.actor import Actor
 from stepdown.settings import Settings
 
@@ -34,11 +34,16 @@ def engine() -> Engine:
     return make_engine(settings().effective_database_url)
 
 
+def program_card() -> ProgramCard:
+    """The program's card, read now; reading it puts the process on the program's clock
+    (``kit.clock``), so a command's "today" and the times it prints are the program's."""
+    return ProgramCards(make_sessionmaker(engine()), settings()).reload()
+
+
 def program_settings() -> Settings:
     """The settings on the program's own clock, for commands that schedule or run jobs:
     the time zone ``stepdown init`` recorded, not the environment's default."""
-    base = settings()
-    return with_program_clock(base, ProgramCards(make_sessionmaker(engine()), base).reload())
+    return with_program_clock(settings(), program_card())
 
 
 def system_actor() -> Actor:
@@ -82,7 +87,9 @@ def read_json_model(path: Path, model: type[Model]) -> Model:
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
-    """One transaction for the command; a refusal prints one line and exits 2."""
+    """One transaction for the command, on the program's clock; a refusal prints one line
+    and exits 2."""
+    program_card()
     try:
         with session_scope(make_sessionmaker(engine())) as session:
             yield session

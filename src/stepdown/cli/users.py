@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stepdown.cli import context
+from stepdown.kit.clock import local
 from stepdown.programs import service as programs_service
 from stepdown.security import service
 from stepdown.security.roles import USER_ROLES, Role
@@ -70,7 +71,7 @@ def list_users() -> None:
                 user.display_name,
                 user.role.value,
                 "yes" if user.is_active else "no",
-                user.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if user.last_sign_in_at else "",
+                f"{local(user.last_sign_in_at):%Y-%m-%d %H:%M %Z}" if user.last_sign_in_at else "",
             )
         Console().print(table)
 

@@ -1,14 +1,14 @@
 """Drug-test pages: the chart's Drug tests tab with its forms, and a site's tests of the day.
 
 Chart forms that are refused re-render the tab with the field's error and the values
-entered (status 4xx), through the chart page's renderer. Times are entered and shown in
-UTC, like every time in the program until sites carry their own time zone.
+entered (status 4xx), through the chart page's renderer. Times are entered and shown on
+the program's clock (``kit.clock``) and stored in UTC.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Request
@@ -26,7 +26,7 @@ from stepdown.drug_testing.models import (
     SpecimenType,
 )
 from stepdown.drug_testing.schemas import ResultEntry
-from stepdown.kit import bounds
+from stepdown.kit import bounds, clock
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -56,15 +56,10 @@ def _date(value: str, field: str) -> date:
 
 
 def _when(value: str) -> datetime:
-    """A ``datetime-local`` value, read as UTC; blank means now."""
+    """A ``datetime-local`` value on the program's clock, stored as UTC; blank means now."""
     if not value.strip():
         return utc_now()
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("enter the time as YYYY-MM-DD HH:MM", field="collected_at") from None
-    parsed = bounds.check_instant(parsed, field="collected_at")
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    return clock.parse_local(value, field="collected_at")
 
 
 E = TypeVar("E", OrderReason, SpecimenType, OrderStatus, Method, ResultValue)
@@ -211,7 +206,7 @@ def record_collection(
             return response
         return _refused(request, session, actor, client_id, exc, form)
     nested.commit()
-    target = _back(back, collection.client_id, collection.collected_at.date(), site)
+    target = _back(back, collection.client_id, clock.local(collection.collected_at).date(), site)
     return _done(request, target, "Collection recorded.")
 
 
@@ -343,7 +338,6 @@ def today_page(
             "error": error,
             "can_collect": access.COLLECT.allows(actor.role),
             "specimen_types": list(SpecimenType),
-            "now": utc_now().strftime("%Y-%m-%dT%H:%M"),
         },
         status_code=422 if error else 200,
     )

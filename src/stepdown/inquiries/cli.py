@@ -9,6 +9,7 @@ from rich.table import Table
 from stepdown.inquiries import service
 from stepdown.inquiries.rules import InquiryStatus
 from stepdown.inquiries.schemas import InquiryFilter
+from stepdown.kit.clock import local
 from stepdown.programs import service as programs_service
 
 app = typer.Typer(help="The admissions pipeline: inquiries about treatment.", no_args_is_help=True)
@@ -47,7 +48,7 @@ def list_inquiries(
         for inquiry in inquiries:
             table.add_row(
                 str(inquiry.id)[:8],
-                inquiry.created_at.strftime("%Y-%m-%d %H:%M"),
+                f"{local(inquiry.created_at):%Y-%m-%d %H:%M %Z}",
                 inquiry.status.value,
                 inquiry.urgency.value,
                 inquiry.display_name,

@@ -27,7 +27,7 @@ from stepdown.inquiries.schemas import (
     InquiryUpdate,
     StatusChangeCreate,
 )
-from stepdown.kit.clock import today
+from stepdown.kit.clock import parse_local, today
 from stepdown.kit.errors import Conflict, Invalid, NotFound
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
@@ -276,7 +276,14 @@ def move_status(
 ) -> Response:
     values = {name: form.get(name, "") for name in MOVE_FIELDS}
     try:
-        change = StatusChangeCreate.model_validate(values)
+        # The browser's date-time field is the program's wall clock; the API takes UTC.
+        wall_time = values["assessment_at"]
+        at = (
+            parse_local(wall_time, field="assessment_at")
+            if isinstance(wall_time, str) and wall_time.strip()
+            else None
+        )
+        change = StatusChangeCreate.model_validate({**values, "assessment_at": at})
         inquiry = service.move_status(session, actor=actor, inquiry_id=inquiry_id, change=change)
     except ValidationError as exc:
         errors, status_code = _errors(exc), 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from stepdown.clients.models import Client
 from stepdown.continuum import repository as continuum_repository
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import EpisodeStatus, Track, Transition
-from stepdown.kit.clock import utc_now
+from stepdown.kit.clock import day_start, utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from stepdown.placement import access, evidence, rule_store, rules
 from stepdown.placement.models import (
@@ -626,8 +626,8 @@ def report(session: Session, *, actor: Actor, date_from: date, date_to: date) ->
     """Recommended against actual placements decided in the range (inclusive)."""
     if date_to < date_from:
         raise Invalid("the end date is before the start date", field="date_to")
-    start = datetime.combine(date_from, time.min, tzinfo=UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+    start = day_start(date_from)  # the program's days, as the page's date fields mean them
+    end = day_start(date_to + timedelta(days=1))
     visible = clients_repository.readable(actor).subquery()
     rows = session.execute(
         select(PlacementDecision, Client)

@@ -5,7 +5,8 @@ Read from the ``program`` row (``stepdown init``), with the settings' ``program_
 or one seeded before the row existed). Pages read the card from memory rather than the
 database: a request costs no extra query, and the card changes only when an administrator
 edits the details. The process that saved an edit reloads at once; other worker processes
-reload on a timer (``Settings.program_refresh_seconds``).
+reload on a timer (``Settings.program_refresh_seconds``). Each load also sets the process's
+clock (``kit.clock.set_program_zone``), so every page shows times in the program's zone.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from stepdown.kit import clock
 from stepdown.programs.models import Program, ProgramLogo
 from stepdown.settings import Settings
 
@@ -73,14 +75,16 @@ class ProgramCards:
         return self._card
 
     def reload(self) -> ProgramCard:
-        """Read the row again; a database that cannot answer (not migrated yet, briefly
-        down) keeps the card the process has."""
+        """Read the row again and put the process on the program's clock
+        (``kit.clock``); a database that cannot answer (not migrated yet, briefly down)
+        keeps the card the process has."""
         try:
             with self._factory() as session:
                 card = read_card(session, self._settings)
         except SQLAlchemyError:
-            return self._card
+            card = self._card
         self._card = card  # one reference replaced: readers see the old card or the new
+        clock.set_program_zone(card.time_zone)
         return card
 
 

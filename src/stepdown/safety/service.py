@@ -23,7 +23,7 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
-from stepdown.kit.clock import utc_now
+from stepdown.kit.clock import local, utc_now
 from stepdown.kit.errors import Forbidden, Invalid
 from stepdown.safety import access, rules
 from stepdown.safety.models import SafetyAssessment, SafetyPlan
@@ -206,7 +206,7 @@ def record_assessment(
     session.add(assessment)
     session.flush()
     note = (
-        f"Safety assessment of {assessed_at:%Y-%m-%d %H:%M} UTC: risk "
+        f"Safety assessment of {local(assessed_at):%Y-%m-%d %H:%M %Z}: risk "
         f"{data.risk_level.value}; {data.disposition.label.lower()}."
     )
     for alert in open_alerts:

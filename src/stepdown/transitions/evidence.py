@@ -12,7 +12,7 @@ review day, UTC). Only the arithmetic that turns them into ``rules.Evidence`` li
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from stepdown.assessments import service as assessments_service
 from stepdown.assessments.models import InstrumentResponse
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, LevelOfCare, Segment
+from stepdown.kit import clock
 from stepdown.placement import service as placement_service
 from stepdown.placement.models import AssessmentStatus
 from stepdown.safety import service as safety_service
@@ -39,14 +40,19 @@ def _results(
     found = [
         r
         for r in responses
-        if r.instrument == code and not r.entered_in_error and r.administered_at.date() <= day
+        if r.instrument == code
+        and not r.entered_in_error
+        and clock.local(r.administered_at).date() <= day
     ]
     return sorted(found, key=lambda r: r.administered_at)
 
 
 def end_of_day(day: date) -> datetime:
-    """The last instant of ``day``, UTC: what the review of that day may know."""
-    return datetime.combine(day, time.max, tzinfo=UTC)
+    """The last instant of the program's calendar ``day`` (``kit.clock``), in UTC: what
+    the review of that day may know. A UTC day would end hours off the program's: a safety
+    alert raised at 21:00 in New York is already "tomorrow" in UTC, and a review run that
+    evening must still see it."""
+    return clock.day_start(day + timedelta(days=1)) - timedelta(microseconds=1)
 
 
 def gather(
@@ -71,10 +77,13 @@ def gather(
     instruments = [
         r
         for r in responses
-        if not r.entered_in_error and episode.admitted_on <= r.administered_at.date() <= end
+        if not r.entered_in_error
+        and episode.admitted_on <= clock.local(r.administered_at).date() <= end
     ]
     phq9 = _results(responses, "phq9", end)
-    since_admission = [r for r in phq9 if r.administered_at.date() >= episode.admitted_on]
+    since_admission = [
+        r for r in phq9 if clock.local(r.administered_at).date() >= episode.admitted_on
+    ]
     baseline = since_admission[0] if since_admission else None
     latest = since_admission[-1] if since_admission else None
     gate = safety_service.status(session, actor=actor, client=client, as_of=until)
@@ -88,7 +97,7 @@ def gather(
         for a in placement_service.list_assessments(session, actor=actor, client=client)
         if a.status is AssessmentStatus.SIGNED
         and a.signed_at is not None
-        and a.signed_at.date() <= end
+        and clock.local(a.signed_at).date() <= end
     ]
     assessment = max(signed, key=lambda a: a.version) if signed else None
     checkins = summary.checkins
@@ -123,9 +132,9 @@ def gather(
         use_days=len(checkins.use_days) if checked_in else None,
         instruments_since_admission=len(instruments),
         phq9_baseline=baseline.total if baseline else None,
-        phq9_baseline_on=baseline.administered_at.date() if baseline else None,
+        phq9_baseline_on=clock.local(baseline.administered_at).date() if baseline else None,
         phq9_latest=latest.total if latest else None,
-        phq9_latest_on=latest.administered_at.date() if latest else None,
+        phq9_latest_on=clock.local(latest.administered_at).date() if latest else None,
         objectives_met=len(objectives.met),
         objectives_overdue=len(summary.objectives.overdue(end)),
         dimensions=(
@@ -140,5 +149,7 @@ def gather(
             if assessment
             else None
         ),
-        dimensions_on=assessment.signed_at.date() if assessment and assessment.signed_at else None,
+        dimensions_on=clock.local(assessment.signed_at).date()
+        if assessment and assessment.signed_at
+        else None,
     )

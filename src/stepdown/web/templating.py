@@ -12,6 +12,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from stepdown import __version__
+from stepdown.kit import clock
+from stepdown.security.actor import Actor
+from stepdown.security.roles import Role
 from stepdown.web import flash, navigation
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -19,15 +22,32 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 
 
 def _fmt_datetime(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+    """A stored instant on the program's clock; the page names the zone once (base.html),
+    so each time carries none."""
+    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _fmt_date(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def time_zone_note(actor: Actor | None) -> str:
+    """The one line that says which clock a page's times are on: the zone's IANA name for
+    staff, the city's name for clients and the public ("New York time"), and today's
+    abbreviation."""
+    zone = clock.program_zone().key
+    abbreviation = clock.zone_abbreviation()
+    if zone == abbreviation:  # "UTC": nothing more to say
+        return f"Times are {abbreviation}."
+    if actor is not None and actor.role is not Role.CLIENT:
+        return f"Times are {zone} ({abbreviation})."
+    city = zone.rsplit("/", 1)[-1].replace("_", " ")  # clients and the public: plain words
+    return f"Times are {city} time ({abbreviation})."
+
+
 templates.env.filters["dt"] = _fmt_datetime
 templates.env.filters["d"] = _fmt_date
+templates.env.filters["dt_input"] = clock.input_value
 
 
 def render(
@@ -47,6 +67,7 @@ def render(
         "program": request.app.state.program.current(),
         "program_name": request.app.state.program.current().name,
         "version": __version__,
+        "time_zone_note": time_zone_note(actor),
         "flashes": flash.read(request),
     }
     full.update(context or {})
