@@ -110,6 +110,28 @@ class Settings(BaseSettings):
         le=3650,
         description="Alumni mentors: the least time since the recovery start they state.",
     )
+    alert_escalate_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=24 * 60,
+        description="Urgent alerts: minutes unacknowledged before the clinician's supervisor "
+        "(or else the director) is told.",
+    )
+    sms_backend: Literal["off", "outbox", "twilio"] = Field(
+        default="off",
+        description="Text messages about urgent alerts: none (off), written to sms_outbox "
+        "(outbox), or sent through Twilio (twilio).",
+    )
+    sms_outbox: Path | None = Field(
+        default=None, description="With sms_backend=outbox: one .txt file per text message."
+    )
+    twilio_account_sid: str = Field(default="", description="Twilio account SID (AC...).")
+    twilio_auth_token: SecretStr | None = Field(default=None, description="Twilio auth token.")
+    twilio_from: str = Field(
+        default="",
+        description="Twilio sender: a number in E.164 form (+1...) or a Messaging Service "
+        "SID (MG...).",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -31,3 +31,18 @@ ACKNOWLEDGE = policy(
     Role.CLINICIAN,
     description="acknowledge clinical alerts",
 )
+# Urgent-alert notifications reach whoever must act: the primary clinician, their
+# supervisor (any staff role may supervise) or a director.
+NOTIFICATIONS = policy(
+    "alerts.notifications",
+    Role.ADMIN,
+    Role.DIRECTOR,
+    Role.CLINICIAN,
+    Role.CASE_MANAGER,
+    Role.ADMISSIONS,
+    Role.UTILIZATION_REVIEW,
+    description="read their alert notifications",
+)
+DELIVERIES = policy(
+    "alerts.deliveries", Role.DIRECTOR, description="see notifications that were not delivered"
+)

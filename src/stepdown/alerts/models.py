@@ -1,4 +1,5 @@
-"""One alert per clinical finding that needs a person to act, kept after it is acknowledged.
+"""One alert per clinical finding that needs a person to act, kept after it is acknowledged,
+and the notifications an urgent one sends to the people who must act on it.
 
 ``kind`` and ``severity`` are stored as plain strings (no database CHECK), so other domains
 can add kinds without a migration.
@@ -10,7 +11,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stepdown.kit.orm import Base, IdMixin, UTCDateTime, str_enum
@@ -77,3 +78,68 @@ class Alert(IdMixin, Base):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+
+class Channel(StrEnum):
+    APP = "app"  # the list on the home page and /notifications
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class DeliveryStatus(StrEnum):
+    # Only inside the sending transaction: the row is claimed before the message goes out,
+    # so a second worker escalating the same alert waits on it instead of sending again.
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # the mail server or SMS provider refused or could not be reached
+    SKIPPED = "skipped"  # nothing to send to (no address, channel not configured)
+
+
+class Notification(IdMixin, Base):
+    """One message about one urgent alert to one person on one channel, at one level.
+
+    Level 0 goes to the responsible clinician (or the directors) when the alert is raised,
+    level 1 to the supervisor (or the directors) once it has waited too long. The unique
+    key makes each send happen once however often a job runs; failures and skips stay as
+    rows, with their reason, for the director to see. The rows carry ids only: what the
+    alert says stays on the alert.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "recipient_id", "channel", "level"),
+        CheckConstraint("level IN (0, 1)", name="known_level"),
+        Index("ix_notification_recipient_read", "recipient_id", "read_at"),
+    )
+
+    alert_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("alert.id", ondelete="RESTRICT"), index=True
+    )
+    recipient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="RESTRICT")
+    )
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "notification_channel", length=20))
+    level: Mapped[int]
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus, "delivery_status", length=20)
+    )
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # in-app only
+
+
+class NotificationPhone(Base):
+    """The number a staff member gets urgent-alert text messages on, set by themself.
+
+    A table of its own rather than a column on ``user_account``: it belongs to alerts,
+    and a person without a row simply gets no text messages.
+    """
+
+    __tablename__ = "notification_phone"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    phone: Mapped[str] = mapped_column(String(20))  # E.164, e.g. +15555550123
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,7 +2,9 @@
 
 An alert is raised in the same transaction as the finding behind it, so a recorded PHQ-9
 with item 9 above zero can never exist without its alert. Alerts are never deleted: an
-acknowledgement closes one and says what was done, and both steps are audited.
+acknowledgement closes one and says what was done, and both steps are audited. An urgent
+alert also queues its notifications in that transaction (``notify``): they go out only if
+the finding is stored, and a mail or SMS outage never stops it from being stored.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from stepdown.alerts import access, repository
+from stepdown.alerts import access, repository, rules
 from stepdown.alerts.models import SAFETY_ALERT_KINDS, Alert, AlertKind, Severity
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
-from stepdown.kit.clock import utc_now
+from stepdown.jobs import service as jobs_service
+from stepdown.kit.clock import local, utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from stepdown.security.actor import Actor
 from stepdown.security.policy import Policy
@@ -79,6 +82,9 @@ def raise_alert(
             "source_id": str(source_id),
         },
     )
+    if rules.notifies(severity):
+        # Keyed by the alert, so an alert has one first round of notifications.
+        jobs_service.enqueue(session, rules.NOTIFY_JOB, key=str(alert.id), alert_id=str(alert.id))
     return alert
 
 
@@ -165,7 +171,8 @@ def acknowledge(session: Session, *, actor: Actor, alert_id: uuid.UUID, note: st
         raise NotFound("no such alert, or not one you may see")
     if alert.acknowledged_at is not None:
         raise Conflict(
-            f"this alert was already acknowledged at {alert.acknowledged_at:%Y-%m-%d %H:%M} UTC",
+            "this alert was already acknowledged at "
+            f"{local(alert.acknowledged_at):%Y-%m-%d %H:%M %Z}",
             rule=ALREADY_ACKNOWLEDGED,
         )
     alert.acknowledged_at = utc_now()

@@ -17,7 +17,7 @@ from stepdown.continuum import access as continuum_access
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import DischargeType, Track, Transition
 from stepdown.inquiries import service as inquiries_service
-from stepdown.kit import bounds
+from stepdown.kit import bounds, mail
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
@@ -88,6 +88,7 @@ def chart_page(
             "can_assign": can_assign,
             "can_edit_details": clients_access.CLIENTS_EDIT.allows(actor.role),
             "can_invite": portal_access.INVITE.allows(actor.role),
+            "can_email": mail.configured(request.app.state.settings),
             "staff": security_service.staff_directory(session) if team and can_assign else [],
         },
         status_code=error.status_code if error else 200,

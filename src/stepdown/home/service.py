@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from stepdown.alerts import access as alerts_access
+from stepdown.alerts import notify as alerts_notify
 from stepdown.alerts import service as alerts_service
 from stepdown.clients import care_team
 from stepdown.clients import service as clients_service
@@ -43,6 +45,8 @@ def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
         context["clients"] = clients_service.list_clients(session, actor=actor)
     if actor.role in care_team.ASSIGNERS | {Role.CLINICIAN}:
         context["unassigned"] = care_team.unassigned(session, actor=actor)
+    if alerts_access.NOTIFICATIONS.allows(actor.role):
+        context["notifications"] = alerts_notify.inbox(session, actor=actor, unread_only=True)
     if actor.role in ALERT_ROLES:
         context["alerts"] = alerts_service.open_alerts_for_home(session, actor=actor)
         context["overdue_reviews"] = treatment_plans_service.overdue_reviews(session, actor=actor)

@@ -32,6 +32,7 @@ JOB_MODULES = (
     "stepdown.transitions.tasks",
     "stepdown.audit.tasks",
     "stepdown.scheduling.tasks",
+    "stepdown.alerts.tasks",
 )
 
 

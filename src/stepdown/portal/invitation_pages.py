@@ -3,6 +3,7 @@ the client opens it, signed out, and chooses a username and password."""
 
 from __future__ import annotations
 
+import smtplib
 import uuid
 from typing import Annotated
 
@@ -27,13 +28,30 @@ def invite(
     request: Request,
     session: DbSession,
     actor: Annotated[Actor, allow(access.INVITE)],
+    send_email: Annotated[str, Form(alias="email", max_length=3)] = "",
 ) -> Response:
     made = invitations.invite(session, actor=actor, client_id=client_id)
-    base = request.app.state.settings.base_url.rstrip("/")
+    settings = request.app.state.settings
+    link = f"{settings.base_url.rstrip('/')}/invitation/{made.secret}"
+    emailed, email_error = "", ""
+    if send_email == "yes":
+        try:
+            emailed = invitations.email(
+                session,
+                actor=actor,
+                invitation=made,
+                settings=settings,
+                program_name=request.app.state.program.current().name,
+                link=link,
+            )
+        except StepdownError as exc:
+            email_error = exc.message
+        except (smtplib.SMTPException, OSError):
+            email_error = "the mail server did not take the message"
     return render(
         request,
         "portal/invitation_made.html",
-        {"invitation": made, "link": f"{base}/invitation/{made.secret}"},
+        {"invitation": made, "link": link, "emailed": emailed, "email_error": email_error},
     )
 
 

@@ -18,6 +18,7 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
+from stepdown.kit import mail
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, NotFound
 from stepdown.portal.models import PortalInvitation
@@ -26,6 +27,7 @@ from stepdown.security import tokens
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
 from stepdown.security.roles import Role
+from stepdown.settings import Settings
 
 # A week: long enough to reach a client who reads mail or a printout a few days later,
 # short enough that a lost one soon stops working.
@@ -83,6 +85,53 @@ def invite(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Invitatio
         detail={"expires_at": invitation.expires_at.isoformat()},
     )
     return Invitation(secret=secret, expires_at=invitation.expires_at, client=client)
+
+
+def email(
+    session: Session,
+    *,
+    actor: Actor,
+    invitation: Invitation,
+    settings: Settings,
+    program_name: str,
+    link: str,
+) -> str:
+    """Send the link to the client's e-mail address on file; returns the address.
+
+    The message names the program and the link, nothing else: no clinician, no level of
+    care, none of ``aftercare.mail.CLINICAL_WORDS``, since mail is read on shared screens
+    and kept by providers. Raises ``Conflict`` when mail is not configured or the record
+    has no address, and passes on ``smtplib.SMTPException``/``OSError`` when delivery
+    fails, for the page to say so (the link on screen still works).
+    """
+    to = invitation.client.email.strip()
+    if not mail.configured(settings):
+        raise Conflict("e-mail is not configured for this program", field="email")
+    if not to:
+        raise Conflict("the record has no e-mail address", field="email")
+    message = mail.compose(
+        settings,
+        to=to,
+        subject=f"{program_name}: make your account",
+        body=(
+            "Hello,\n\n"
+            f"You are invited to make your account with {program_name}.\n\n"
+            f"Open this link, choose a username and a password:\n{link}\n\n"
+            f"The link works once, until {invitation.expires_at:%B %-d, %Y}.\n"
+            "If you did not expect this message, you can ignore it.\n"
+        ),
+    )
+    mail.send(settings, message)
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="portal_invitation",
+        entity_id=invitation.client.id,
+        client_id=invitation.client.id,
+        detail={"emailed": True},
+    )
+    return to
 
 
 def _usable(session: Session, secret: str, now: datetime) -> PortalInvitation:
