@@ -111,6 +111,22 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def judged_on(monday: date, today: date) -> tuple[date, date]:
+    """The days whose level a week is held to, the first one winning: the week's last day,
+    then the last day so far (its first, for a week still to come).
+
+    The rule is the one the accountability summary writes down (``accountability.rules``,
+    "Hours per week"): a week is held to the minimum of the level in effect on its last day
+    in care, so a mid-week step down is judged against the new level. The board applies it
+    to the current week at once: a step down recorded today for Wednesday is judged against
+    OP from today, not from Wednesday, because its IOP bookings from Wednesday on were
+    released when it was recorded (``calendar.level_change``). A client whose care ends
+    before the week does (a discharge, a referral out) is held to their level so far.
+    """
+    last = monday + timedelta(days=6)
+    return last, min(max(today, monday), last)
+
+
 def unexcused_streak(statuses: Iterable[AttendanceStatus]) -> int:
     """Unexcused absences at the end of a client's recorded bookings, in time order.
 

@@ -27,7 +27,7 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.calendar.models import Appointment, BookingStatus, SessionOccurrence
 from stepdown.clients.models import Client
-from stepdown.continuum.models import LevelOfCare, Segment, Track
+from stepdown.continuum.models import Track
 from stepdown.kit.clock import today as program_today
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
@@ -588,14 +588,18 @@ def compliance_board(
     today = today or program_today()
     site = _site(session, site_id)
     monday = rules.week_of(week_of)
-    # The level a client holds on the week's last day so far (or its first, for a future week).
-    on = min(max(today, monday), monday + timedelta(days=6))
-    stmt = repository.board_clients(actor, site.id, on)
-    if track is not None:
-        stmt = stmt.where(Segment.track == track)
-    if level:
-        stmt = stmt.where(LevelOfCare.code == level.strip().upper())
-    found = list(session.execute(stmt))
+    # Clients in care so far this week or at its end, held to the level at its end if they
+    # are still in care then (``rules.judged_on``); the filters apply to that level.
+    judged: dict[uuid.UUID, tuple[Client, str, float | None, Track]] = {}
+    for on in reversed(rules.judged_on(monday, today)):
+        for c, code, minimum, tr in session.execute(repository.board_clients(actor, site.id, on)):
+            judged[c.id] = (c, code, minimum, tr)
+    wanted = level.strip().upper() if level else None
+    found = [
+        row
+        for row in judged.values()
+        if (track is None or row[3] == track) and (wanted is None or row[1] == wanted)
+    ]
     levels = {c.id: Level(code, minimum, tr) for c, code, minimum, tr in found}
     weeks = week_facts(session, levels=levels, monday=monday, today=today, site_id=site.id)
     rows = [
@@ -634,8 +638,9 @@ def client_weeks(
     this_monday = rules.week_of(today)
     for back in range(weeks):
         monday = this_monday - timedelta(weeks=back)
-        on = min(today, monday + timedelta(days=6))
-        levels = levels_on(session, [client.id], on)
+        levels: dict[uuid.UUID, Level] = {}
+        for on in reversed(rules.judged_on(monday, today)):
+            levels.update(levels_on(session, [client.id], on))
         facts = week_facts(session, levels=levels, monday=monday, today=today)
         week = facts.get(client.id)
         lines.append(

@@ -382,8 +382,10 @@ def _client_week(session: Session, *, actor: Actor, client: Client, week_of: dat
         for o in occurrences
     ]
     entries.extend(_appointment_entry(a, names) for a in appointments)
-    level = repository.level_on(session, client.id, week_of) or repository.level_on(
-        session, client.id, end - timedelta(days=1)
+    # The level at the week's end, as the compliance board judges a week (a mid-week step
+    # down counts at once); the first day's for a client whose care ended during the week.
+    level = repository.level_on(session, client.id, end - timedelta(days=1)) or (
+        repository.level_on(session, client.id, week_of)
     )
     audit_service.record_reads(
         session, actor=actor, entity_type="client_schedule", client_ids=[client.id]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from stepdown.audit import rules as audit_rules
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
+from stepdown.calendar import level_change, level_change_rules
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.continuum import repository, rules
@@ -277,7 +278,31 @@ def _apply(
     episode.status = plan.status
     session.flush()
     _audit(session, actor, episode, AuditAction.UPDATE, detail)
+    _update_week(session, actor, loaded, plan)
     return episode
+
+
+def _update_week(session: Session, actor: Actor, loaded: _Loaded, plan: rules.Plan) -> None:
+    """The week follows the new level at once: bookings that no longer fit are released and
+    a re-plan is proposed to the director (``calendar.level_change``)."""
+    if plan.new_segment is not None:
+        spec = plan.new_segment
+        level = next(lv for lv in loaded.levels if lv.id == spec.level_id)
+        placement = level_change_rules.Placement.of(
+            level.code, spec.track.value, in_house=level.provided_in_house
+        )
+        effective_on = spec.starts_on
+    elif plan.close_current_on is not None:  # a discharge: out of care from the day after
+        placement, effective_on = level_change_rules.Placement(None), plan.close_current_on
+    else:
+        return
+    level_change.after_level_change(
+        session,
+        actor=actor,
+        client_id=loaded.episode.client_id,
+        effective_on=effective_on,
+        placement=placement,
+    )
 
 
 def step(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
+from stepdown.calendar import level_change
+from stepdown.calendar.models import BuildStatus, ScheduleBuild
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
@@ -49,6 +51,9 @@ from stepdown.transitions import access, evidence, rules
 from stepdown.transitions.models import LevelReview, ReviewStatus
 from stepdown.transitions.rule_table import PRECEDENCE
 from stepdown.transitions.rules import ProposalKind
+
+# The stored outcome line's length (``LevelReview.outcome``).
+OUTCOME_LENGTH = 200
 
 
 def _require(policy: Policy, actor: Actor) -> None:
@@ -391,6 +396,8 @@ class ClientReviews:
     client: Client
     reviews: list[LevelReview]  # newest first
     levels: dict[uuid.UUID, LevelOfCare]
+    # Level-change re-plans waiting for the director, or that could not be made.
+    replans: list[ScheduleBuild] = field(default_factory=list)
 
     @property
     def latest(self) -> LevelReview | None:
@@ -415,7 +422,8 @@ def client_reviews(
         audit_service.record_reads(
             session, actor=actor, entity_type="level_review", client_ids=[client.id]
         )
-    return ClientReviews(client, reviews, levels_by_id(session))
+    replans = level_change.proposals_for(session, client_id=client.id)
+    return ClientReviews(client, reviews, levels_by_id(session), replans)
 
 
 def _get(session: Session, actor: Actor, review_id: uuid.UUID) -> LevelReview:
@@ -464,6 +472,25 @@ def _hold_for_safety(session: Session, actor: Actor, review: LevelReview) -> Non
         "Document a safety assessment first, then run the review again",
         rule="review.safety_hold",
     )
+
+
+def _week_outcome(session: Session, client_id: uuid.UUID, on: date) -> str:
+    """What the change did to the published weeks, for the decision's outcome line: the
+    re-plan proposed to the director for each, or that none could be (the bookings that no
+    longer fit were released either way, each audited)."""
+    made = [
+        b
+        for b in level_change.proposals_for(session, client_id=client_id, today=on)
+        if b.applies_from >= on
+    ]
+    drafts = sorted(b.week_of.isoformat() for b in made if b.status is BuildStatus.DRAFT)
+    failed = sorted(b.week_of.isoformat() for b in made if b.status is BuildStatus.FAILED)
+    text = ""
+    if drafts:
+        text += f"; re-plan for the week of {', '.join(drafts)} waits for the director"
+    if failed:
+        text += f"; no re-plan could be proposed for the week of {', '.join(failed)}"
+    return text
 
 
 def accept(
@@ -530,11 +557,13 @@ def accept(
             reason=reason,
         )
         outcome = f"{direction.value.replace('_', ' ')} to {target.code} ({chosen.value}) on {on}"
+    if outcome != "acknowledged":
+        outcome += _week_outcome(session, review.client_id, on)
     review.status = ReviewStatus.ACCEPTED
     review.decided_by = actor.user_id
     review.decided_at = utc_now()
     review.decision_note = note
-    review.outcome = outcome
+    review.outcome = outcome[:OUTCOME_LENGTH]
     session.flush()
     _audit(session, actor, AuditAction.UPDATE, review, status=review.status.value, outcome=outcome)
     return review
