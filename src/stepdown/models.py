@@ -21,6 +21,7 @@ from stepdown.audit.models import AuditEntry
 from stepdown.calendar.models import (
     Appointment,
     CalendarFeed,
+    CalendarNotice,
     ScheduleBuild,
     SessionOccurrence,
     SessionSeat,
@@ -85,6 +86,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CalendarFeed",
+    "CalendarNotice",
     "CareTeamMember",
     "CheckIn",
     "Client",

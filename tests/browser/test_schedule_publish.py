@@ -66,6 +66,11 @@ def test_director_builds_reviews_and_publishes_a_week(
     assert violations(page) == []
 
     page.get_by_role("button", name="Publish this week").click()
+    # Nothing is published before the director confirms the change list.
+    expect(page.locator("h1")).to_contain_text(f"Publish the week of {week:%A %-d %B %Y}?")
+    expect(page.get_by_role("table", name=re.compile("Clients whose week moves"))).to_be_visible()
+    assert violations(page) == []
+    page.get_by_role("button", name="Publish and tell them").click()
     expect(page.get_by_text("Published the week of")).to_be_visible()
     expect(page.locator("h1")).to_contain_text("Published")
     expect(page.get_by_role("button", name="Publish this week")).to_have_count(0)

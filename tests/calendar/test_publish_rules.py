@@ -15,11 +15,9 @@ from stepdown.calendar.publish_rules import (
     PlannedAppointment,
     PlannedGroup,
     affected_clients,
-    compare,
     plan_appointments,
     plan_groups,
 )
-from stepdown.scheduling.exchange import Solution
 
 MONDAY = date(2026, 11, 23)
 WEDNESDAY = MONDAY + timedelta(days=2)
@@ -191,27 +189,3 @@ def test_a_scheduled_duplicate_is_cancelled_and_a_cancelled_one_reused() -> None
 def test_appointments_before_applies_from_stay() -> None:
     monday = appointment(0, MONDAY, "10:00")
     assert plan_appointments([on_calendar(monday)], [], WEDNESDAY) == []
-
-
-def _solution(runs: list[tuple[str, str]], seats: list[tuple[str, str]]) -> Solution:
-    return Solution.model_validate(
-        {
-            "instance": "week",
-            "sessions": [{"id": sid, "leader": leader, "room": "S1-R1"} for sid, leader in runs],
-            "attendance": [{"client": c, "session": s} for c, s in seats],
-        }
-    )
-
-
-def test_compare_names_added_removed_restaffed_sessions_and_moved_clients() -> None:
-    before = _solution([("A", "ann"), ("B", "ann"), ("C", "bob")], [("c1", "A"), ("c2", "B")])
-    after = _solution([("A", "ann"), ("C", "cat"), ("D", "ann")], [("c1", "A"), ("c2", "D")])
-    days = {"A": "mon", "B": "mon", "C": "tue", "D": "wed"}
-    changes = compare(before, after, session_days=days)
-    assert changes.sessions_added == ["D"]
-    assert changes.sessions_removed == ["B"]
-    assert changes.sessions_restaffed == ["C"]
-    assert changes.clients_moved == ["c2"]
-    later = compare(before, after, session_days=days, from_day=2)
-    assert (later.sessions_removed, later.sessions_restaffed) == ([], [])
-    assert compare(before, before, session_days=days).empty

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -36,6 +37,13 @@ from tests.scheduling.test_tasks import (
 )
 
 
+def digest_from(html: str) -> str:
+    """The change list's digest the confirm page's form carries."""
+    found = re.search(r'name="digest" value="([0-9a-f]+)"', html)
+    assert found is not None, "no confirm form on the page"
+    return found.group(1)
+
+
 def _director(client: TestClient, session: Session) -> str:
     director = make_user(session, role=Role.DIRECTOR)
     session.commit()
@@ -58,12 +66,19 @@ def test_the_review_shows_figures_grid_and_unmet_then_publish_puts_it_on_the_cal
     page = client.get(f"/schedule/builds/{build.id}")
     assert page.status_code == 200
     assert "0 of 4 (0 %)" in page.text  # nobody has their individual appointment
-    assert week.clients[3].record_number in page.text  # in the unmet list, with a reason
+    assert week.clients[3].display_name in page.text  # in the unmet list, with a reason
+    assert week.clients[3].record_number not in page.text
     assert f"Site {week.site.code}" in page.text
-    assert "RP</strong> · " + week.room.code in page.text
+    assert "Relapse prevention</strong> · " + week.room.code in page.text
     assert "Publish this week" in page.text
 
-    published = client.post(f"/schedule/builds/{build.id}/publish", data={"csrf_token": token})
+    asked = client.post(f"/schedule/builds/{build.id}/publish", data={"csrf_token": token})
+    assert asked.status_code == 200
+    assert "Publish and tell them" in asked.text  # the change list to confirm first
+    published = client.post(
+        f"/schedule/builds/{build.id}/publish",
+        data={"csrf_token": token, "confirmed": "yes", "digest": digest_from(asked.text)},
+    )
     assert published.status_code == 200  # followed the redirect back to the review
     assert "Published the week of" in published.text
     assert f"/calendar/site/{week.site.code}?week={MONDAY}" in published.text
@@ -72,7 +87,9 @@ def test_the_review_shows_figures_grid_and_unmet_then_publish_puts_it_on_the_cal
     assert session.get(ScheduleBuild, build.id).status is BuildStatus.PUBLISHED  # type: ignore[union-attr]
     assert len(session.scalars(select(SessionOccurrence)).all()) == 2
 
-    again = client.post(f"/schedule/builds/{build.id}/publish", data={"csrf_token": token})
+    again = client.post(
+        f"/schedule/builds/{build.id}/publish", data={"csrf_token": token, "confirmed": "yes"}
+    )
     assert "Not published: this build is published" in again.text
 
 
@@ -86,9 +103,9 @@ def test_a_later_build_shows_its_changes_and_can_be_discarded(
     token = _director(client, session)
 
     page = client.get(f"/schedule/builds/{second.id}")
-    assert "Sessions added: 1" in page.text
-    assert "Sessions removed: 1" in page.text
-    assert week.clients[1].record_number in page.text  # moved out of Monday's group
+    assert "Clients whose week moves (2)" in page.text  # out of Monday's group; Wed to Thu
+    assert week.clients[1].display_name in page.text
+    assert week.clients[1].record_number not in page.text
 
     discarded = client.post(f"/schedule/builds/{second.id}/discard", data={"csrf_token": token})
     assert discarded.status_code == 200

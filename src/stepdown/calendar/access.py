@@ -32,3 +32,9 @@ CLIENT_FEED = policy(
     Role.CLIENT,
     description="manage a client's calendar feed",
 )
+NOTICES = policy(
+    "calendar.notices",
+    *sorted(STAFF_ROLES),
+    Role.CLIENT,
+    description="read and set aside your own schedule-change notices",
+)

@@ -42,6 +42,7 @@ def seed_demo_calendar(session: Session, *, actor: Actor, today: date) -> list[d
             skipped=export.skipped,
             method="first-fit",
         )
-        publish.publish(session, actor=actor, build_id=build.id)
+        # The demo's starting weeks are not a change to tell anyone about.
+        publish.publish(session, actor=actor, build_id=build.id, notify=False)
         done.append(week_of)
     return done

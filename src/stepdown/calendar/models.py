@@ -18,7 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
@@ -163,3 +163,34 @@ class CalendarFeed(IdMixin, TimestampMixin, Base):
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CalendarNotice(IdMixin, TimestampMixin, Base):
+    """ "Your schedule for the week of ... has changed": one for a client or a staff member whose
+    week a publish moved, shown on their portal or home page until they mark it read.
+
+    The text names nobody else and nothing clinical (no group topic): it is also what an
+    e-mail says, and e-mail is read on shared and lock screens. One unread notice per person
+    and week: a second publish of the same week refreshes it rather than stacking another.
+    ``email_due`` marks a notice the mail job has still to look at (``notices.send_due``).
+    """
+
+    __tablename__ = "calendar_notice"
+    __table_args__ = (
+        CheckConstraint("(client_id IS NULL) <> (user_id IS NULL)", name="one_recipient"),
+    )
+
+    client_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("client.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    build_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("schedule_build.id", ondelete="SET NULL")
+    )
+    week_of: Mapped[date]
+    text: Mapped[str] = mapped_column(String(300))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_due: Mapped[bool] = mapped_column(default=False)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from stepdown.calendar import access, feeds, rules, service
+from stepdown.calendar import access, feeds, notices, rules, service
 from stepdown.calendar.models import CalendarFeed
 from stepdown.chart import tabs
 from stepdown.kit import bounds
@@ -224,6 +224,20 @@ def revoke_client_feed(
         request, response, "Feed revoked: its address no longer works." if revoked else "No feed."
     )
     return response
+
+
+@router.post("/calendar/notices/{notice_id}/read", response_class=HTMLResponse)
+def read_notice(
+    notice_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.NOTICES)],
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """Set a "your schedule changed" notice aside and go back to the page it was on."""
+    notices.mark_read(session, actor=actor, notice_id=notice_id)
+    default = "/portal" if actor.role is Role.CLIENT else "/"
+    return RedirectResponse(_local(next, default), status_code=303)
 
 
 @router.get("/calendar/feeds/{secret}.ics")

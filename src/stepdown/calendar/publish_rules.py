@@ -12,12 +12,10 @@ week to week — and appointments on (client, kind, day, start).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-
-from stepdown.scheduling.exchange import DAYS, Solution
 
 
 class Op(StrEnum):
@@ -188,58 +186,3 @@ def affected_clients(
         touched |= action.seats_added | action.seats_cancelled
     touched |= {a.client_id for a in appointments if a.op is not Op.KEEP}
     return touched
-
-
-@dataclass(frozen=True)
-class Changes:
-    """How a build differs from the published one, in exchange ids, for the review page."""
-
-    sessions_added: list[str] = field(default_factory=list)
-    sessions_removed: list[str] = field(default_factory=list)
-    sessions_restaffed: list[str] = field(default_factory=list)  # new leader or room
-    clients_moved: list[str] = field(default_factory=list)  # different groups or appointments
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.sessions_added
-            or self.sessions_removed
-            or self.sessions_restaffed
-            or self.clients_moved
-        )
-
-
-def compare(
-    before: Solution, after: Solution, *, session_days: Mapping[str, str], from_day: int = 0
-) -> Changes:
-    """Differences between two solutions of the same week from day index ``from_day`` on
-    (0 = Monday), since a build that applies from Wednesday cannot change Monday.
-    ``session_days`` gives each session id its day ("mon"...) from the instance."""
-
-    def counts(day: str | None) -> bool:
-        # A session no longer in the instance cannot be placed in the week: show it.
-        return day is None or DAYS.index(day) >= from_day
-
-    old_runs = {r.id: r for r in before.sessions if counts(session_days.get(r.id))}
-    new_runs = {r.id: r for r in after.sessions if counts(session_days.get(r.id))}
-    restaffed = sorted(
-        sid
-        for sid in old_runs.keys() & new_runs.keys()
-        if (old_runs[sid].leader, old_runs[sid].room) != (new_runs[sid].leader, new_runs[sid].room)
-    )
-    weeks: dict[str, tuple[set[tuple[str, ...]], set[tuple[str, ...]]]] = {}
-    for index, solution in enumerate((before, after)):
-        for row in solution.attendance:
-            if counts(session_days.get(row.session)):
-                weeks.setdefault(row.client, (set(), set()))[index].add(("group", row.session))
-        for appt in solution.appointments:
-            if counts(appt.day):
-                weeks.setdefault(appt.client, (set(), set()))[index].add(
-                    (appt.kind, appt.day, appt.start, appt.staff)
-                )
-    return Changes(
-        sessions_added=sorted(new_runs.keys() - old_runs.keys()),
-        sessions_removed=sorted(old_runs.keys() - new_runs.keys()),
-        sessions_restaffed=restaffed,
-        clients_moved=sorted(c for c, (old, new) in weeks.items() if old != new),
-    )

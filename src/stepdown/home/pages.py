@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from stepdown.calendar import notices as calendar_notices
 from stepdown.home import access, service
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
@@ -26,4 +27,5 @@ def home(
     if actor.role is Role.CLIENT:
         return RedirectResponse("/portal", status_code=303)
     context = service.home_context(session, actor=actor)
+    context["schedule_notices"] = calendar_notices.unread(session, actor=actor)
     return render(request, f"home/{actor.role.value}.html", context)

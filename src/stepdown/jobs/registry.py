@@ -33,6 +33,7 @@ JOB_MODULES = (
     "stepdown.audit.tasks",
     "stepdown.scheduling.tasks",
     "stepdown.alerts.tasks",
+    "stepdown.calendar.notices",
 )
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from stepdown.calendar import notices as calendar_notices
 from stepdown.calendar import rules as calendar_rules
 from stepdown.checkins import rules as checkins_rules
 from stepdown.checkins import service as checkins_service
@@ -43,7 +44,8 @@ def _today(request: Request) -> date:
 @router.get("/portal", response_class=HTMLResponse)
 def today(request: Request, session: DbSession, actor: PortalClient) -> Response:
     page = service.today_page(session, actor=actor, day=_today(request))
-    return render(request, "portal/today.html", {"page": page})
+    notices = calendar_notices.unread(session, actor=actor)
+    return render(request, "portal/today.html", {"page": page, "schedule_notices": notices})
 
 
 @router.get(CHECK_IN, response_class=HTMLResponse)

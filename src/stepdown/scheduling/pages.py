@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from stepdown.calendar import publish as calendar_publish
 from stepdown.calendar.models import BuildStatus
 from stepdown.kit import bounds
 from stepdown.kit.clock import today
@@ -150,24 +151,159 @@ def progress_panel(
     )
 
 
+async def _form(request: Request) -> dict[str, str]:
+    return {k: str(v).strip() for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+def _confirm_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    build_id: uuid.UUID,
+    *,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    preview = calendar_publish.preview(session, actor=actor, build_id=build_id)
+    return render(
+        request,
+        "scheduling/publish_confirm.html",
+        {"preview": preview, "b": preview.build, "message": message},
+        status_code=status_code,
+    )
+
+
 @router.post("/schedule/builds/{build_id}/publish", response_class=HTMLResponse)
-def publish_build(
+async def publish_build(
     build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
 ) -> Response:
+    """First post: the change list to confirm. The confirmed post (``confirmed=yes`` and
+    the digest of the list the director read) publishes; a list that changed meanwhile is
+    shown again instead."""
     target = f"/schedule/builds/{build_id}"
+    form = await _form(request)
     try:
-        result = service.publish_build(session, actor=actor, build_id=build_id)
+        if form.get("confirmed") != "yes":
+            return _confirm_page(request, session, actor, build_id)
+        result = service.publish_build(
+            session, actor=actor, build_id=build_id, confirmed=form.get("digest", "")
+        )
     except StepdownError as exc:
         if exc.status_code == 404:
             raise
         session.rollback()
+        if exc.rule == "publish.changes_moved":
+            return _confirm_page(
+                request,
+                session,
+                actor,
+                build_id,
+                message="The changes differ from the ones you confirmed (the calendar or the "
+                "build changed meanwhile). Read them again before publishing.",
+                status_code=409,
+            )
         return _go(request, target, f"Not published: {exc.message}", kind="error")
     return _go(
         request,
         target,
         f"Published the week of {result.build.week_of}: {result.sessions_added} sessions added, "
         f"{result.sessions_changed} changed, {result.sessions_cancelled} cancelled; "
-        f"{result.clients_affected} clients' weeks changed.",
+        f"{result.clients_affected} clients' and {result.staff_affected} staff members' weeks "
+        "changed, and each of them has been told.",
+    )
+
+
+@router.get("/schedule/builds/{build_id}/adjust", response_class=HTMLResponse)
+def adjust_page(
+    build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
+) -> Response:
+    try:
+        view = service.adjust_view(session, actor=actor, build_id=build_id)
+    except StepdownError as exc:
+        if exc.status_code == 404:
+            raise
+        return _go(request, f"/schedule/builds/{build_id}", f"Not adjusted: {exc.message}", "error")
+    return render(
+        request,
+        "scheduling/adjust.html",
+        {"view": view, "b": view.build, "errors": {}, "values": {}},
+    )
+
+
+def _adjust_refused(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    build_id: uuid.UUID,
+    exc: StepdownError,
+    values: dict[str, str],
+) -> Response:
+    session.rollback()
+    if exc.status_code == 404 or exc.field is None:
+        return _go(request, f"/schedule/builds/{build_id}", f"Not adjusted: {exc.message}", "error")
+    view = service.adjust_view(session, actor=actor, build_id=build_id)
+    return render(
+        request,
+        "scheduling/adjust.html",
+        {"view": view, "b": view.build, "errors": {exc.field: exc.message}, "values": values},
+        status_code=exc.status_code,
+    )
+
+
+def _validity(build_summary: dict[str, Any]) -> str:
+    if build_summary.get("valid", True):
+        return "The validator finds no broken rule."
+    return "The schedule now breaks a rule (listed below): it cannot be published until fixed."
+
+
+@router.post("/schedule/builds/{build_id}/move", response_class=HTMLResponse)
+async def move_client(
+    build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
+) -> Response:
+    form = await _form(request)
+    try:
+        build = service.move_client(
+            session,
+            actor=actor,
+            build_id=build_id,
+            client=form.get("client", ""),
+            from_session=form.get("from_session", ""),
+            to_session=form.get("to_session", ""),
+        )
+    except StepdownError as exc:
+        return _adjust_refused(request, session, actor, build_id, exc, form)
+    return _go(
+        request,
+        f"/schedule/builds/{build_id}/adjust",
+        f"Client moved. {_validity(build.summary)}",
+    )
+
+
+@router.post("/schedule/builds/{build_id}/drop", response_class=HTMLResponse)
+async def drop_session(
+    build_id: uuid.UUID, request: Request, session: DbSession, actor: Scheduler
+) -> Response:
+    """First post: which group, and who loses it, to confirm; the confirmed post drops it."""
+    form = await _form(request)
+    session_id = form.get("session", "")
+    try:
+        if form.get("confirmed") != "yes":
+            view = service.adjust_view(session, actor=actor, build_id=build_id)
+            group = next((g for g in view.groups if g[0] == session_id), None)
+            if group is None:
+                raise Invalid("choose a group that runs in this build", field="session")
+            return render(
+                request, "scheduling/drop_confirm.html", {"b": view.build, "group": group}
+            )
+        build, members = service.drop_session(
+            session, actor=actor, build_id=build_id, session_id=session_id
+        )
+    except StepdownError as exc:
+        return _adjust_refused(request, session, actor, build_id, exc, form)
+    return _go(
+        request,
+        f"/schedule/builds/{build_id}/adjust",
+        f"Group dropped; {len(members)} clients lose it. {_validity(build.summary)}",
     )
 
 

@@ -61,3 +61,4 @@ class PublishRead(Schema):
     appointments_changed: int
     appointments_cancelled: int
     clients_affected: int
+    staff_affected: int

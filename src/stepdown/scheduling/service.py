@@ -16,6 +16,7 @@ result: they record that the week's clients went into a stored build.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
@@ -30,15 +31,24 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.calendar import publish as calendar_publish
 from stepdown.calendar.models import BuildStatus, ScheduleBuild
-from stepdown.calendar.publish_rules import Changes, compare
 from stepdown.clients import repository as clients_repository
 from stepdown.clients.models import Client
 from stepdown.jobs import service as jobs_service
+from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from stepdown.programs import export as programs_export
+from stepdown.programs.rules import TOPIC_LABELS
 from stepdown.scheduling import access
 from stepdown.scheduling.eligibility import Eligibility
-from stepdown.scheduling.exchange import DAYS, Instance, Solution, to_minutes
+from stepdown.scheduling.exchange import (
+    DAYS,
+    Attendance,
+    Instance,
+    SessionRun,
+    Solution,
+    to_minutes,
+)
+from stepdown.scheduling.exchange import Session as ExchangeSession
 from stepdown.scheduling.unmet import unmet_for
 from stepdown.scheduling.validator import check
 from stepdown.security.actor import Actor
@@ -364,10 +374,11 @@ def discard_build(session: Session, *, actor: Actor, build_id: uuid.UUID) -> Sch
 
 
 def publish_build(
-    session: Session, *, actor: Actor, build_id: uuid.UUID
+    session: Session, *, actor: Actor, build_id: uuid.UUID, confirmed: str | None = None
 ) -> calendar_publish.PublishResult:
+    """Publish a draft; ``confirmed`` is the digest of the change list the director read."""
     _require(actor)
-    return calendar_publish.publish(session, actor=actor, build_id=build_id)
+    return calendar_publish.publish(session, actor=actor, build_id=build_id, confirmed=confirmed)
 
 
 def published_build(session: Session, week_of: date) -> ScheduleBuild | None:
@@ -435,7 +446,7 @@ def apply_solution(
 @dataclass(frozen=True)
 class GridCell:
     session_id: str
-    topic: str
+    topic: str  # its label
     room: str  # "telehealth" for a telehealth group
     leader: str
     size: int
@@ -452,15 +463,88 @@ class SiteGrid:
         return self.cells.get((slot[0], slot[1], day), [])
 
 
+_WORD_EDGE = r"[\w.@-]"
+
+
+@dataclass(frozen=True)
+class Names:
+    """The build's exchange ids in words: clients by name (only those looked up, whose
+    reads are recorded), staff by display name, sessions by topic label, day and time."""
+
+    clients: dict[str, str]  # record number -> display name
+    staff: dict[str, str]  # username -> display name
+    sessions: dict[str, str]  # session id -> "Relapse prevention, Mon 18:00–19:30 (S1)"
+
+    def client(self, number: str) -> str:
+        return self.clients.get(number, number)
+
+    def session(self, session_id: str) -> str:
+        return self.sessions.get(session_id, session_id)
+
+    def words(self, text: str) -> str:
+        """A validator message or a left-out line with its ids replaced by names."""
+        known = {**self.sessions, **self.staff, **self.clients}
+        if not known:
+            return text
+        pattern = "|".join(re.escape(key) for key in sorted(known, key=len, reverse=True))
+        return re.sub(
+            rf"(?<!{_WORD_EDGE})({pattern})(?!{_WORD_EDGE})",
+            lambda m: known[m.group(1)],
+            text,
+        )
+
+
+def session_label(spec: ExchangeSession) -> str:
+    topic = TOPIC_LABELS.get(spec.topic, spec.topic)
+    return f"{topic}, {spec.day.capitalize()} {spec.start}–{spec.end} ({spec.site})"
+
+
+def _names(session: Session, actor: Actor, instance: Instance, numbers: set[str]) -> Names:
+    """Names for the instance's staff and sessions and for the clients ``numbers`` lists,
+    each client's read recorded (only clients the actor may read are named)."""
+    staff = dict(
+        session.execute(
+            select(User.username, User.display_name).where(
+                User.username.in_([p.id for p in instance.staff])
+            )
+        ).all()
+    )
+    clients: dict[str, str] = {}
+    if numbers:
+        found = list(
+            session.scalars(
+                clients_repository.readable(actor)
+                .where(Client.record_number.in_(sorted(numbers)))
+                .order_by(Client.record_number)
+            )
+        )
+        clients = {c.record_number: c.display_name for c in found}
+        audit_service.record_reads(
+            session, actor=actor, entity_type="schedule_build", client_ids=[c.id for c in found]
+        )
+    return Names(clients, staff, {s.id: session_label(s) for s in instance.sessions})
+
+
+def _mentioned(instance: Instance, texts: list[str]) -> set[str]:
+    """Record numbers of the instance's clients that appear in ``texts``."""
+    numbers = {c.id for c in instance.clients}
+    return {
+        word for text in texts for word in re.findall(rf"{_WORD_EDGE}+", text) if word in numbers
+    }
+
+
 @dataclass(frozen=True)
 class BuildReview:
     build: ScheduleBuild
     grids: list[SiteGrid]
-    published: ScheduleBuild | None  # the week's published build, if another one
-    changes: Changes | None
+    names: Names
+    # The draft's change list against the calendar; None for a build that is not a draft.
+    preview: calendar_publish.Preview | None
+    # Why the change list cannot be made (a set-up change since the build), if so.
+    preview_error: str | None = None
 
 
-def _grids(instance: Instance, solution: Solution, names: dict[str, str]) -> list[SiteGrid]:
+def _grids(instance: Instance, solution: Solution, names: Names) -> list[SiteGrid]:
     specs = {s.id: s for s in instance.sessions}
     sizes: dict[str, int] = defaultdict(int)
     for row in solution.attendance:
@@ -477,9 +561,9 @@ def _grids(instance: Instance, solution: Solution, names: dict[str, str]) -> lis
         grid.cells.setdefault((spec.start, spec.end, spec.day), []).append(
             GridCell(
                 session_id=run.id,
-                topic=spec.topic,
+                topic=TOPIC_LABELS.get(spec.topic, spec.topic),
                 room=run.room.partition("-")[2] if run.room else "telehealth",
-                leader=names.get(run.leader, run.leader),
+                leader=names.staff.get(run.leader, run.leader),
                 size=sizes[run.id],
             )
         )
@@ -490,26 +574,225 @@ def _grids(instance: Instance, solution: Solution, names: dict[str, str]) -> lis
 
 
 def review(session: Session, *, actor: Actor, build_id: uuid.UUID) -> BuildReview:
-    """Everything the review page shows; the clients it names are recorded as read."""
+    """Everything the review page shows, in names; the clients it names are recorded as
+    read. A draft shows what publishing it would change on the calendar."""
     _require(actor)
     build = _get(session, build_id)
     instance, solution = calendar_publish.parse_build(build)
-    usernames = {run.leader for run in solution.sessions}
-    names = dict(
-        session.execute(
-            select(User.username, User.display_name).where(User.username.in_(usernames))
-        ).all()
-    )
-    published = published_build(session, build.week_of)
-    changes = None
-    if published is not None and published.id != build.id:
-        _, before = calendar_publish.parse_build(published)
-        changes = compare(
-            before,
-            solution,
-            session_days={s.id: s.day for s in instance.sessions},
-            from_day=(build.applies_from - build.week_of).days,
+    texts = [str(v) for v in build.summary.get("violations", [])]
+    numbers = _named_clients(build) | _mentioned(instance, texts)
+    numbers |= {
+        str(a.get("client")) for a in build.summary.get("adjustments", []) if a.get("client")
+    }
+    names = _names(session, actor, instance, numbers)
+    preview, error = None, None
+    if build.status is BuildStatus.DRAFT:
+        try:
+            preview = calendar_publish.preview(session, actor=actor, build_id=build.id)
+        except Conflict as exc:
+            error = exc.message
+    return BuildReview(build, _grids(instance, solution, names), names, preview, error)
+
+
+# Hand adjustments of a draft: the director moves a client between groups or drops a session;
+# the solution is stored again as the optimizer stores it and the validator checks it again.
+
+
+def _draft_for_adjusting(session: Session, build_id: uuid.UUID) -> ScheduleBuild:
+    build = _get(session, build_id, lock=True)
+    if build.status is not BuildStatus.DRAFT:
+        raise Conflict(
+            f"this build is {build.status.value}; only a draft can be adjusted",
+            rule="build.not_draft",
         )
-    shown = _named_clients(build) | set(changes.clients_moved if changes else [])
-    _record_reads(session, actor, shown)
-    return BuildReview(build, _grids(instance, solution, names), published, changes)
+    return build
+
+
+def _store_adjusted(
+    build: ScheduleBuild,
+    instance: Instance,
+    runs: list[SessionRun],
+    attendance: list[Attendance],
+    solution: Solution,
+    entry: dict[str, Any],
+) -> None:
+    """Store the adjusted solution the way the solver writes one (runs by id, members by
+    session then client, its unmet diagnosis) and recompute the review's figures with the
+    validator. The optimizer's own claims no longer describe it: its status says adjusted
+    and the gap is against the proven bound."""
+    adjusted = solution.model_copy(
+        update={
+            "sessions": sorted(runs, key=lambda r: r.id),
+            "attendance": sorted(attendance, key=lambda a: (a.session, a.client)),
+        }
+    )
+    adjusted = adjusted.model_copy(update={"unmet": unmet_for(Eligibility(instance), adjusted)})
+    report = check(instance, adjusted)
+    stats = dict(solution.stats)
+    stats["status"] = "ADJUSTED"
+    stats["compliant"] = report.compliant
+    bound = stats.get("compliant_bound")
+    if isinstance(bound, int | float) and bound:
+        stats["gap_compliant"] = round((bound - report.compliant) / bound, 6)
+    adjusted = adjusted.model_copy(update={"stats": stats})
+    previous = build.summary
+    summary = summarize(
+        instance,
+        adjusted,
+        skipped=list(previous.get("skipped", [])),
+        method=str(previous.get("method", "")),
+    )
+    summary["adjustments"] = [*previous.get("adjustments", []), entry]
+    build.solution = adjusted.model_dump(mode="json")
+    build.summary = summary
+
+
+def move_client(
+    session: Session,
+    *,
+    actor: Actor,
+    build_id: uuid.UUID,
+    client: str,
+    from_session: str,
+    to_session: str,
+) -> ScheduleBuild:
+    """Move one client (by record number) from one group of the draft to another that runs.
+
+    Whether the client may be in that group (level, site, time, keep-apart, size) is the
+    validator's to say: the move is stored, its violations shown, and publishing refused
+    until they are fixed.
+    """
+    _require(actor)
+    build = _draft_for_adjusting(session, build_id)
+    instance, solution = calendar_publish.parse_build(build)
+    if client not in {c.id for c in instance.clients}:
+        raise Invalid("choose a client of this build", field="client")
+    running = {r.id for r in solution.sessions}
+    seats = {(a.client, a.session) for a in solution.attendance}
+    if (client, from_session) not in seats:
+        raise Invalid("the client is not in that group in this build", field="from_session")
+    if to_session not in running:
+        raise Invalid("choose a group that runs in this build", field="to_session")
+    if to_session == from_session:
+        raise Invalid("choose a different group to move to", field="to_session")
+    if (client, to_session) in seats:
+        raise Invalid("the client is already in that group", field="to_session")
+    attendance = [
+        Attendance(client=client, session=to_session)
+        if (a.client, a.session) == (client, from_session)
+        else a
+        for a in solution.attendance
+    ]
+    entry = {
+        "op": "move",
+        "client": client,
+        "from": from_session,
+        "to": to_session,
+        "at": utc_now().isoformat(),
+    }
+    _store_adjusted(build, instance, list(solution.sessions), attendance, solution, entry)
+    session.flush()
+    client_id = session.scalar(
+        clients_repository.readable(actor)
+        .where(Client.record_number == client)
+        .with_only_columns(Client.id)
+    )
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="schedule_build",
+        entity_id=build.id,
+        client_id=client_id,
+        detail={"adjustment": "move", "from": from_session, "to": to_session},
+    )
+    return build
+
+
+def drop_session(
+    session: Session, *, actor: Actor, build_id: uuid.UUID, session_id: str
+) -> tuple[ScheduleBuild, list[str]]:
+    """Take a group out of the draft with its members' seats; the build and the record
+    numbers of the clients who lose it (each such change of their week is audited)."""
+    _require(actor)
+    build = _draft_for_adjusting(session, build_id)
+    instance, solution = calendar_publish.parse_build(build)
+    if session_id not in {r.id for r in solution.sessions}:
+        raise Invalid("choose a group that runs in this build", field="session")
+    members = sorted(a.client for a in solution.attendance if a.session == session_id)
+    entry = {
+        "op": "drop",
+        "session": session_id,
+        "clients": len(members),
+        "at": utc_now().isoformat(),
+    }
+    _store_adjusted(
+        build,
+        instance,
+        [r for r in solution.sessions if r.id != session_id],
+        [a for a in solution.attendance if a.session != session_id],
+        solution,
+        entry,
+    )
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="schedule_build",
+        entity_id=build.id,
+        detail={"adjustment": "drop", "session": session_id, "clients": len(members)},
+    )
+    if members:
+        for client_id in session.scalars(
+            clients_repository.readable(actor)
+            .where(Client.record_number.in_(members))
+            .with_only_columns(Client.id)
+        ):
+            audit_service.record(
+                session,
+                actor=actor,
+                action=AuditAction.UPDATE,
+                entity_type="schedule_build",
+                entity_id=build.id,
+                client_id=client_id,
+                detail={"adjustment": "drop", "session": session_id},
+            )
+    return build, members
+
+
+@dataclass(frozen=True)
+class AdjustView:
+    """The adjust page: who is in which running group, in names."""
+
+    build: ScheduleBuild
+    names: Names
+    clients: list[tuple[str, str]]  # (record number, name), by name
+    groups: list[tuple[str, str, list[str]]]  # (session id, label, member names), by label
+    violations: list[str]  # in words
+
+
+def adjust_view(session: Session, *, actor: Actor, build_id: uuid.UUID) -> AdjustView:
+    """Every client of the draft by name (each read recorded) and the groups that run."""
+    _require(actor)
+    build = _get(session, build_id)
+    if build.status is not BuildStatus.DRAFT:
+        raise Conflict(
+            f"this build is {build.status.value}; only a draft can be adjusted",
+            rule="build.not_draft",
+        )
+    instance, solution = calendar_publish.parse_build(build)
+    names = _names(session, actor, instance, {c.id for c in instance.clients})
+    members: dict[str, list[str]] = defaultdict(list)
+    for row in solution.attendance:
+        members[row.session].append(names.client(row.client))
+    groups = sorted(
+        ((run.id, names.session(run.id), sorted(members[run.id])) for run in solution.sessions),
+        key=lambda g: g[1],
+    )
+    clients = sorted(
+        ((c.id, names.client(c.id)) for c in instance.clients if c.id in names.clients),
+        key=lambda c: c[1],
+    )
+    violations = [names.words(str(v)) for v in check(instance, solution).violations]
+    return AdjustView(build, names, clients, groups, violations)
