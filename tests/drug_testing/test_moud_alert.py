@@ -24,7 +24,7 @@ from stepdown.drug_testing.models import (
     TestCollection,
 )
 from stepdown.drug_testing.schemas import ResultEntry
-from stepdown.kit.clock import today, utc_now
+from stepdown.kit.clock import local, today, utc_now
 from stepdown.medications import service as medications_service
 from stepdown.medications.schemas import MedicationCreate
 from stepdown.programs.models import Site
@@ -103,8 +103,9 @@ def test_a_missing_buprenorphine_raises_one_high_alert_asking_for_a_conversation
     (alert,) = moud_alerts(session, person)
     assert alert.severity is Severity.HIGH
     assert (alert.source_type, alert.source_id) == ("test_collection", collection.id)
+    collected_on = local(collection.collected_at).date()
     assert alert.summary.startswith(
-        f"Buprenorphine not found in the specimen of {collection.collected_at.date()} although "
+        f"Buprenorphine not found in the specimen of {collected_on} although "
         "Suboxone 8 mg/2 mg is prescribed"
     )
     assert "diversion" in alert.summary

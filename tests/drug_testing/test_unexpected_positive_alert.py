@@ -13,6 +13,7 @@ from stepdown.alerts.models import Alert, AlertKind, Severity
 from stepdown.clients.models import Client
 from stepdown.drug_testing import service
 from stepdown.drug_testing.models import Analyte, Method, ResultValue
+from stepdown.kit.clock import local
 from tests.drug_testing.test_moud_alert import person, prescribe, results, specimen
 
 __all__ = ["person"]  # the fixture, used by name below
@@ -44,7 +45,7 @@ def test_a_presumptive_fentanyl_positive_raises_one_urgent_alert(
     assert alert.severity is Severity.URGENT
     assert alert.source_id == collection.id
     assert alert.summary.startswith(
-        f"Fentanyl found in the specimen of {collection.collected_at.date()}, presumptive "
+        f"Fentanyl found in the specimen of {local(collection.collected_at).date()}, presumptive "
         "(a definitive test is ordered)"
     )
     assert "overdose" in alert.summary

@@ -41,7 +41,7 @@ from stepdown.drug_testing.models import (
     TestOrder,
 )
 from stepdown.drug_testing.schemas import ResultEntry
-from stepdown.kit.clock import today, utc_now
+from stepdown.kit.clock import local, today, utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from stepdown.medications import service as medications_service
 from stepdown.programs import service as programs_service
@@ -334,7 +334,8 @@ def record_collection(
         raise Conflict(f"this order is {order.status.value}", rule="collection.order_not_open")
     if collected_at > utc_now() + _CLOCK_SLACK:
         raise Invalid("the collection time is in the future", field="collected_at")
-    if collected_at.date() < order.ordered_on:
+    # Both are the program's calendar days (``ordered_on`` is ``today()``).
+    if local(collected_at).date() < order.ordered_on:
         raise Invalid("the collection cannot come before the order's day", field="collected_at")
     collector = collector_id or actor.user_id
     if collector is not None:
@@ -509,7 +510,9 @@ def record_results(
             rule="result.already_recorded",
             field="analyte",
         )
-    medications = _active_medications(session, collection.client_id, collection.collected_at.date())
+    medications = _active_medications(
+        session, collection.client_id, local(collection.collected_at).date()
+    )
     results = []
     missing: list[tuple[Analyte, tuple[str, ...]]] = []  # a prescribed MOUD not found
     unexpected: list[tuple[Analyte, Method]] = []  # positives no medication explains
@@ -610,7 +613,7 @@ def _alert_moud_missing(
         client_id=collection.client_id,
         kind=AlertKind.MOUD_MISSING,
         severity=Severity.HIGH,
-        summary=moud_missing_summary(analytes, medications, collection.collected_at.date()),
+        summary=moud_missing_summary(analytes, medications, local(collection.collected_at).date()),
         source_type=MOUD_ALERT_SOURCE,
         source_id=collection.id,
     )
@@ -660,7 +663,7 @@ def _alert_unexpected_positive(
         client_id=collection.client_id,
         kind=AlertKind.UNEXPECTED_POSITIVE,
         severity=Severity.URGENT,
-        summary=unexpected_positive_summary(found, collection.collected_at.date()),
+        summary=unexpected_positive_summary(found, local(collection.collected_at).date()),
         source_type=MOUD_ALERT_SOURCE,
         source_id=collection.id,
     )
