@@ -97,7 +97,7 @@ def test_director_edits_a_room_and_cannot_remove_a_used_one(
     data = {"csrf_token": csrf_from(page.text), "code": "R1", "name": "Big room", "capacity": "0"}
     refused = client.post(url, data=data)
     assert refused.status_code == 422
-    assert 'id="e-capacity">Capacity: must be between 1 and 200' in refused.text
+    assert 'id="e-room-capacity">Capacity: must be between 1 and 200' in refused.text
     assert 'value="Big room"' in refused.text
     data["capacity"] = "16"
     saved = client.post(url, data=data)
@@ -175,7 +175,7 @@ def test_director_edits_a_block_and_its_sessions_hold_it_in_place(
     }
     bad = client.post(session_url, data=edit)
     assert bad.status_code == 422
-    assert 'id="e-max_size">Maximum size: enter a whole number' in bad.text
+    assert 'id="e-session-max_size">Maximum size: enter a whole number' in bad.text
     edit["max_size"] = "10"
     assert client.post(session_url, data=edit).status_code == 200
     removed = client.post(f"/programs/time-blocks/{block.id}/delete", data={"csrf_token": token})
