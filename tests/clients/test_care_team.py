@@ -158,3 +158,54 @@ def test_only_clinicians_take_clients(session: Session) -> None:
     person = make_client(session, site=site)
     with pytest.raises(Forbidden):
         care_team.take(session, actor=actor_for(manager), client_id=person.id)
+
+
+def _born_years_ago(years: int) -> object:
+    day = today()
+    return day.replace(year=day.year - years, day=min(day.day, 28))
+
+
+def test_an_adolescent_gets_a_family_contact_and_an_adult_does_not(session: Session) -> None:
+    site = make_site(session)
+    director = actor_for(make_user(session, role=Role.DIRECTOR))
+    manager = make_user(session, role=Role.CASE_MANAGER, site=site)
+    teen = make_client(session, site=site, date_of_birth=_born_years_ago(15))
+    adult = make_client(session, site=site, date_of_birth=_born_years_ago(40))
+    care_team.assign(
+        session,
+        actor=director,
+        client_id=teen.id,
+        primary_clinician_id=None,
+        case_manager_id=None,
+        family_contact_id=manager.id,
+    )
+    team = care_team.care_team(session, teen)
+    assert team.adolescent
+    assert team.family_contact == manager
+    assert _care_team_changes(session, teen)[-1] == {
+        "family_contact": {"old": None, "new": str(manager.id)}
+    }
+    # A form that does not show the family contact leaves it as it is.
+    care_team.assign(
+        session, actor=director, client_id=teen.id, primary_clinician_id=None, case_manager_id=None
+    )
+    assert care_team.care_team(session, teen).family_contact == manager
+    with pytest.raises(Invalid, match="adolescents"):
+        care_team.assign(
+            session,
+            actor=director,
+            client_id=adult.id,
+            primary_clinician_id=None,
+            case_manager_id=None,
+            family_contact_id=manager.id,
+        )
+    admissions = make_user(session, role=Role.ADMISSIONS, site=site)
+    with pytest.raises(Invalid, match="case manager or clinician"):
+        care_team.assign(
+            session,
+            actor=director,
+            client_id=teen.id,
+            primary_clinician_id=None,
+            case_manager_id=None,
+            family_contact_id=admissions.id,
+        )

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from stepdown.clients import care_team
+from stepdown.kit.clock import today
 from stepdown.security.roles import Role
 from tests.factories import csrf_from, make_client, make_site, make_user, sign_in
 
@@ -80,3 +81,28 @@ def test_a_case_manager_sees_the_team_but_cannot_change_it(
         data={"csrf_token": csrf_from(chart.text), "case_manager": str(manager.id)},
     )
     assert refused.status_code == 403
+
+
+def test_the_family_contact_is_offered_on_an_adolescents_chart_only(
+    client: TestClient, session: Session
+) -> None:
+    site = make_site(session)
+    director = make_user(session, role=Role.DIRECTOR)
+    manager = make_user(session, role=Role.CASE_MANAGER, site=site)
+    day = today()
+    teen = make_client(
+        session, site=site, date_of_birth=day.replace(year=day.year - 15, day=min(day.day, 28))
+    )
+    adult = make_client(session, site=site)
+    session.commit()
+    sign_in(client, director.username)
+    assert "Family contact" not in client.get(f"/clients/{adult.id}").text
+    chart = client.get(f"/clients/{teen.id}")
+    assert '<label for="f-family_contact">Family contact</label>' in chart.text
+    saved = client.post(
+        f"/clients/{teen.id}/care-team",
+        data={"csrf_token": csrf_from(chart.text), "family_contact": str(manager.id)},
+    )
+    assert saved.status_code == 200
+    session.expire_all()
+    assert care_team.care_team(session, teen).family_contact == manager

@@ -131,6 +131,10 @@ async def assign_care_team(
             client_id=client_id,
             primary_clinician_id=_staff_id(form, "primary_clinician"),
             case_manager_id=_staff_id(form, "case_manager"),
+            # Offered (and posted) only for an adolescent; otherwise left as it is.
+            family_contact_id=_staff_id(form, "family_contact")
+            if "family_contact" in form
+            else care_team.KEEP,
         )
     except StepdownError as exc:
         session.rollback()

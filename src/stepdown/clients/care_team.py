@@ -1,5 +1,5 @@
-"""A client's care team: the primary clinician and the case manager, who assigns them,
-and the new clients still waiting for a clinician.
+"""A client's care team: the primary clinician, the case manager and, for an adolescent,
+the family contact; who assigns them; and the new clients still waiting for a clinician.
 
 The primary clinician is the caseload's key (``repository.readable``), so changing it
 changes who may open the chart; every change is audited with the old and the new member.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from enum import Enum
 
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
@@ -19,39 +20,61 @@ from stepdown.audit.models import AuditAction
 from stepdown.clients import repository
 from stepdown.clients.models import CareTeamMember, CareTeamRole, Client
 from stepdown.continuum.models import Episode, EpisodeStatus
-from stepdown.kit.clock import utc_now
+from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Forbidden, Invalid, NotFound
+from stepdown.programs import rules as programs_rules
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
 from stepdown.security.roles import Role
 
 # Who assigns anyone to anyone: the director, and admissions at intake.
 ASSIGNERS = frozenset({Role.DIRECTOR, Role.ADMISSIONS, Role.SYSTEM})
-MEMBER_ROLES = {
-    "primary_clinician": Role.CLINICIAN,
-    CareTeamRole.CASE_MANAGER.value: Role.CASE_MANAGER,
+MEMBER_ROLES: dict[str, frozenset[Role]] = {
+    "primary_clinician": frozenset({Role.CLINICIAN}),
+    CareTeamRole.CASE_MANAGER.value: frozenset({Role.CASE_MANAGER}),
+    CareTeamRole.FAMILY_CONTACT.value: frozenset({Role.CLINICIAN, Role.CASE_MANAGER}),
 }
+
+
+class Keep(Enum):
+    """``assign``'s default for a member the form did not show: leave it as it is."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True)
 class CareTeam:
     primary_clinician: User | None
     case_manager: User | None
+    family_contact: User | None = None
+    adolescent: bool = False  # the family contact is offered for adolescents
+
+
+def is_adolescent(client: Client) -> bool:
+    return programs_rules.age_group(client.date_of_birth, today()) == "adolescent"
 
 
 def care_team(session: Session, client: Client) -> CareTeam:
     """The team of a client the caller has already read (the read is audited there)."""
-    manager_id = session.scalar(
-        select(CareTeamMember.user_id).where(
-            CareTeamMember.client_id == client.id,
-            CareTeamMember.role == CareTeamRole.CASE_MANAGER,
-        )
+    members = dict(
+        session.execute(
+            select(CareTeamMember.role, CareTeamMember.user_id).where(
+                CareTeamMember.client_id == client.id
+            )
+        ).all()
     )
+    manager_id = members.get(CareTeamRole.CASE_MANAGER)
+    family_id = members.get(CareTeamRole.FAMILY_CONTACT)
     return CareTeam(
         primary_clinician=session.get(User, client.primary_clinician_id)
         if client.primary_clinician_id
         else None,
         case_manager=session.get(User, manager_id) if manager_id else None,
+        family_contact=session.get(User, family_id) if family_id else None,
+        adolescent=is_adolescent(client),
     )
 
 
@@ -60,8 +83,9 @@ def _member(session: Session, user_id: uuid.UUID | None, field: str) -> User | N
         return None
     user = session.get(User, user_id)
     wanted = MEMBER_ROLES[field]
-    if user is None or not user.is_active or user.role is not wanted:
-        raise Invalid(f"choose an active {wanted.label.lower()}", field=field)
+    if user is None or not user.is_active or user.role not in wanted:
+        names = " or ".join(sorted(r.label.lower() for r in wanted))
+        raise Invalid(f"choose an active {names}", field=field)
     return user
 
 
@@ -79,6 +103,7 @@ def assign(
     client_id: uuid.UUID,
     primary_clinician_id: uuid.UUID | None,
     case_manager_id: uuid.UUID | None,
+    family_contact_id: uuid.UUID | Keep | None = KEEP,
 ) -> Client:
     """Set the team. The director and admissions set anyone; a clinician sets the case
     manager of their own client but hands the client to another clinician only through
@@ -102,6 +127,16 @@ def assign(
     if (team.case_manager.id if team.case_manager else None) != (manager.id if manager else None):
         changes["case_manager"] = _change(team.case_manager, manager)
         _set_member(session, client.id, CareTeamRole.CASE_MANAGER, manager)
+    if family_contact_id is not KEEP:
+        family = _member(session, family_contact_id, CareTeamRole.FAMILY_CONTACT.value)
+        if family is not None and not team.adolescent:
+            raise Invalid(
+                "a family contact is kept for adolescents", field=CareTeamRole.FAMILY_CONTACT.value
+            )
+        old = team.family_contact
+        if (old.id if old else None) != (family.id if family else None):
+            changes["family_contact"] = _change(old, family)
+            _set_member(session, client.id, CareTeamRole.FAMILY_CONTACT, family)
     session.flush()
     if changes:
         audit_service.record(

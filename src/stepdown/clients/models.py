@@ -53,6 +53,9 @@ class CareTeamRole(StrEnum):
     ``Client.primary_clinician_id``: every caseload query reads it)."""
 
     CASE_MANAGER = "case_manager"
+    # For an adolescent: the staff member the family deals with (sessions, calls, consent
+    # questions), so a parent has one name to ask for.
+    FAMILY_CONTACT = "family_contact"
 
     @property
     def label(self) -> str:
