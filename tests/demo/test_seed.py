@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from stepdown.aftercare import mail
 from stepdown.audit import service as audit_service
 from stepdown.clients.models import Client
-from stepdown.demo.seed import CLIENT_COUNT, DEMO_SENDER, demo_mail_settings, seed
+from stepdown.continuum import service as continuum_service
+from stepdown.continuum.models import DischargeType, Episode, Segment, Transition
+from stepdown.demo.seed import CLIENT_COUNT, DEMO_SENDER, SignIn, demo_mail_settings, seed
 from stepdown.programs.models import Room, Site
 from stepdown.security import service as security_service
 from stepdown.security.models import User
@@ -28,8 +30,23 @@ def _count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_seed_builds_the_demo_program_once(session: Session) -> None:
+def test_the_demo_program_is_complete_and_seeds_once(session: Session) -> None:
+    """One seeding (the slowest fixture in the suite, about 8 s) read by each check below,
+    then a second seeding that must add nothing."""
     sign_ins = seed(session, actor=SYSTEM, secret_key=KEY)
+    counts = _people_and_places(session, sign_ins)
+    _every_sign_in_works_and_each_clinician_has_a_caseload(session, sign_ins)
+    episodes = _histories_cover_the_continuum(session)
+    _the_review_queue_shows_each_kind_of_proposal(session)
+
+    again = seed(session, actor=SYSTEM, secret_key=KEY)
+    assert (_count(session, Site), _count(session, Room), _count(session, Client)) == counts[:3]
+    assert _count(session, User) == counts[3]
+    assert _count(session, Episode) == episodes
+    assert again == sign_ins
+
+
+def _people_and_places(session: Session, sign_ins: list[SignIn]) -> tuple[int, int, int, int]:
     counts = (_count(session, Site), _count(session, Room), _count(session, Client))
     users = list(session.scalars(select(User)))
     staff = [u for u in users if u.role is not Role.CLIENT]
@@ -40,15 +57,12 @@ def test_seed_builds_the_demo_program_once(session: Session) -> None:
     assert all(u.is_synthetic for u in users)
     assert all(c.is_synthetic for c in session.scalars(select(Client)))
     assert {s.role for s in sign_ins} == set(USER_ROLES)
-
-    again = seed(session, actor=SYSTEM, secret_key=KEY)
-    assert (_count(session, Site), _count(session, Room), _count(session, Client)) == counts
-    assert _count(session, User) == len(users)
-    assert again == sign_ins
+    return (*counts, len(users))
 
 
-def test_every_demo_sign_in_works_and_each_clinician_has_a_caseload(session: Session) -> None:
-    sign_ins = seed(session, actor=SYSTEM, secret_key=KEY)
+def _every_sign_in_works_and_each_clinician_has_a_caseload(
+    session: Session, sign_ins: list[SignIn]
+) -> None:
     for sign_in in sign_ins:
         user = security_service.authenticate(
             session, username=sign_in.username, password=sign_in.password
@@ -68,11 +82,7 @@ def test_every_demo_sign_in_works_and_each_clinician_has_a_caseload(session: Ses
     assert audit_service.verify_chain(session).ok
 
 
-def test_demo_histories_cover_the_continuum(session: Session) -> None:
-    from stepdown.continuum import service as continuum_service
-    from stepdown.continuum.models import DischargeType, Episode, Segment, Transition
-
-    seed(session, actor=SYSTEM, secret_key=KEY)
+def _histories_cover_the_continuum(session: Session) -> int:
     census = continuum_service.census(session, actor=SYSTEM)
     assert all(census.counts[code] > 0 for code in ("PHP", "IOP", "OP", "AFTERCARE"))
     assert census.counts["RESIDENTIAL"] == 1  # one client away at a partner, episode on hold
@@ -85,9 +95,23 @@ def test_demo_histories_cover_the_continuum(session: Session) -> None:
     )
     assert discharges[DischargeType.COMPLETED] >= 1
     assert discharges[DischargeType.LEFT_AGAINST_ADVICE] >= 1
-    episodes = _count(session, Episode)
-    seed(session, actor=SYSTEM, secret_key=KEY)
-    assert _count(session, Episode) == episodes
+    return _count(session, Episode)
+
+
+def _the_review_queue_shows_each_kind_of_proposal(session: Session) -> None:
+    """Routine measurement gives the engine evidence (demo.routine), so the queue shows step
+    downs, the step up, the safety hold and only a few "not enough evidence"."""
+    waiting = list(
+        session.scalars(select(LevelReview).where(LevelReview.status == ReviewStatus.PROPOSED))
+    )
+    kinds = Counter(r.kind for r in waiting)
+    assert kinds[ProposalKind.STEP_DOWN] >= 1
+    assert kinds[ProposalKind.STEP_UP] >= 1
+    assert any(r.safety for r in waiting)
+    short_of_evidence = [
+        r for r in waiting if any(str(x["rule_id"]).startswith("EVIDENCE-") for x in r.reasons)
+    ]
+    assert 1 <= len(short_of_evidence) <= 5
 
 
 def test_demo_reminders_go_to_the_outbox_unless_mail_is_configured(tmp_path: Path) -> None:
@@ -108,20 +132,3 @@ def test_demo_reminders_go_to_the_outbox_unless_mail_is_configured(tmp_path: Pat
         _env_file=None, smtp_host="mail.example", smtp_from="me@harbor.example"
     )
     assert demo_mail_settings(server) is server
-
-
-def test_the_demo_review_queue_shows_each_kind_of_proposal(session: Session) -> None:
-    """Routine measurement gives the engine evidence (demo.routine), so the queue shows step
-    downs, the step up, the safety hold and only a few "not enough evidence"."""
-    seed(session, actor=SYSTEM, secret_key=KEY)
-    waiting = list(
-        session.scalars(select(LevelReview).where(LevelReview.status == ReviewStatus.PROPOSED))
-    )
-    kinds = Counter(r.kind for r in waiting)
-    assert kinds[ProposalKind.STEP_DOWN] >= 1
-    assert kinds[ProposalKind.STEP_UP] >= 1
-    assert any(r.safety for r in waiting)
-    short_of_evidence = [
-        r for r in waiting if any(str(x["rule_id"]).startswith("EVIDENCE-") for x in r.reasons)
-    ]
-    assert 1 <= len(short_of_evidence) <= 5
