@@ -65,10 +65,19 @@ def test_only_the_command_line_initialises(session: Session) -> None:
 
 
 def test_generated_passwords_pass_the_policy_and_differ() -> None:
-    made = {passwords.generate_password() for _ in range(50)}
+    made = {passwords.generate_password("ada") for _ in range(50)}
     assert len(made) == 50
     for password in made:
         passwords.check_policy(password, username="ada")
+
+
+def test_a_draw_that_holds_the_username_is_drawn_again() -> None:
+    """With a one-letter username nearly every draw holds it: the generator must keep
+    drawing until the policy takes one, never hand out a refused password."""
+    for _ in range(20):
+        password = passwords.generate_password("z")
+        assert "z" not in password
+        passwords.check_policy(password, username="z")
 
 
 def test_facts_follow_the_data(session: Session) -> None:

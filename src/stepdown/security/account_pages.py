@@ -101,7 +101,7 @@ async def create_account(request: Request, session: DbSession, actor: Manager) -
     form: Form = {}
     try:
         form = await _form(request)
-        password = passwords.generate_password()
+        password = passwords.generate_password(form.get("username", "").strip())
         if form.get("username", "").strip().lower() in RESERVED_USERNAMES:
             raise Invalid(
                 "this name is used by the accounts pages; choose another", field="username"

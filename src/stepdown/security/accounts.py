@@ -214,6 +214,6 @@ def unlock(session: Session, *, actor: Actor, username: str) -> User:
 
 def reset_to_generated(session: Session, *, actor: Actor, username: str) -> str:
     """A new random password, to give the person once; their sessions and tokens end."""
-    password = passwords.generate_password()
+    password = passwords.generate_password(username)
     service.reset_password(session, actor=actor, username=username, new_password=password)
     return password

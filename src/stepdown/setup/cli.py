@@ -52,7 +52,9 @@ def init(
     zone = _ask(time_zone, "--time-zone", "Time zone (e.g. America/New_York)")
     username = _ask(admin_username, "--admin-username", "First administrator's username")
     display = admin_name if admin_name and admin_name.strip() else "Administrator"
-    password = context.read_password(True) if password_stdin else passwords.generate_password()
+    password = (
+        context.read_password(True) if password_stdin else passwords.generate_password(username)
+    )
     with context.unit_of_work() as session:
         first = service.initialize(
             session,

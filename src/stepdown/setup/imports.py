@@ -38,7 +38,7 @@ from stepdown.continuum import rules as continuum_rules
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import Episode, EpisodeStatus, LevelOfCare, Track
 from stepdown.kit.clock import today
-from stepdown.kit.errors import Conflict, Forbidden, StepdownError
+from stepdown.kit.errors import Conflict, Forbidden
 from stepdown.programs import service as programs_service
 from stepdown.programs.models import Site
 from stepdown.security import accounts, passwords
@@ -534,22 +534,10 @@ def _plan_staff(session: Session, plan: _Plan, records: Sequence[StaffRecord], o
         )
 
 
-def _password_for(username: str) -> str:
-    """A generated password the policy takes (one that happens to contain the username,
-    a few letters long, is drawn again)."""
-    while True:
-        password = passwords.generate_password()
-        try:
-            passwords.check_policy(password, username=username)
-        except StepdownError:
-            continue
-        return password
-
-
 def _create_accounts(session: Session, actor: Actor, plan: _Plan) -> list[tuple[User, str]]:
     created: list[tuple[User, str]] = []
     for record, site, _ in plan.staff:
-        password = _password_for(record.username)
+        password = passwords.generate_password(record.username)
         user = security_service.create_user(
             session,
             actor=actor,
