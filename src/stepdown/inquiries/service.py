@@ -331,6 +331,27 @@ def convert_to_client(
             primary_clinician_id=primary_clinician_id,
             case_manager_id=case_manager_id,
         )
+    _close_as_admitted(
+        session,
+        actor,
+        inquiry,
+        client,
+        note=f"Client record {record_number} opened.",
+        detail={"likely_duplicates_overridden": [c.record_number for c in candidates]},
+    )
+    return client
+
+
+def _close_as_admitted(
+    session: Session,
+    actor: Actor,
+    inquiry: Inquiry,
+    client: Client,
+    *,
+    note: str,
+    detail: dict[str, object],
+) -> None:
+    """The inquiry's last move: admitted onto ``client`` (new or already on record)."""
     before = inquiry.status
     inquiry.client_id = client.id
     _append_history(
@@ -339,7 +360,7 @@ def convert_to_client(
         inquiry=inquiry,
         to_status=rules.CONVERSION_TARGET,
         details=MoveDetails(),
-        note=f"Client record {record_number} opened.",
+        note=note,
     )
     audit_service.record(
         session,
@@ -351,10 +372,9 @@ def convert_to_client(
         detail={
             "status": {"from": before.value, "to": rules.CONVERSION_TARGET.value},
             "client_id": str(client.id),
-            "likely_duplicates_overridden": [c.record_number for c in candidates],
+            **detail,
         },
     )
-    return client
 
 
 def link_to_existing(
@@ -366,35 +386,18 @@ def link_to_existing(
     refusal = rules.transition_refusal(inquiry.status, rules.CONVERSION_TARGET)
     if refusal is not None:
         raise Conflict(refusal.message, field=refusal.field, rule=TRANSITION_RULE)
-    client = session.get(Client, client_id)
-    if client is None or not session.scalar(
-        select(func.count())
-        .select_from(Client)
-        .where(Client.id == client_id, clients_repository.not_merged_away())
-    ):
-        raise NotFound("no such client", field="client_id")
-    before = inquiry.status
-    inquiry.client_id = client.id
-    _append_history(
-        session,
-        actor=actor,
-        inquiry=inquiry,
-        to_status=rules.CONVERSION_TARGET,
-        details=MoveDetails(),
-        note=f"Linked to the existing client record {client.record_number}.",
+    client = session.scalar(
+        select(Client).where(Client.id == client_id, clients_repository.not_merged_away())
     )
-    audit_service.record(
+    if client is None:
+        raise NotFound("no such client", field="client_id")
+    _close_as_admitted(
         session,
-        actor=actor,
-        action=AuditAction.UPDATE,
-        entity_type=ENTITY,
-        entity_id=inquiry.id,
-        client_id=client.id,
-        detail={
-            "status": {"from": before.value, "to": rules.CONVERSION_TARGET.value},
-            "client_id": str(client.id),
-            "linked_existing": True,
-        },
+        actor,
+        inquiry,
+        client,
+        note=f"Linked to the existing client record {client.record_number}.",
+        detail={"linked_existing": True},
     )
     return client
 
