@@ -3,7 +3,6 @@ or a cut-off tail looks like to the operator."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
 import subprocess
@@ -13,21 +12,19 @@ from pathlib import Path
 from stepdown.audit.rules import entry_hash
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
 from tests.audit.forgery import disable_append_only, rewrite_from, tamper
+from tests.command_line import stepdown
 
 STEPDOWN = [sys.executable, "-m", "stepdown"]
 PASSPHRASE = "a sufficiently long passphrase\n"
 
 
 def run(var: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
+    env: dict[str, str | None] = {
         "STEPDOWN_VAR_DIR": str(var),
         "STEPDOWN_DATABASE_URL": f"sqlite:///{var}/cli.db",
+        "STEPDOWN_AUDIT_KEY": None,
     }
-    env.pop("STEPDOWN_AUDIT_KEY", None)
-    return subprocess.run(
-        [*STEPDOWN, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
-    )
+    return stepdown(env, *args, stdin=stdin)
 
 
 def make_var(tmp_path: Path, *usernames: str) -> Path:

@@ -3,7 +3,6 @@ through a pipe too, and one-line refusals that leave the target alone."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import sqlite3
 import stat
@@ -13,20 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.command_line import stepdown_bytes
+
 STEPDOWN = [sys.executable, "-m", "stepdown"]
 AUDIT_KEY = secrets.token_urlsafe(32)  # the deployment's key, the same on both machines
 
 
 def run(var: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    env = {
-        **os.environ,
+    env: dict[str, str | None] = {
         "STEPDOWN_VAR_DIR": str(var),
         "STEPDOWN_DATABASE_URL": f"sqlite:///{var}/cli.db",
         "STEPDOWN_AUDIT_KEY": AUDIT_KEY,
     }
-    return subprocess.run(
-        [*STEPDOWN, *args], input=stdin, capture_output=True, env=env, timeout=120
-    )
+    return stepdown_bytes(env, *args, stdin=stdin)
 
 
 def out(done: subprocess.CompletedProcess[bytes]) -> str:

@@ -1,26 +1,24 @@
-"""The command line as an operator uses it: a real SQLite file, real processes."""
+"""The command line as an operator uses it, on a real SQLite file (`tests.command_line`)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.command_line import stepdown
+
 STEPDOWN = [sys.executable, "-m", "stepdown"]
 
 
 def run(env_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
+    env: dict[str, str | None] = {
         "STEPDOWN_VAR_DIR": str(env_dir),
         "STEPDOWN_DATABASE_URL": f"sqlite:///{env_dir}/cli.db",
     }
-    return subprocess.run(
-        [*STEPDOWN, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
-    )
+    return stepdown(env, *args, stdin=stdin)
 
 
 @pytest.fixture(scope="module")

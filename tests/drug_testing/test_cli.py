@@ -1,4 +1,4 @@
-"""``stepdown testing`` as an operator runs it: a real SQLite file, real processes, and a
+"""``stepdown testing`` as an operator runs it: a real SQLite file, and a
 draw edited directly in the file that ``verify-draw`` then refuses."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated file with one site (code DT1) and three clients in care there."""
     path = tmp_path_factory.mktemp("testing-cli")
     engine = make_engine(f"sqlite:///{path}/cli.db")
-    migrate.upgrade(engine)  # in-process: the same migrations, one process start fewer
+    migrate.upgrade(engine)
     with Session(engine) as session:
         site = make_site(session, code="DT1")
         for _ in range(3):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -11,20 +10,18 @@ from pathlib import Path
 import pytest
 
 from stepdown.scheduling.exchange import load_instance
+from tests.command_line import stepdown
 
 STEPDOWN = [sys.executable, "-m", "stepdown"]
 
 
 def run(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
+    env: dict[str, str | None] = {
         "STEPDOWN_VAR_DIR": str(env_dir),
         "STEPDOWN_DATABASE_URL": f"sqlite:///{env_dir}/cli.db",
         "STEPDOWN_SECRET_KEY": "cli-test-secret-key-not-for-production-use",
     }
-    return subprocess.run(
-        [*STEPDOWN, *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
+    return stepdown(env, *args)
 
 
 @pytest.fixture(scope="module")

@@ -3,36 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from stepdown.scheduling.exchange import load_instance
+from tests.command_line import stepdown
 
 # Two weeks ahead: the demo seed publishes up to next week, so nothing is published yet.
 LATER = date.today() - timedelta(days=date.today().weekday()) + timedelta(weeks=2)  # noqa: DTZ011
 
 
 def run(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
+    env: dict[str, str | None] = {
         "STEPDOWN_VAR_DIR": str(env_dir),
         "STEPDOWN_DATABASE_URL": f"sqlite:///{env_dir}/cli.db",
         "STEPDOWN_SECRET_KEY": "cli-test-secret-key-not-for-production-use",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "stepdown", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return stepdown(env, *args)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,19 +12,17 @@ from sqlalchemy import select
 from stepdown.kit.db import make_engine, make_sessionmaker
 from stepdown.security import service
 from stepdown.security.models import ApiToken
+from tests.command_line import stepdown
 
 STEPDOWN = [sys.executable, "-m", "stepdown"]
 
 
 def run(var: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
+    env: dict[str, str | None] = {
         "STEPDOWN_VAR_DIR": str(var),
         "STEPDOWN_DATABASE_URL": f"sqlite:///{var}/cli.db",
     }
-    out = subprocess.run(
-        [*STEPDOWN, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
-    )
+    out = stepdown(env, *args, stdin=stdin)
     assert out.returncode == 0, out.stderr
     return out
 

@@ -1,8 +1,7 @@
-"""`stepdown init` as an operator runs it on a fresh SQLite file, in real processes."""
+"""`stepdown init` as an operator runs it on a fresh SQLite file (`tests.command_line`)."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -13,20 +12,18 @@ from sqlalchemy.orm import Session
 
 from stepdown.security import passwords
 from stepdown.security.models import User
+from tests.command_line import stepdown
 
 STEPDOWN = [sys.executable, "-m", "stepdown"]
 ARGS = ("--program-name", "Harbor Street Recovery", "--time-zone", "America/Chicago")
 
 
 def run(var: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
+    env: dict[str, str | None] = {
         "STEPDOWN_VAR_DIR": str(var),
         "STEPDOWN_DATABASE_URL": f"sqlite:///{var}/init.db",
     }
-    return subprocess.run(
-        [*STEPDOWN, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
-    )
+    return stepdown(env, *args, stdin=stdin)
 
 
 def test_init_migrates_records_the_program_and_prints_a_working_sign_in(tmp_path: Path) -> None:
