@@ -60,7 +60,14 @@ from stepdown.programs.models import (
     TimeBlock,
 )
 from stepdown.safety.models import SafetyAssessment, SafetyPlan
-from stepdown.security.models import ApiToken, Supervision, User, WebSession
+from stepdown.security.models import (
+    ApiToken,
+    Signature,
+    SigningPin,
+    Supervision,
+    User,
+    WebSession,
+)
 from stepdown.transitions.models import LevelReview
 from stepdown.treatment_plans.models import (
     Goal,
@@ -132,6 +139,8 @@ __all__ = [
     "Segment",
     "SessionOccurrence",
     "SessionSeat",
+    "Signature",
+    "SigningPin",
     "Site",
     "StaffProfile",
     "StandingTestSchedule",

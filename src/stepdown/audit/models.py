@@ -23,6 +23,7 @@ class AuditAction(StrEnum):
     SIGN_IN_FAILED = "sign_in_failed"
     SIGN_OUT = "sign_out"
     DISCLOSE = "disclose"
+    SIGN = "sign"
 
 
 class AuditEntry(Base):

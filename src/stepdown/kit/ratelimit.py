@@ -53,6 +53,16 @@ class SlidingWindowLimiter:
             hits.append(now)
             return Decision(True, 0.0)
 
+    def check(self, key: str) -> Decision:
+        """Whether an attempt for ``key`` would be allowed now, without counting one: for
+        limits that count only failures, checked before the attempt is tried."""
+        with self._lock:
+            now = self._clock()
+            hits = [hit for hit in self._hits.get(key, ()) if hit > now - self.window]
+            if len(hits) >= self.limit:
+                return Decision(False, hits[0] + self.window - now)
+            return Decision(True, 0.0)
+
     def _sweep(self, now: float) -> None:
         """Forget keys idle for a whole window, at most once a window, so memory stays
         bounded by the keys seen recently rather than by every key ever seen."""

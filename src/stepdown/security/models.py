@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime
+from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enum
 from stepdown.security.roles import Role
 
 ROLE_ENUM = Enum(
@@ -51,6 +52,9 @@ class Supervision(Base):
         ForeignKey("user_account.id", ondelete="RESTRICT"), index=True
     )
     since: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Interns and unlicensed counselors: their signed notes wait for this supervisor's
+    # co-signature before they count as final (``security.signing``).
+    cosign_notes: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class WebSession(IdMixin, Base):
@@ -85,3 +89,51 @@ class ApiToken(IdMixin, Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SigningPin(Base):
+    """A PIN a staff member may sign with instead of typing their password again; only its
+    hash is kept. It signs records; it never signs anyone in."""
+
+    __tablename__ = "signing_pin"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignatureMeaning(StrEnum):
+    AUTHOR = "author"  # wrote it and stands by it
+    COSIGNER = "cosigner"  # a supervisor reviewed a supervised author's record
+    ADDENDUM = "addendum"  # wrote an addendum or late entry to a signed record
+
+
+class SignatureMethod(StrEnum):
+    PASSWORD = "password"  # noqa: S105 - the name of a method, not a password
+    PIN = "pin"
+
+
+class Signature(IdMixin, Base):
+    """One signature on one clinical record: who, when, proved how, in what capacity, and
+    a hash of exactly what they signed, so a signed record that changed afterwards is
+    caught (``signing.intact``) rather than trusted."""
+
+    __tablename__ = "signature"
+    __table_args__ = (Index("ix_signature_entity", "entity_type", "entity_id"),)
+
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[uuid.UUID]
+    client_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("client.id", ondelete="RESTRICT"), index=True
+    )
+    signer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    meaning: Mapped[SignatureMeaning] = mapped_column(
+        str_enum(SignatureMeaning, "signature_meaning", length=20)
+    )
+    method: Mapped[SignatureMethod] = mapped_column(
+        str_enum(SignatureMethod, "signature_method", length=20)
+    )
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))

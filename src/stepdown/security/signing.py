@@ -1,0 +1,227 @@
+"""Signing a clinical record so that the signature means something.
+
+A signature is not a button. The signer proves again that they are the person at the
+keyboard (their password, or a signing PIN they set), and the signature row keeps who
+signed, when, how they proved it, in what capacity (author, co-signer, addendum) and a
+SHA-256 hash of exactly the content they signed. The owning domain freezes the record
+when it is signed; ``intact`` tells whether what is stored now is still what was signed,
+so an edit behind the application's back is caught instead of trusted.
+
+Why re-authentication: an electronic signature on a medical record must be linked to its
+signer so that it cannot be made by someone who merely finds an open session (21 CFR
+11.200(a)(1)(i): a signing after the first in one continuous session uses at least one
+component, the password; CMS Program Integrity Manual ch. 3 § 3.3.2.4 accepts electronic
+signatures protected by such controls). A PIN is the common second component in EHRs;
+it signs records and never signs anyone in.
+
+Wrong passwords or PINs are limited per signer (``FAILURES`` in ``WINDOW``), so an
+unattended session cannot be used to guess them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
+from stepdown.kit.clock import utc_now
+from stepdown.kit.errors import Forbidden, Invalid
+from stepdown.kit.ratelimit import SlidingWindowLimiter
+from stepdown.security import passwords
+from stepdown.security.actor import Actor
+from stepdown.security.models import (
+    Signature,
+    SignatureMeaning,
+    SignatureMethod,
+    SigningPin,
+    Supervision,
+    User,
+)
+
+FAILURES = 5
+WINDOW = timedelta(minutes=15)
+PIN_LENGTHS = range(6, 13)
+# The field a signing form asks for: the password, or the PIN where the signer set one.
+SECRET_FIELD = "secret"  # noqa: S105 - a form field's name
+MAX_SECRET = 200
+
+_failures = SlidingWindowLimiter(limit=FAILURES, window=WINDOW.total_seconds())
+
+
+def check_pin(pin: str) -> None:
+    """Six to twelve digits, not one digit repeated and not a run such as 123456: the
+    guesses tried first (NIST SP 800-63B § 5.1.1.2 asks verifiers to refuse
+    "repetitive or sequential characters")."""
+    if not pin.isascii() or not pin.isdigit() or len(pin) not in PIN_LENGTHS:
+        raise Invalid("a PIN is 6 to 12 digits", field="pin")
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
+    if steps in ({0}, {1}, {-1}):
+        raise Invalid("a PIN must not repeat one digit or count up or down", field="pin")
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    """SHA-256 of the content as canonical JSON (sorted keys, no spaces; dates, times
+    and ids as their ISO or hex text), the same bytes on every database."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _signer(session: Session, actor: Actor) -> User:
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None or not user.is_active or not actor.is_staff:
+        raise Forbidden("only a staff member signs clinical records")
+    return user
+
+
+def confirm_signer(session: Session, *, actor: Actor, secret: str) -> SignatureMethod:
+    """The method by which ``actor`` proved themselves with ``secret`` (their password or
+    their signing PIN), or a refusal naming the field."""
+    user = _signer(session, actor)
+    if not secret:
+        raise Invalid("type your password (or signing PIN) to sign", field=SECRET_FIELD)
+    if len(secret) > MAX_SECRET:
+        raise Invalid("that is not your password or PIN", field=SECRET_FIELD)
+    key = str(user.id)
+    if not _failures.check(key).allowed:
+        raise Forbidden(
+            f"too many wrong passwords or PINs: signing is paused for up to "
+            f"{int(WINDOW.total_seconds() // 60)} minutes",
+            rule="signing.too_many_failures",
+        )
+    if passwords.verify_password(user.password_hash, secret):
+        return SignatureMethod.PASSWORD
+    pin = session.get(SigningPin, user.id)
+    if pin is not None and passwords.verify_password(pin.pin_hash, secret):
+        return SignatureMethod.PIN
+    _failures.hit(key)
+    raise Invalid(
+        "that is not your password or signing PIN; nothing was signed", field=SECRET_FIELD
+    )
+
+
+def sign(
+    session: Session,
+    *,
+    actor: Actor,
+    secret: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    client_id: uuid.UUID | None,
+    content: Mapping[str, Any],
+    meaning: SignatureMeaning = SignatureMeaning.AUTHOR,
+) -> Signature:
+    """Confirm the signer and record their signature on ``content``; the caller freezes
+    the record in the same transaction."""
+    method = confirm_signer(session, actor=actor, secret=secret)
+    assert actor.user_id is not None  # confirm_signer refuses anyone without an account
+    signature = Signature(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        client_id=client_id,
+        signer_id=actor.user_id,
+        meaning=meaning,
+        method=method,
+        signed_at=utc_now(),
+        content_hash=content_hash(content),
+    )
+    session.add(signature)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.SIGN,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        client_id=client_id,
+        detail={"meaning": meaning.value, "method": method.value, "signature": signature.id.hex},
+    )
+    return signature
+
+
+def signatures_of(session: Session, entity_type: str, entity_id: uuid.UUID) -> list[Signature]:
+    """Every signature on one record, oldest first."""
+    return list(
+        session.scalars(
+            select(Signature)
+            .where(Signature.entity_type == entity_type, Signature.entity_id == entity_id)
+            .order_by(Signature.signed_at, Signature.id)
+        )
+    )
+
+
+def intact(signature: Signature, content: Mapping[str, Any]) -> bool:
+    """Whether ``content`` is still exactly what ``signature`` was made on."""
+    return signature.content_hash == content_hash(content)
+
+
+def needs_cosignature(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
+    """The supervisor who must co-sign this staff member's notes, or None when their own
+    signature is final."""
+    return session.scalar(
+        select(Supervision.supervisor_id).where(
+            Supervision.user_id == user_id, Supervision.cosign_notes.is_(True)
+        )
+    )
+
+
+def supervisees_needing_cosignature(session: Session, supervisor_id: uuid.UUID) -> list[uuid.UUID]:
+    """The staff whose notes wait for this supervisor's co-signature."""
+    return list(
+        session.scalars(
+            select(Supervision.user_id).where(
+                Supervision.supervisor_id == supervisor_id, Supervision.cosign_notes.is_(True)
+            )
+        )
+    )
+
+
+def has_pin(session: Session, user_id: uuid.UUID) -> bool:
+    return session.get(SigningPin, user_id) is not None
+
+
+def set_pin(session: Session, *, actor: Actor, password: str, pin: str) -> None:
+    """Set (or replace) the actor's signing PIN; setting one takes the password, so a
+    borrowed session cannot give itself a PIN to sign with."""
+    user = _signer(session, actor)
+    if not passwords.verify_password(user.password_hash, password[:MAX_SECRET]):
+        raise Invalid("that is not your password; the PIN was not set", field="password")
+    check_pin(pin)
+    if passwords.verify_password(user.password_hash, pin):
+        raise Invalid("a PIN must differ from your password", field="pin")
+    row = session.get(SigningPin, user.id)
+    if row is None:
+        row = SigningPin(user_id=user.id, pin_hash="", set_at=utc_now())
+        session.add(row)
+    row.pin_hash = passwords.hash_password(pin)
+    row.set_at = utc_now()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity_type="signing_pin",
+        entity_id=user.id,
+    )
+
+
+def clear_pin(session: Session, *, actor: Actor) -> None:
+    """Remove the actor's PIN; from then on they sign with their password."""
+    user = _signer(session, actor)
+    row = session.get(SigningPin, user.id)
+    if row is not None:
+        session.delete(row)
+        audit_service.record(
+            session,
+            actor=actor,
+            action=AuditAction.DELETE,
+            entity_type="signing_pin",
+            entity_id=user.id,
+        )
