@@ -7,6 +7,7 @@ other's rows; code under test commits to SAVEPOINTs inside it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stepdown.app import create_app
 from stepdown.kit import clock
-from stepdown.kit.db import make_engine
+from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
 from stepdown.settings import Settings
 from tests import databases
 
@@ -60,8 +61,10 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+@contextmanager
+def _rolled_back(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions inside one outer transaction that is rolled back at the end, so a test's
+    commits (savepoints) never outlive it."""
     connection = engine.connect()
     outer = connection.begin()
     factory = sessionmaker(
@@ -73,8 +76,48 @@ def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
+def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    with _rolled_back(engine) as factory:
+        yield factory
+
+
+@pytest.fixture
 def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as session:
+        yield session
+
+
+DEMO_KEY = "demo-test-key"
+
+
+@pytest.fixture(scope="session")
+def demo_engine(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A second database of the same kind holding the synthetic demo program (secret key
+    ``DEMO_KEY``), seeded once per worker: the seed is the suite's slowest step, and the
+    checks of what it made only read it or change it inside ``demo_session``."""
+    with ExitStack() as stack:
+        if database_url.startswith("sqlite"):
+            url = databases.sqlite_url(tmp_path_factory.mktemp("demo") / "demo.db")
+        else:
+            base = databases.pg_base_url()
+            assert base is not None  # database_url skipped PostgreSQL otherwise
+            url = stack.enter_context(databases.fresh_pg_database(base))
+        databases.migrated(url)
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        from stepdown.demo.seed import seed  # only the workers that need the demo load it
+        from tests.factories import SYSTEM
+
+        with session_scope(make_sessionmaker(engine)) as session:
+            seed(session, actor=SYSTEM, secret_key=DEMO_KEY)
+        clock.set_program_zone(clock.DEFAULT_ZONE)
+        yield engine
+
+
+@pytest.fixture
+def demo_session(demo_engine: Engine) -> Iterator[Session]:
+    """A session on the seeded demo program; whatever the test changes is rolled back."""
+    with _rolled_back(demo_engine) as factory, factory() as session:
         yield session
 
 

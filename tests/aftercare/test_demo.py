@@ -13,8 +13,8 @@ from stepdown.kit.clock import today
 from tests.factories import SYSTEM
 
 
-def test_demo_aftercare_shows_every_state_and_is_idempotent(session: Session) -> None:
-    seed(session, actor=SYSTEM, secret_key="demo-test-key")
+def test_demo_aftercare_shows_every_state_and_is_idempotent(demo_session: Session) -> None:
+    session = demo_session
     plans = list(session.scalars(select(AftercarePlan)))
     assert {p.status for p in plans} == {PlanStatus.DRAFT, PlanStatus.FINAL}
     grace = {p.id: p.grace_days for p in plans}

@@ -13,8 +13,8 @@ from stepdown.demo.seed import seed
 from tests.factories import SYSTEM
 
 
-def test_the_demo_has_alumni_work_to_show(session: Session) -> None:
-    seed(session, actor=SYSTEM, secret_key="demo-test-key")
+def test_the_demo_has_alumni_work_to_show(demo_session: Session) -> None:
+    session = demo_session
     events = session.scalar(select(func.count()).select_from(AlumniEvent))
     assert events == 4
     statuses = Counter(session.scalars(select(Mentorship.status)))

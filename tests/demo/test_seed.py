@@ -30,9 +30,10 @@ def _count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_the_demo_program_is_complete_and_seeds_once(session: Session) -> None:
-    """One seeding (the slowest fixture in the suite, about 8 s) read by each check below,
-    then a second seeding that must add nothing."""
+def test_the_demo_program_is_complete_and_seeds_once(demo_session: Session) -> None:
+    """The seeded program (``demo_session``) read by each check below; seeding it again
+    returns the same sign-ins and adds nothing."""
+    session = demo_session
     sign_ins = seed(session, actor=SYSTEM, secret_key=KEY)
     counts = _people_and_places(session, sign_ins)
     _every_sign_in_works_and_each_clinician_has_a_caseload(session, sign_ins)

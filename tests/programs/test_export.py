@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from stepdown.attendance.models import AttendanceRecord, AttendanceStatus
 from stepdown.calendar.models import BookingStatus, SessionOccurrence, SessionSeat
 from stepdown.clients.models import Client
-from stepdown.demo.seed import seed
 from stepdown.kit.clock import today, utc_now
 from stepdown.programs import export
 from tests.factories import SYSTEM
@@ -37,8 +36,10 @@ def _record(
     )
 
 
-def test_previous_sessions_follow_attendance_and_fall_back_to_bookings(session: Session) -> None:
-    seed(session, actor=SYSTEM, secret_key="demo-test-key")
+def test_previous_sessions_follow_attendance_and_fall_back_to_bookings(
+    demo_session: Session,
+) -> None:
+    session = demo_session
     last_week = session.execute(
         select(SessionSeat, SessionOccurrence)
         .join(SessionOccurrence, SessionOccurrence.id == SessionSeat.occurrence_id)

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stepdown.audit.models import AuditAction, AuditEntry
-from stepdown.demo.seed import seed
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Conflict, Invalid, NotFound
 from stepdown.programs import export, service
@@ -76,11 +75,11 @@ def _monday() -> object:
 
 
 def test_the_demo_week_exports_and_a_client_without_a_profile_is_reported_not_dropped(
-    session: Session,
+    demo_session: Session,
 ) -> None:
-    """One demo seeding (about 8 s) for both: the week exports as a valid instance, and a
-    client whose schedule profile is removed is then named, not silently left out."""
-    seed(session, actor=SYSTEM, secret_key="demo-test-key")
+    """The demo week exports as a valid instance, and a client whose schedule profile is
+    removed is then named, not silently left out."""
+    session = demo_session
     result = export.export_week(session, actor=SYSTEM, week_of=_monday())  # type: ignore[arg-type]
     instance = parse_instance(result.instance.model_dump(mode="json"))
     assert len(instance.clients) >= 30

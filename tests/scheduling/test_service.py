@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from stepdown.audit.models import AuditAction, AuditEntry
 from stepdown.calendar.models import BuildStatus, ScheduleBuild, SessionOccurrence
-from stepdown.demo.seed import seed
 from stepdown.jobs.models import JobRun, RunStatus
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Conflict, Forbidden, Invalid
@@ -30,9 +29,8 @@ LATER = THIS_MONDAY + timedelta(weeks=2)
 
 
 @pytest.fixture
-def demo(session: Session) -> Session:
-    seed(session, actor=SYSTEM, secret_key="demo-test-key")
-    return session
+def demo(demo_session: Session) -> Session:
+    return demo_session
 
 
 def _count(session: Session, model: type) -> int:

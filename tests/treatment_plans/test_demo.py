@@ -13,11 +13,11 @@ from stepdown.treatment_plans import service
 from stepdown.treatment_plans.models import Objective, ObjectiveStatus, PlanStatus, TreatmentPlan
 from tests.factories import SYSTEM
 
-KEY = "demo-test-secret-key-0123456789abcdef"
+KEY = "demo-test-key"  # the key the demo_session fixture seeded with
 
 
-def test_demo_plans(session: Session) -> None:
-    seed(session, actor=SYSTEM, secret_key=KEY)
+def test_demo_plans(demo_session: Session) -> None:
+    session = demo_session
     plans = list(session.scalars(select(TreatmentPlan)))
     assert sum(p.status is PlanStatus.ACTIVE for p in plans) >= 20
     portal = session.scalar(select(Client).where(Client.record_number == "DEMO-0001"))
