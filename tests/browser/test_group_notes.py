@@ -1,6 +1,7 @@
 """Done-when for group notes: the demo clinician writes and signs the note of a group they
-led (after attendance), the director reads one attendee's chart and finds that member's own
-line and nobody else's, and the demo client opens their own group notes."""
+led (after attendance) with their password, the director reads one attendee's chart and
+finds that member's own line and nobody else's, and the demo client opens their own group
+notes. A supervised clinician's note waits for the supervisor, who co-signs it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from stepdown.attendance.models import AttendanceRecord
@@ -82,9 +83,22 @@ def test_leader_signs_a_group_note_and_each_chart_shows_its_own_line(
     for cid, line in lines.items():
         page.locator(f'select[name="participation-{cid}"]').select_option("active")
         page.locator(f'input[name="progress-{cid}"]').fill(line)
+    # A wrong password signs nothing and keeps what was written.
+    page.get_by_label("Your password or signing PIN").fill("not the password")
+    page.get_by_role("button", name="Sign and file in charts").click()
+    expect(page.get_by_role("alert").filter(has_text="nothing was signed")).to_be_visible()
+    expect(page.get_by_label("What the group covered")).to_have_value(
+        "Coping with cravings: urge surfing."
+    )
+    expect(page.get_by_label("Your password or signing PIN")).to_have_value("")
+    assert violations(page) == []
+    page.get_by_label("Your password or signing PIN").fill(
+        live_server.sign_ins["clinician"].password
+    )
     page.get_by_role("button", name="Sign and file in charts").click()
     expect(page.get_by_role("status").first).to_contain_text(f"filed in {len(attended)} chart(s)")
     expect(page.get_by_text("can no longer be changed")).to_be_visible()
+    expect(page.locator("ul.signatures li")).to_contain_text("signed as author")
     assert violations(page) == []
     context.close()
 
@@ -136,3 +150,91 @@ def test_client_reads_their_own_group_notes(live_server: LiveServer, browser: Br
     assert not [name for name in mates if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)]
     assert violations(page) == []
     context.close()
+
+
+def _set_supervision(page: Page, server: LiveServer, username: str, supervisor: str) -> None:
+    """As the administrator: the user with id ``supervisor`` supervises ``username`` and
+    co-signs their notes (an empty ``supervisor`` removes both)."""
+    page.goto(f"{server.url}/users/{username}")
+    page.get_by_label("Supervisor").select_option(supervisor)
+    box = page.get_by_label("Notes need this supervisor's co-signature")
+    box.set_checked(bool(supervisor))
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").first).to_contain_text("Account saved.")
+
+
+def test_a_supervised_clinicians_note_is_cosigned_by_the_supervisor(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    occurrence_id, attended = _unwritten_session(live_server, "clinician2")
+    supervisor_id, supervisor_name = _account(live_server, "clinician")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    admin = context.new_page()
+    sign_in(admin, live_server, "admin")
+    _set_supervision(admin, live_server, "clinician2", supervisor_id)
+    page = admin
+    page.goto(f"{live_server.url}/users")
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("link", name="clinician2", exact=True)
+    )
+    expect(row).to_contain_text(supervisor_name)
+    expect(row).to_contain_text("co-signs notes")
+    assert violations(page) == []
+    context.close()
+
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page = context.new_page()
+        sign_in(page, live_server, "clinician2")
+        page.goto(f"{live_server.url}/group-notes/occurrences/{occurrence_id}")
+        page.get_by_label("What the group covered").fill("Values and goals: a card sort.")
+        for n, cid in enumerate(attended):
+            page.locator(f'select[name="participation-{cid}"]').select_option("minimal")
+            page.locator(f'input[name="progress-{cid}"]').fill(f"Sorted the cards; line {n}.")
+        page.get_by_label("Your password or signing PIN").fill(
+            live_server.sign_ins["clinician2"].password
+        )
+        page.get_by_role("button", name="Sign and file in charts").click()
+        expect(page.get_by_role("status").first).to_contain_text("co-signature")
+        expect(page.get_by_text("awaiting co-signature")).to_be_visible()
+        context.close()
+
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page = context.new_page()
+        sign_in(page, live_server, "clinician")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Group notes").click()
+        page.get_by_role(
+            "link", name=re.compile("wait for your co-signature|waits for your")
+        ).click()
+        expect(page.locator("h1")).to_have_text("Group notes to co-sign")
+        assert violations(page) == []
+        page.locator(f'a[href="/group-notes/occurrences/{occurrence_id}"]').click()
+        expect(page.get_by_text("Values and goals: a card sort.")).to_be_visible()
+        page.get_by_label("Your password or signing PIN").fill(
+            live_server.sign_ins["clinician"].password
+        )
+        assert violations(page) == []
+        page.get_by_role("button", name="Co-sign").click()
+        expect(page.get_by_role("status").first).to_contain_text("Co-signed: the note is final.")
+        expect(page.locator(f'a[href="/group-notes/occurrences/{occurrence_id}"]')).to_have_count(0)
+        page.goto(f"{live_server.url}/group-notes/occurrences/{occurrence_id}")
+        expect(page.locator("ul.signatures li")).to_have_count(2)
+        expect(page.locator("ul.signatures li").nth(1)).to_contain_text("co-signed as supervisor")
+        context.close()
+    finally:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        admin = context.new_page()
+        sign_in(admin, live_server, "admin")
+        _set_supervision(admin, live_server, "clinician2", "")
+        context.close()
+
+
+def _account(server: LiveServer, username: str) -> tuple[str, str]:
+    """A demo account's id (as the form's option value) and display name."""
+    engine = make_engine(server.settings.effective_database_url)
+    with engine.connect() as connection:
+        user_id, name = connection.execute(
+            select(User.id, User.display_name).where(User.username == username)
+        ).one()
+    engine.dispose()
+    return str(user_id), str(name)

@@ -8,9 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stepdown.clients import service as clients_service
-from stepdown.group_notes.models import GroupNote
+from stepdown.group_notes.models import GroupNote, NoteStatus
+from stepdown.security import accounts
+from stepdown.security import service as security_service
+from stepdown.security.models import User
 from stepdown.security.roles import Role
-from tests.factories import SYSTEM, csrf_from, make_user, sign_in
+from tests.factories import PASSWORD, SYSTEM, csrf_from, make_user, sign_in
 from tests.group_notes.helpers import Group, make_group
 
 ALICE_LINE = "Named two weekend triggers and a plan for each."
@@ -22,6 +25,7 @@ def _form(group: Group, token: str, action: str, **shared: str) -> dict[str, str
     return {
         "csrf_token": token,
         "action": action,
+        "secret": PASSWORD if action == "sign" else "",
         "topic": "Relapse prevention",
         "content": "The HALT check, and planning for weekends.",
         "dynamics": "Supportive; members gave each other feedback.",
@@ -142,8 +146,19 @@ def test_the_api_and_a_clients_own_page(client: TestClient, session: Session) ->
     named = client.put(api, json=body | {"content": "Alice spoke first"}, headers=headers)
     assert named.status_code == 409
     assert (named.json()["field"], named.json()["rule"]) == ("content", "group_note.names_member")
-    signed = client.post(f"{api}/sign", headers=headers)
+    wrong = client.post(f"{api}/sign", json={"secret": "not my password"}, headers=headers)
+    assert wrong.status_code == 422
+    assert wrong.json()["field"] == "secret"
+    assert client.get(api).json()["status"] == "draft"
+    assert client.post(f"{api}/sign", json={}, headers=headers).json()["field"] == "secret"
+    signed = client.post(f"{api}/sign", json={"secret": PASSWORD}, headers=headers)
     assert signed.json()["status"] == "signed"
+    (signature,) = signed.json()["signatures"]
+    assert (signature["meaning"], signature["method"], signature["intact"]) == (
+        "author",
+        "password",
+        True,
+    )
     assert client.put(api, json=body, headers=headers).json()["rule"] == "group_note.signed"
     assert client.get(f"/api/v1/clients/{group.alice.id}/group-notes").status_code == 200
 
@@ -168,6 +183,8 @@ def test_the_api_and_a_clients_own_page(client: TestClient, session: Session) ->
         "objective",
         "signed_at",
         "signed_by",
+        "awaiting_cosignature",
+        "cosigned_by",
     }
     assert client.get(f"/api/v1/clients/{group.alice.id}/group-notes").status_code == 404
 
@@ -193,3 +210,144 @@ def test_the_list_names_site_leader_topic_and_why_a_note_cannot_start(
     assert "Cognitive behavioral therapy" in rows[ready.occurrence.id]
     assert ready.leader.display_name in rows[ready.occurrence.id]
     assert f"<td>{ready.site.code}</td>" in listing
+
+
+def test_a_wrong_password_re_renders_the_form_and_signs_nothing(
+    client: TestClient, session: Session
+) -> None:
+    group = make_group(session)
+    session.commit()
+    sign_in(client, group.leader.username)
+    url = f"/group-notes/occurrences/{group.occurrence.id}"
+    page = client.get(url)
+    assert 'name="secret" autocomplete="current-password"' in page.text
+    token = csrf_from(page.text)
+    refused = client.post(url, data=_form(group, token, "sign", secret="my-wrong-password-123"))
+    assert refused.status_code == 422
+    assert 'id="err-secret" role="alert"' in refused.text
+    assert "nothing was signed" in refused.text
+    assert ALICE_LINE in refused.text  # the leader's text is kept
+    assert "my-wrong-password-123" not in refused.text  # the secret never is
+    assert session.scalar(select(func.count()).select_from(GroupNote)) == 0
+
+
+def _supervised(session: Session) -> tuple[Group, User]:
+    group = make_group(session)
+    supervisor = make_user(session, role=Role.CLINICIAN, site=group.site)
+    admin = make_user(session, role=Role.ADMIN)
+    leader = group.leader
+    accounts.update_account(
+        session,
+        actor=security_service.actor_for(admin),
+        username=leader.username,
+        change=accounts.AccountChange(
+            display_name=leader.display_name,
+            email=leader.email,
+            role=leader.role,
+            site_id=leader.site_id,
+            supervisor_id=supervisor.id,
+            cosign_notes=True,
+        ),
+    )
+    return group, supervisor
+
+
+def test_a_supervisor_cosigns_a_supervised_leaders_note_in_the_browser(
+    client: TestClient, session: Session
+) -> None:
+    group, supervisor = _supervised(session)
+    session.commit()
+    sign_in(client, group.leader.username)
+    url = f"/group-notes/occurrences/{group.occurrence.id}"
+    token = csrf_from(client.get(url).text)
+    signed = client.post(url, data=_form(group, token, "sign"))
+    assert signed.status_code == 200
+    assert "waits for your supervisor&#39;s co-signature" in signed.text
+    assert "awaiting co-signature" in signed.text
+    assert f"by {supervisor.display_name}" in signed.text
+    assert 'action="' + url + '/cosign"' not in signed.text  # the author does not co-sign
+    client.post("/sign-out", data={"csrf_token": token})
+
+    sign_in(client, supervisor.username)
+    listing = client.get("/group-notes")
+    assert "1 group note of staff you supervise waits for your co-signature" in listing.text
+    queue = client.get("/group-notes/awaiting-cosignature")
+    assert queue.status_code == 200
+    assert f'href="{url}"' in queue.text
+    assert group.leader.display_name in queue.text
+    for name in ("Alice", "Walker", "Robert", "Bobby"):
+        assert name not in queue.text
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f'action="{url}/cosign"' in page.text
+    assert ALICE_LINE in page.text
+    token = csrf_from(page.text)
+    wrong = client.post(f"{url}/cosign", data={"csrf_token": token, "secret": "nope nope"})
+    assert wrong.status_code == 422
+    assert 'id="err-secret" role="alert"' in wrong.text
+    done = client.post(
+        f"{url}/cosign", data={"csrf_token": token, "secret": PASSWORD}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/group-notes/awaiting-cosignature"
+    after = client.get("/group-notes/awaiting-cosignature")
+    assert "Co-signed: the note is final." in after.text
+    assert "No group notes wait for your co-signature." in after.text
+    session.expire_all()
+    note = session.scalars(select(GroupNote)).one()
+    assert note.status is NoteStatus.SIGNED
+
+
+def test_the_cosignature_through_the_api(client: TestClient, session: Session) -> None:
+    group, supervisor = _supervised(session)
+    stranger = make_user(session, role=Role.CLINICIAN, site=group.site)
+    session.commit()
+    sign_in(client, group.leader.username)
+    token = csrf_from(client.get("/group-notes").text)
+    headers = {"X-CSRF-Token": token}
+    api = f"/api/v1/group-notes/occurrences/{group.occurrence.id}"
+    url = f"/group-notes/occurrences/{group.occurrence.id}"
+    client.post(url, data=_form(group, token, "draft"))
+    signed = client.post(f"{api}/sign", json={"secret": PASSWORD}, headers=headers).json()
+    assert (signed["status"], signed["cosigner"]) == (
+        "awaiting_cosignature",
+        supervisor.display_name,
+    )
+    refused = client.post(f"{api}/cosign", json={"secret": PASSWORD}, headers=headers)
+    assert refused.status_code == 403
+    client.post("/sign-out", data={"csrf_token": token})
+
+    sign_in(client, stranger.username)
+    token = csrf_from(client.get("/group-notes").text)
+    headers = {"X-CSRF-Token": token}
+    assert client.get("/api/v1/group-notes/awaiting-cosignature").json() == []
+    assert client.get(api).status_code == 403
+    assert (
+        client.post(f"{api}/cosign", json={"secret": PASSWORD}, headers=headers).status_code == 403
+    )
+    client.post("/sign-out", data={"csrf_token": token})
+
+    sign_in(client, supervisor.username)
+    token = csrf_from(client.get("/group-notes").text)
+    headers = {"X-CSRF-Token": token}
+    (row,) = client.get("/api/v1/group-notes/awaiting-cosignature").json()
+    assert (row["kind"], row["url"], row["author"]) == (
+        "group_note",
+        url,
+        group.leader.display_name,
+    )
+    wrong = client.post(f"{api}/cosign", json={"secret": "not it at all"}, headers=headers)
+    assert (wrong.status_code, wrong.json()["field"]) == (422, "secret")
+    done = client.post(f"{api}/cosign", json={"secret": PASSWORD}, headers=headers)
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["status"] == "signed"
+    assert [(s["meaning"], s["intact"]) for s in body["signatures"]] == [
+        ("author", True),
+        ("cosigner", True),
+    ]
+    assert client.get("/api/v1/group-notes/awaiting-cosignature").json() == []
+    again = client.post(f"{api}/cosign", json={"secret": PASSWORD}, headers=headers)
+    assert again.status_code == 409
+    assert again.json()["rule"] == "group_note.not_awaiting_cosignature"
+    assert client.get(api).status_code == 200  # they still read what they co-signed

@@ -19,7 +19,7 @@ from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
 from stepdown.security.roles import Role
 from stepdown.treatment_plans.models import Objective
-from tests.factories import make_plan, make_user
+from tests.factories import PASSWORD, make_plan, make_user
 from tests.group_notes.helpers import Group, make_group, take_attendance
 
 CONTENT = "Relapse prevention: the HALT check and planning for weekends."
@@ -54,7 +54,7 @@ def _write_and_sign(session: Session, group: Group, actor: Actor | None = None) 
         dynamics=DYNAMICS,
         lines=_lines(group),
     )
-    return service.sign(session, actor=actor, occurrence_id=group.occurrence.id)
+    return service.sign(session, actor=actor, occurrence_id=group.occurrence.id, secret=PASSWORD)
 
 
 def test_only_attendees_get_a_filed_note(session: Session) -> None:
@@ -136,7 +136,10 @@ def test_only_the_leader_or_a_director_writes(session: Session) -> None:
     for role in (Role.CASE_MANAGER, Role.UTILIZATION_REVIEW):
         with pytest.raises(Forbidden):
             service.sign(
-                session, actor=_actor(session, group, role), occurrence_id=group.occurrence.id
+                session,
+                actor=_actor(session, group, role),
+                occurrence_id=group.occurrence.id,
+                secret=PASSWORD,
             )
     note = _write_and_sign(session, group, _actor(session, group, Role.DIRECTOR))
     assert note.status is NoteStatus.SIGNED
@@ -164,7 +167,7 @@ def test_signing_needs_every_line_and_then_freezes(session: Session) -> None:
         lines=_lines(group)[:1],
     )
     with pytest.raises(Conflict) as caught:
-        service.sign(session, actor=leader, occurrence_id=group.occurrence.id)
+        service.sign(session, actor=leader, occurrence_id=group.occurrence.id, secret=PASSWORD)
     assert (caught.value.rule, caught.value.field) == (
         rules.INCOMPLETE,
         f"participation-{group.bob.id}",
@@ -180,7 +183,7 @@ def test_signing_needs_every_line_and_then_freezes(session: Session) -> None:
         dynamics="",
         lines=_lines(group)[1:],
     )
-    note = service.sign(session, actor=leader, occurrence_id=group.occurrence.id)
+    note = service.sign(session, actor=leader, occurrence_id=group.occurrence.id, secret=PASSWORD)
     assert note.signed_by == group.leader.id
     assert note.signed_at is not None
     with pytest.raises(Conflict) as caught:
@@ -194,7 +197,7 @@ def test_signing_needs_every_line_and_then_freezes(session: Session) -> None:
         )
     assert caught.value.rule == rules.SIGNED
     with pytest.raises(Conflict):
-        service.sign(session, actor=leader, occurrence_id=group.occurrence.id)
+        service.sign(session, actor=leader, occurrence_id=group.occurrence.id, secret=PASSWORD)
     session.refresh(note)
     assert note.topic == "CBT"
 
@@ -214,7 +217,7 @@ def test_a_member_marked_absent_after_the_draft_gets_no_note(session: Session) -
     take_attendance(
         session, group.occurrence, {group.bob: AttendanceStatus.ABSENT_EXCUSED}, group.leader
     )
-    note = service.sign(session, actor=leader, occurrence_id=group.occurrence.id)
+    note = service.sign(session, actor=leader, occurrence_id=group.occurrence.id, secret=PASSWORD)
     members = session.scalars(
         select(GroupNoteMember.client_id).where(GroupNoteMember.note_id == note.id)
     )
@@ -255,7 +258,7 @@ def test_objectives_come_from_the_members_current_plan(session: Session) -> None
         dynamics="",
         lines=lines,
     )
-    service.sign(session, actor=leader, occurrence_id=group.occurrence.id)
+    service.sign(session, actor=leader, occurrence_id=group.occurrence.id, secret=PASSWORD)
     director = _actor(session, group, Role.DIRECTOR)
     (entry,) = service.notes_for_client(session, actor=director, client_id=group.alice.id)
     assert entry.objective == objective.statement

@@ -11,6 +11,9 @@
   and utilization review (payers ask for the session notes behind group billing such as
   H0005 / 90853, shared/domain/instruments-and-levels.md). A client reads their own, with
   no other member's identity or line in it.
+- Co-sign: a supervisor co-signs the group notes of staff whose notes need it
+  (``security.signing``); the service checks they supervise the note's author, and lets
+  them read that note to review it. Clinicians and the director.
 - Case managers, admissions and administrators: none. Group content is clinical detail
   their work does not need (minimum necessary).
 """
@@ -19,6 +22,9 @@ from stepdown.security.policy import policy
 from stepdown.security.roles import Role
 
 WRITE = policy("group_notes.write", Role.CLINICIAN, Role.DIRECTOR, description="write group notes")
+COSIGN = policy(
+    "group_notes.cosign", Role.CLINICIAN, Role.DIRECTOR, description="co-sign group notes"
+)
 READ = policy(
     "group_notes.read",
     Role.CLINICIAN,

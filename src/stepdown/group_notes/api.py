@@ -1,5 +1,7 @@
 """JSON routes for group notes: a session's note for its leader (read, save, sign), the
-sessions to document, and the notes filed in a client's chart."""
+sessions to document, the notes waiting for the caller's co-signature and co-signing one,
+and the notes filed in a client's chart. Signing and co-signing take the signer's password
+or signing PIN in the body (``{"secret": ...}``)."""
 
 from __future__ import annotations
 
@@ -16,13 +18,17 @@ from stepdown.group_notes.schemas import (
     ObjectiveChoiceRead,
     SessionNoteRead,
     SessionRowRead,
+    SignatureRead,
+    SignWrite,
 )
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
+from stepdown.security.schemas import CosignRowRead
 
 router = APIRouter(prefix="/api/v1", tags=["group notes"])
 Writer = Annotated[Actor, allow(access.WRITE)]
+Cosigner = Annotated[Actor, allow(access.COSIGN)]
 
 
 def session_note_read(view: service.SessionNote) -> SessionNoteRead:
@@ -55,6 +61,10 @@ def session_note_read(view: service.SessionNote) -> SessionNoteRead:
             )
             for row in view.attendees
         ],
+        signatures=[
+            SignatureRead.model_validate(line, from_attributes=True) for line in view.signatures
+        ],
+        cosigner=view.cosigner,
     )
 
 
@@ -77,6 +87,8 @@ def sessions_to_document(session: DbSession, actor: Writer) -> list[SessionRowRe
 
 @router.get("/group-notes/occurrences/{occurrence_id}", response_model=SessionNoteRead)
 def get_note(occurrence_id: uuid.UUID, session: DbSession, actor: Writer) -> SessionNoteRead:
+    """The session's note for its leader or a director, or for the supervisor who co-signs
+    it while it waits for that."""
     view = service.note_for_occurrence(session, actor=actor, occurrence_id=occurrence_id)
     return session_note_read(view)
 
@@ -104,9 +116,32 @@ def save_note(
 
 
 @router.post("/group-notes/occurrences/{occurrence_id}/sign", response_model=SessionNoteRead)
-def sign_note(occurrence_id: uuid.UUID, session: DbSession, actor: Writer) -> SessionNoteRead:
-    """Sign the saved draft, filing an individual note in each attendee's chart."""
-    service.sign(session, actor=actor, occurrence_id=occurrence_id)
+def sign_note(
+    occurrence_id: uuid.UUID, body: SignWrite, session: DbSession, actor: Writer
+) -> SessionNoteRead:
+    """Sign the saved draft with your password or signing PIN, filing an individual note in
+    each attendee's chart (a supervised author's note then waits for a co-signature)."""
+    service.sign(session, actor=actor, occurrence_id=occurrence_id, secret=body.secret)
+    return session_note_read(
+        service.note_for_occurrence(session, actor=actor, occurrence_id=occurrence_id)
+    )
+
+
+@router.get("/group-notes/awaiting-cosignature", response_model=list[CosignRowRead])
+def awaiting_cosignature(session: DbSession, actor: Cosigner) -> list[CosignRowRead]:
+    """Group notes of the staff you supervise, waiting for your co-signature."""
+    return [
+        CosignRowRead.model_validate(row, from_attributes=True)
+        for row in service.awaiting_cosignature(session, actor=actor)
+    ]
+
+
+@router.post("/group-notes/occurrences/{occurrence_id}/cosign", response_model=SessionNoteRead)
+def cosign_note(
+    occurrence_id: uuid.UUID, body: SignWrite, session: DbSession, actor: Cosigner
+) -> SessionNoteRead:
+    """Co-sign a supervisee's signed note with your password or signing PIN."""
+    service.cosign(session, actor=actor, occurrence_id=occurrence_id, secret=body.secret)
     return session_note_read(
         service.note_for_occurrence(session, actor=actor, occurrence_id=occurrence_id)
     )

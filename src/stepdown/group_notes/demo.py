@@ -2,9 +2,12 @@
 
 Sessions held three or more days ago whose attendance is complete get a signed note,
 written through the service (so the name check, the per-attendee filing and the audit
-all run as they do for a leader): a summary by topic, and a line per attendee with a
-participation level and, when the member has a current plan, its first objective. The
-last two days are left without notes, so a demo leader finds sessions to document.
+all run as they do for a leader) and signed as the session's synthetic leader, with a
+``Signature`` row like any other (``service.sign_for_demo_seed``; a note of a leader whose
+notes need a co-signature waits for it, as it would in use): a summary by topic, and a
+line per attendee with a participation level and, when the member has a current plan, its
+first objective. The last two days are left without notes, so a demo leader finds
+sessions to document.
 
 Deterministic (a seeded generator) and idempotent: a session that has a note is skipped.
 """
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session
 from stepdown.calendar.models import BookingStatus, SessionOccurrence
 from stepdown.group_notes import rules, service
 from stepdown.group_notes.models import GroupNote, Participation
-from stepdown.kit.errors import Conflict
+from stepdown.kit.errors import Conflict, Forbidden
 from stepdown.security.actor import Actor
 
 # Left for the demo leader to write in the browser.
@@ -109,10 +112,17 @@ def seed_demo_group_notes(session: Session, *, actor: Actor, today: date) -> int
                 dynamics=rng.choice(DYNAMICS),
                 lines=lines,
             )
-            service.sign(session, actor=actor, occurrence_id=occurrence.id)
+            # No leader is at hand to type a password: the signature is recorded as the
+            # synthetic leader's (signing.record_seeded_signature, demo only).
+            service.sign_for_demo_seed(session, actor=actor, occurrence_id=occurrence.id)
         except Conflict:
             # Attendance not (fully) taken, nobody came, or a member's name is one of the
             # words above: no note for this session, as a leader would have to reword.
+            nested.rollback()
+            continue
+        except Forbidden:
+            # A session led by an account that is not synthetic: the demo signs for nobody
+            # real.
             nested.rollback()
             continue
         nested.commit()

@@ -4,7 +4,8 @@ The leader writes one ``GroupNote`` per occurrence (the shared part: topic, cont
 dynamics) and one ``GroupNoteMember`` line per attendee. The individual note filed in an
 attendee's chart is the shared part plus that attendee's own line, never another member's;
 ``service.notes_for_client`` builds it. Only a signed note is filed: a draft is the
-leader's working copy, and a signed note never changes.
+leader's working copy, and a signed note never changes (a supervisor's co-signature adds a
+signature, not a change).
 """
 
 from __future__ import annotations
@@ -20,8 +21,17 @@ from stepdown.kit.orm import Base, IdMixin, TimestampMixin, UTCDateTime, str_enu
 
 
 class NoteStatus(StrEnum):
+    """A draft is the leader's working copy. Signing freezes the note and files it in each
+    attendee's chart; a note by staff whose notes need a supervisor's co-signature
+    (``security.signing.needs_cosignature``) waits for it before it is final."""
+
     DRAFT = "draft"
-    SIGNED = "signed"
+    AWAITING_COSIGNATURE = "awaiting_cosignature"
+    SIGNED = "signed"  # final: signed, and co-signed where that was needed
+
+
+# Signed by the author: frozen, and filed in the attendees' charts.
+FILED = (NoteStatus.AWAITING_COSIGNATURE, NoteStatus.SIGNED)
 
 
 class Participation(StrEnum):

@@ -3,8 +3,13 @@ chart's Group notes tab, and a client's own notes.
 
 The form is plain HTML (no script): the shared text, then one fieldset per attendee with
 participation, a progress line and an objective of their current plan. "Save draft" keeps
-it; "Sign" saves and signs in one step. A refused form comes back with every value kept and
-the field named, with the refusal's status code.
+it; "Sign" saves and signs in one step, with the leader's password or signing PIN typed
+into the form's ``secret`` field. A refused form comes back with every value kept (never
+the secret) and the field named, with the refusal's status code; a refused signature
+saves and signs nothing.
+
+A supervisor co-signs a supervisee's signed note from the note's page (a small form with
+their own password or PIN), reached from the list of notes waiting for them.
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ from sqlalchemy.orm import Session
 
 from stepdown.chart import tabs
 from stepdown.group_notes import access, rules, service
-from stepdown.group_notes.models import PARTICIPATION_LABELS, Participation
+from stepdown.group_notes.models import (
+    PARTICIPATION_LABELS,
+    GroupNote,
+    NoteStatus,
+    Participation,
+)
 from stepdown.kit.errors import Conflict, Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
+from stepdown.security.signing import SECRET_FIELD
 from stepdown.web import flash, navigation
 from stepdown.web.templating import render
 
@@ -39,13 +50,25 @@ tabs.register(
 )
 
 Writer = Annotated[Actor, allow(access.WRITE)]
+Cosigner = Annotated[Actor, allow(access.COSIGN)]
 Form = dict[str, str]
+COSIGN_LIST = "/group-notes/awaiting-cosignature"
 
 
 @router.get("/group-notes", response_class=HTMLResponse)
 def sessions_page(request: Request, session: DbSession, actor: Writer) -> Response:
     rows = service.sessions_to_document(session, actor=actor)
-    return render(request, "group_notes/sessions.html", {"rows": rows})
+    waiting = service.awaiting_cosignature(session, actor=actor)
+    return render(
+        request, "group_notes/sessions.html", {"rows": rows, "cosign_count": len(waiting)}
+    )
+
+
+@router.get(COSIGN_LIST, response_class=HTMLResponse)
+def cosign_page(request: Request, session: DbSession, actor: Cosigner) -> Response:
+    """Group notes of the staff you supervise, waiting for your co-signature."""
+    rows = service.awaiting_cosignature(session, actor=actor)
+    return render(request, "group_notes/awaiting_cosignature.html", {"cosign_rows": rows})
 
 
 def _action(occurrence_id: uuid.UUID) -> str:
@@ -62,6 +85,8 @@ def _note_page(
     errors: dict[str, str] = {}
     if error is not None:
         errors[error.field or "form"] = error.message
+    if values is not None:
+        values = {k: v for k, v in values.items() if k != SECRET_FIELD}  # never echoed
     return render(
         request,
         "group_notes/note.html",
@@ -142,8 +167,10 @@ async def save_note(
     if isinstance(view, Response):
         return view
     data = await request.form()
-    form = {k: v.strip() for k, v in data.items() if isinstance(v, str)}
+    secret = data.get(SECRET_FIELD, "")
+    form = {k: v.strip() for k, v in data.items() if isinstance(v, str) and k != SECRET_FIELD}
     signing = form.get("action") == "sign"
+    signed: GroupNote | None = None
     nested = session.begin_nested()
     try:
         service.save_draft(
@@ -156,7 +183,12 @@ async def save_note(
             lines=_lines(form, view),
         )
         if signing:
-            service.sign(session, actor=actor, occurrence_id=occurrence_id)
+            signed = service.sign(
+                session,
+                actor=actor,
+                occurrence_id=occurrence_id,
+                secret=secret if isinstance(secret, str) else "",
+            )
     except StepdownError as exc:
         nested.rollback()
         return _note_page(request, view, values=form, error=exc)
@@ -164,9 +196,37 @@ async def save_note(
     response = RedirectResponse(_action(occurrence_id), status_code=303)
     if signing:
         message = f"Signed: an individual note was filed in {len(view.attendees)} chart(s)."
+        if signed is not None and signed.status is NoteStatus.AWAITING_COSIGNATURE:
+            message += " It waits for your supervisor's co-signature."
     else:
         message = "Draft saved. It is filed in the attendees' charts when you sign it."
     flash.flash(request, response, message)
+    return response
+
+
+@router.post("/group-notes/occurrences/{occurrence_id}/cosign", response_class=HTMLResponse)
+async def cosign_note(
+    occurrence_id: uuid.UUID, request: Request, session: DbSession, actor: Cosigner
+) -> Response:
+    """Co-sign with your own password or PIN; a wrong one re-renders the note with the
+    error and co-signs nothing."""
+    data = await request.form()
+    secret = data.get(SECRET_FIELD, "")
+    nested = session.begin_nested()
+    try:
+        service.cosign(
+            session,
+            actor=actor,
+            occurrence_id=occurrence_id,
+            secret=secret if isinstance(secret, str) else "",
+        )
+    except StepdownError as exc:
+        nested.rollback()
+        view = _view(request, session, actor, occurrence_id)
+        return view if isinstance(view, Response) else _note_page(request, view, error=exc)
+    nested.commit()
+    response = RedirectResponse(COSIGN_LIST, status_code=303)
+    flash.flash(request, response, "Co-signed: the note is final.")
     return response
 
 

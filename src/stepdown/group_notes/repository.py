@@ -14,8 +14,9 @@ from stepdown.attendance.rules import ATTENDED
 from stepdown.calendar.models import BookingStatus, SessionOccurrence, SessionSeat
 from stepdown.clients import repository as clients_repository
 from stepdown.clients.models import Client
-from stepdown.group_notes.models import GroupNote, GroupNoteMember, NoteStatus
+from stepdown.group_notes.models import FILED, GroupNote, GroupNoteMember, NoteStatus
 from stepdown.security.actor import Actor
+from stepdown.security.models import Supervision
 from stepdown.treatment_plans.models import Objective, PlanStatus, TreatmentPlan
 
 
@@ -28,11 +29,12 @@ def lines_of(note_id: uuid.UUID) -> Select[GroupNoteMember]:
 
 
 def filed_for(
-    actor: Actor, client_id: uuid.UUID
+    actor: Actor, client_id: uuid.UUID, *, final_only: bool = False
 ) -> Select[GroupNoteMember, GroupNote, SessionOccurrence]:
     """A client's own lines of signed notes with their note and session, newest first,
-    limited to a client the actor may read. Only this client's line rows are selected,
-    so no other member's line can reach the caller."""
+    limited to a client the actor may read (with ``final_only``, only notes no longer
+    waiting for a co-signature). Only this client's line rows are selected, so no other
+    member's line can reach the caller."""
     visible = clients_repository.readable(actor).with_only_columns(Client.id).scalar_subquery()
     return (
         select(GroupNoteMember, GroupNote, SessionOccurrence)
@@ -41,7 +43,7 @@ def filed_for(
         .where(
             GroupNoteMember.client_id == client_id,
             GroupNoteMember.client_id.in_(visible),
-            GroupNote.status == NoteStatus.SIGNED,
+            GroupNote.status.in_([NoteStatus.SIGNED] if final_only else list(FILED)),
         )
         .order_by(SessionOccurrence.day.desc(), SessionOccurrence.start.desc())
     )
@@ -103,3 +105,18 @@ def occurrence_for_update(occurrence_id: uuid.UUID) -> Select[SessionOccurrence]
     """Row-locked on PostgreSQL, so two saves of one session's note take turns and the
     first creates the note (SQLite already holds the write lock)."""
     return select(SessionOccurrence).where(SessionOccurrence.id == occurrence_id).with_for_update()
+
+
+def awaiting_cosignature(supervisor_id: uuid.UUID) -> Select[GroupNote, SessionOccurrence]:
+    """Notes waiting for a co-signature whose author this person supervises now, oldest
+    signature first, with their session."""
+    supervised = select(Supervision.user_id).where(Supervision.supervisor_id == supervisor_id)
+    return (
+        select(GroupNote, SessionOccurrence)
+        .join(SessionOccurrence, SessionOccurrence.id == GroupNote.occurrence_id)
+        .where(
+            GroupNote.status == NoteStatus.AWAITING_COSIGNATURE,
+            GroupNote.signed_by.in_(supervised.scalar_subquery()),
+        )
+        .order_by(GroupNote.signed_at, GroupNote.id)
+    )

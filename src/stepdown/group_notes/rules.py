@@ -48,6 +48,7 @@ SIGNED = "group_note.signed"
 INCOMPLETE = "group_note.incomplete"
 OBJECTIVE_NOT_IN_PLAN = "group_note.objective_not_in_plan"
 NOT_AN_ATTENDEE = "group_note.not_an_attendee"
+NOT_AWAITING = "group_note.not_awaiting_cosignature"
 
 LIMITS = {"topic": 120, "content": 8000, "dynamics": 4000, "progress": 500}
 # Split names into the parts a leader might use on their own.
@@ -282,9 +283,15 @@ def check_lines(
 
 
 def require_draft(status: NoteStatus) -> None:
-    """A signed note is part of each attendee's record and is never changed."""
-    if status is NoteStatus.SIGNED:
+    """A signed note is part of each attendee's record and is never changed (one waiting
+    for a co-signature is signed too)."""
+    if status is not NoteStatus.DRAFT:
         raise Conflict("this note is signed and can no longer be changed", rule=SIGNED)
+
+
+def require_awaiting_cosignature(status: NoteStatus) -> None:
+    if status is not NoteStatus.AWAITING_COSIGNATURE:
+        raise Conflict("this note is not waiting for a co-signature", rule=NOT_AWAITING)
 
 
 def require_complete(

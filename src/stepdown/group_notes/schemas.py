@@ -15,6 +15,8 @@ from pydantic import Field
 from stepdown.group_notes.models import NoteStatus, Participation
 from stepdown.group_notes.rules import LIMITS
 from stepdown.kit.schemas import Line, Schema, Text
+from stepdown.security.models import SignatureMeaning, SignatureMethod
+from stepdown.security.signing import MAX_SECRET
 
 
 class LineWrite(Schema):
@@ -33,6 +35,24 @@ class NoteWrite(Schema):
     lines: list[LineWrite] = Field(
         default_factory=list, description="Attendees' lines to replace; others keep theirs"
     )
+
+
+class SignWrite(Schema):
+    """Signing or co-signing proves the signer again: their password or signing PIN."""
+
+    secret: str = Field(
+        default="",
+        max_length=MAX_SECRET,
+        description="Your password, or your signing PIN; never stored or echoed",
+    )
+
+
+class SignatureRead(Schema):
+    signer: str
+    meaning: SignatureMeaning
+    method: SignatureMethod
+    signed_at: datetime
+    intact: bool = Field(description="Whether the stored note is still what was signed")
 
 
 class ObjectiveChoiceRead(Schema):
@@ -67,6 +87,8 @@ class SessionNoteRead(Schema):
     signed_at: datetime | None
     absent: int
     lines: list[LineRead]
+    signatures: list[SignatureRead]
+    cosigner: str = Field(description="Who co-signs, while the note waits for it; else empty")
 
 
 class FiledNoteRead(Schema):
@@ -82,6 +104,8 @@ class FiledNoteRead(Schema):
     objective: str
     signed_at: datetime | None
     signed_by: str
+    awaiting_cosignature: bool
+    cosigned_by: str
 
 
 class SessionRowRead(Schema):

@@ -2,10 +2,15 @@
 
 A note is written after attendance is taken, since attendance decides whose chart it is
 filed in: present, late, left early and telehealth members each get a line; absent
-members get nothing. Saving keeps a draft; signing checks it is complete and files it: from
-then on each attendee's chart shows the shared part and their own line, and the note is
-frozen. Every save and the signature are audited once per attendee, and every list of
-filed notes once per client shown.
+members get nothing. Saving keeps a draft; signing checks it is complete, asks for the
+signer's password or signing PIN again (``security.signing``) and files it: from then on
+each attendee's chart shows the shared part and their own line, and the note is frozen.
+The signature keeps a hash of the shared part and every member's line as signed, so a
+stored note that changed afterwards shows as not intact. A note by staff whose notes need
+a supervisor's co-signature waits for it (``NoteStatus.AWAITING_COSIGNATURE``); the
+supervisor reviews it and co-signs with their own password or PIN, and only then is it
+final. Every save and signature is audited once per attendee, and every list of filed
+notes once per client shown.
 
 The leader may not have every member on their caseload, so the session's members are
 loaded by the session, not through ``clients.readable``, once the actor is known to be the
@@ -18,6 +23,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,17 +36,26 @@ from stepdown.calendar.models import BookingStatus, SessionOccurrence
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.group_notes import access, repository, rules
-from stepdown.group_notes.models import GroupNote, GroupNoteMember, NoteStatus, Participation
+from stepdown.group_notes.models import (
+    FILED,
+    GroupNote,
+    GroupNoteMember,
+    NoteStatus,
+    Participation,
+)
 from stepdown.kit.clock import today as program_today
-from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, NotFound
 from stepdown.programs import service as programs_service
 from stepdown.programs.rules import TOPIC_LABELS
 from stepdown.security import service as security_service
+from stepdown.security import signing
 from stepdown.security.actor import Actor
+from stepdown.security.models import Signature, SignatureMeaning, SignatureMethod
 from stepdown.security.roles import Role
+from stepdown.security.signing import CosignRow
 from stepdown.treatment_plans.models import Objective
 
+ENTITY = "group_note"  # the signatures' and audit entries' entity type
 SHARED_FIELDS = ("topic", "content", "dynamics")
 LINE_FIELDS = ("participation", "progress", "objective_id")
 # How far back the list of sessions to document looks.
@@ -55,16 +70,54 @@ def may_write(actor: Actor, *, leader_id: uuid.UUID) -> bool:
     return access.WRITE.allows(actor.role) and actor.user_id == leader_id
 
 
+def is_cosigner(session: Session, actor: Actor, note: GroupNote | None) -> bool:
+    """Whether ``actor`` is who co-signs this note now: it waits for a co-signature and
+    they supervise its author (``signing.cosigner_for``)."""
+    return (
+        note is not None
+        and note.status is NoteStatus.AWAITING_COSIGNATURE
+        and note.signed_by is not None
+        and actor.user_id is not None
+        and access.COSIGN.allows(actor.role)
+        and signing.cosigner_for(session, note.signed_by) == actor.user_id
+    )
+
+
+def _reviews(session: Session, actor: Actor, note: GroupNote | None) -> bool:
+    """Whether ``actor`` may read this note as its reviewer: they co-sign it now, or they
+    co-signed it."""
+    if is_cosigner(session, actor, note):
+        return True
+    return (
+        note is not None
+        and actor.user_id is not None
+        and access.COSIGN.allows(actor.role)
+        and any(
+            s.signer_id == actor.user_id and s.meaning is SignatureMeaning.COSIGNER
+            for s in signing.signatures_of(session, ENTITY, note.id)
+        )
+    )
+
+
 def _occurrence(
-    session: Session, actor: Actor, occurrence_id: uuid.UUID, *, lock: bool
+    session: Session,
+    actor: Actor,
+    occurrence_id: uuid.UUID,
+    *,
+    lock: bool,
+    reviewer: bool = False,
 ) -> SessionOccurrence:
+    """The session, if ``actor`` may write its note (or, with ``reviewer``, co-signs or
+    co-signed it)."""
     if lock:
         occurrence = session.scalar(repository.occurrence_for_update(occurrence_id))
     else:
         occurrence = session.get(SessionOccurrence, occurrence_id)
     if occurrence is None:
         raise NotFound("no such session")
-    if not may_write(actor, leader_id=occurrence.leader_id):
+    if not may_write(actor, leader_id=occurrence.leader_id) and not (
+        reviewer and _reviews(session, actor, session.scalar(repository.note_of(occurrence.id)))
+    ):
         raise Forbidden("only the session's leader or a director may write its group note")
     if occurrence.status is BookingStatus.CANCELLED:
         raise Conflict(
@@ -90,6 +143,18 @@ class AttendeeRow:
 
 
 @dataclass(frozen=True)
+class SignatureLine:
+    """One signature on a note, as shown beside it: who, in what capacity, proved how,
+    when, and whether the stored note is still what they signed."""
+
+    signer: str
+    meaning: SignatureMeaning
+    method: SignatureMethod
+    signed_at: datetime
+    intact: bool
+
+
+@dataclass(frozen=True)
 class SessionNote:
     """A session, its note (None before the first save) and the attendees to write for."""
 
@@ -98,6 +163,9 @@ class SessionNote:
     note: GroupNote | None
     attendees: list[AttendeeRow]
     absent: int  # booked members who did not attend: no note for them
+    signatures: tuple[SignatureLine, ...] = ()
+    cosigner: str = ""  # who co-signs, while the note waits for it
+    may_cosign: bool = False  # the viewer is that person
 
     @property
     def topic(self) -> str:
@@ -108,7 +176,12 @@ class SessionNote:
 
     @property
     def signed(self) -> bool:
-        return self.note is not None and self.note.status is NoteStatus.SIGNED
+        """Signed by its author, so frozen and filed (final or waiting for a co-signature)."""
+        return self.note is not None and self.note.status in FILED
+
+    @property
+    def awaiting_cosignature(self) -> bool:
+        return self.note is not None and self.note.status is NoteStatus.AWAITING_COSIGNATURE
 
 
 @dataclass(frozen=True)
@@ -159,12 +232,13 @@ def _lines(session: Session, note: GroupNote | None) -> dict[uuid.UUID, GroupNot
 def note_for_occurrence(session: Session, *, actor: Actor, occurrence_id: uuid.UUID) -> SessionNote:
     """The leader's view of a session's note: one row per attendee with their line and their
     current plan's objectives (a signed note's rows are the members it was filed for).
-    Refused until attendance is taken. One audited read per attendee shown."""
-    occurrence = _occurrence(session, actor, occurrence_id, lock=False)
+    Refused until attendance is taken. The supervisor who co-signs a note waiting for it
+    reads it too, and still does once they co-signed it. One audited read per attendee shown."""
+    occurrence = _occurrence(session, actor, occurrence_id, lock=False, reviewer=True)
     members = _members(session, occurrence)
     note = session.scalar(repository.note_of(occurrence.id))
     lines = _lines(session, note)
-    if note is not None and note.status is NoteStatus.SIGNED:
+    if note is not None and note.status in FILED:
         # As filed, whatever attendance says since: a signed note never changes.
         attendee_ids = [cid for cid in members.statuses if cid in lines]
     else:
@@ -184,10 +258,68 @@ def note_for_occurrence(session: Session, *, actor: Actor, occurrence_id: uuid.U
     audit_service.record_reads(
         session, actor=actor, entity_type="group_note", client_ids=attendee_ids
     )
-    leader = security_service.display_names(session, {occurrence.leader_id}).get(
-        occurrence.leader_id, ""
+    signatures = _signature_lines(session, note, lines) if note is not None else []
+    cosigner_id = (
+        signing.cosigner_for(session, note.signed_by)
+        if note is not None
+        and note.status is NoteStatus.AWAITING_COSIGNATURE
+        and note.signed_by is not None
+        else None
     )
-    return SessionNote(occurrence, leader, note, rows, len(members.statuses) - len(rows))
+    names = security_service.display_names(
+        session, {occurrence.leader_id} | ({cosigner_id} if cosigner_id else set())
+    )
+    return SessionNote(
+        occurrence,
+        names.get(occurrence.leader_id, ""),
+        note,
+        rows,
+        len(members.statuses) - len(rows),
+        signatures=tuple(signatures),
+        cosigner=names.get(cosigner_id, "") if cosigner_id else "",
+        may_cosign=is_cosigner(session, actor, note),
+    )
+
+
+def signed_content(note: GroupNote, lines: Sequence[GroupNoteMember]) -> dict[str, Any]:
+    """Exactly what a signature on a group note covers: the session, the shared part and
+    every attendee's line (in client id order, so the same note gives the same bytes)."""
+    return {
+        "occurrence_id": str(note.occurrence_id),
+        "topic": note.topic,
+        "content": note.content,
+        "dynamics": note.dynamics,
+        "lines": [
+            {
+                "client_id": str(line.client_id),
+                "participation": line.participation.value if line.participation else None,
+                "progress": line.progress,
+                "objective_id": str(line.objective_id) if line.objective_id else None,
+            }
+            for line in sorted(lines, key=lambda line: str(line.client_id))
+        ],
+    }
+
+
+def signed_content_of(session: Session, note: GroupNote) -> dict[str, Any]:
+    """``signed_content`` of a note as stored now (compare with ``signing.intact``)."""
+    return signed_content(note, list(session.scalars(repository.lines_of(note.id))))
+
+
+def _signature_lines(
+    session: Session, note: GroupNote, lines: dict[uuid.UUID, GroupNoteMember]
+) -> list[SignatureLine]:
+    found = signing.signatures_of(session, ENTITY, note.id)
+    if not found:
+        return []
+    content = signed_content(note, list(lines.values()))
+    names = security_service.display_names(session, {s.signer_id for s in found})
+    return [
+        SignatureLine(
+            names.get(s.signer_id, ""), s.meaning, s.method, s.signed_at, signing.intact(s, content)
+        )
+        for s in found
+    ]
 
 
 def _effective_lines(
@@ -311,11 +443,11 @@ def save_draft(
     return note
 
 
-def sign(session: Session, *, actor: Actor, occurrence_id: uuid.UUID) -> GroupNote:
-    """Check the draft is complete and file it: each attendee's chart now shows the shared
-    part and their own line, and the note never changes again. Attendance changed since the
-    draft was saved is taken as it is now (a line for someone since marked absent is
-    dropped, a new attendee must get a line first)."""
+def _ready_to_sign(
+    session: Session, actor: Actor, occurrence_id: uuid.UUID
+) -> tuple[SessionOccurrence, GroupNote, list[uuid.UUID]]:
+    """Check the draft is complete and make its lines the attendees' as they are now; the
+    caller then records the signature and files the note."""
     occurrence = _occurrence(session, actor, occurrence_id, lock=True)
     members = _members(session, occurrence)
     rules.require_attendance(members.statuses)
@@ -330,21 +462,134 @@ def sign(session: Session, *, actor: Actor, occurrence_id: uuid.UUID) -> GroupNo
     _check(session, members, shared, [], effective)
     rules.require_complete(note.content, effective, attendee_ids)
     _sync_lines(session, note, existing, effective)
-    note.status = NoteStatus.SIGNED
-    note.signed_at = utc_now()
-    note.signed_by = actor.user_id
+    session.flush()
+    return occurrence, note, attendee_ids
+
+
+def _file(
+    session: Session,
+    actor: Actor,
+    note: GroupNote,
+    attendee_ids: Sequence[uuid.UUID],
+    signature: Signature,
+) -> GroupNote:
+    """Freeze the signed note; it waits for a co-signature when its signer's notes need
+    one."""
+    cosigner = signing.needs_cosignature(session, signature.signer_id)
+    note.status = NoteStatus.AWAITING_COSIGNATURE if cosigner else NoteStatus.SIGNED
+    note.signed_at = signature.signed_at
+    note.signed_by = signature.signer_id
     session.flush()
     for cid in attendee_ids:
         audit_service.record(
             session,
             actor=actor,
             action=AuditAction.UPDATE,
-            entity_type="group_note",
+            entity_type=ENTITY,
             entity_id=note.id,
             client_id=cid,
-            detail={"signed": True},
+            detail={"signed": True, "awaiting_cosignature": cosigner is not None},
         )
     return note
+
+
+def sign(session: Session, *, actor: Actor, occurrence_id: uuid.UUID, secret: str) -> GroupNote:
+    """Check the draft is complete, confirm the signer by their password or signing PIN
+    (``secret``) and file it: each attendee's chart now shows the shared part and their own
+    line, and the note never changes again. Attendance changed since the draft was saved
+    is taken as it is now (a line for someone since marked absent is dropped, a new
+    attendee must get a line first). A wrong secret signs nothing; the caller rolls back."""
+    _, note, attendee_ids = _ready_to_sign(session, actor, occurrence_id)
+    signature = signing.sign(
+        session,
+        actor=actor,
+        secret=secret,
+        entity_type=ENTITY,
+        entity_id=note.id,
+        client_id=None,  # one note, filed in several charts; the audit names each client
+        content=signed_content_of(session, note),
+    )
+    return _file(session, actor, note, attendee_ids, signature)
+
+
+def sign_for_demo_seed(session: Session, *, actor: Actor, occurrence_id: uuid.UUID) -> GroupNote:
+    """For ``demo.py`` only: sign a synthetic note as its session's (synthetic) leader, who
+    has no password to type at seeding time. Everything else is as ``sign``;
+    ``signing.record_seeded_signature`` refuses anyone but the system acting for a
+    synthetic staff account."""
+    occurrence, note, attendee_ids = _ready_to_sign(session, actor, occurrence_id)
+    signature = signing.record_seeded_signature(
+        session,
+        actor=actor,
+        signer_id=occurrence.leader_id,
+        entity_type=ENTITY,
+        entity_id=note.id,
+        client_id=None,
+        content=signed_content_of(session, note),
+    )
+    return _file(session, actor, note, attendee_ids, signature)
+
+
+def cosign(session: Session, *, actor: Actor, occurrence_id: uuid.UUID, secret: str) -> GroupNote:
+    """The author's supervisor co-signs a note waiting for it, with their own password or
+    PIN; the note is then final. Nothing in it changes: the co-signature covers the same
+    content the author signed."""
+    occurrence = _occurrence(session, actor, occurrence_id, lock=True, reviewer=True)
+    note = session.scalar(repository.note_of(occurrence.id))
+    if note is None:
+        raise NotFound("this session has no note")
+    rules.require_awaiting_cosignature(note.status)
+    if not is_cosigner(session, actor, note):
+        raise Forbidden("only the author's supervisor co-signs this note")
+    lines = list(session.scalars(repository.lines_of(note.id)))
+    signing.sign(
+        session,
+        actor=actor,
+        secret=secret,
+        entity_type=ENTITY,
+        entity_id=note.id,
+        client_id=None,
+        content=signed_content(note, lines),
+        meaning=SignatureMeaning.COSIGNER,
+    )
+    note.status = NoteStatus.SIGNED
+    session.flush()
+    for line in lines:
+        audit_service.record(
+            session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity_type=ENTITY,
+            entity_id=note.id,
+            client_id=line.client_id,
+            detail={"cosigned": True},
+        )
+    return note
+
+
+def awaiting_cosignature(session: Session, *, actor: Actor) -> list[CosignRow]:
+    """Group notes waiting for ``actor``'s co-signature (their supervisees' signed notes),
+    oldest first; empty for anyone who co-signs none. Sessions and staff only, so no
+    client read is recorded."""
+    if actor.user_id is None or not access.COSIGN.allows(actor.role):
+        return []
+    rows = list(session.execute(repository.awaiting_cosignature(actor.user_id)))
+    authors = security_service.display_names(
+        session, {note.signed_by for note, _ in rows if note.signed_by}
+    )
+    return [
+        CosignRow(
+            kind=ENTITY,
+            entity_id=note.id,
+            label=f"Group note · {occ.code} · {TOPIC_LABELS.get(occ.topic, occ.topic)}",
+            day=occ.day,
+            start=occ.start,
+            author=authors.get(note.signed_by, "") if note.signed_by else "",
+            signed_at=note.signed_at,
+            url=f"/group-notes/occurrences/{occ.id}",
+        )
+        for note, occ in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -364,13 +609,33 @@ class FiledNote:
     objective: str  # the objective's statement, "" when the line names none
     signed_at: datetime | None
     signed_by: str
+    awaiting_cosignature: bool = False  # signed, waiting for the author's supervisor
+    cosigned_by: str = ""
+
+
+def _cosigners(session: Session, note_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Note -> who co-signed it, for notes that have a co-signature."""
+    if not note_ids:
+        return {}
+    stmt = select(Signature.entity_id, Signature.signer_id).where(
+        Signature.entity_type == ENTITY,
+        Signature.entity_id.in_(list(note_ids)),
+        Signature.meaning == SignatureMeaning.COSIGNER,
+    )
+    return dict(session.execute(stmt).all())
 
 
 def _filed(session: Session, actor: Actor, client: Client) -> list[FiledNote]:
-    rows = list(session.execute(repository.filed_for(actor, client.id)))
+    """The client's filed notes; a client reading their own sees only final ones (a note
+    waiting for its co-signature is not final yet)."""
+    final_only = actor.role is Role.CLIENT
+    rows = list(session.execute(repository.filed_for(actor, client.id, final_only=final_only)))
+    cosigners = _cosigners(session, [note.id for _, note, _ in rows])
     staff = security_service.display_names(
         session,
-        {occ.leader_id for _, _, occ in rows} | {n.signed_by for _, n, _ in rows if n.signed_by},
+        {occ.leader_id for _, _, occ in rows}
+        | {n.signed_by for _, n, _ in rows if n.signed_by}
+        | set(cosigners.values()),
     )
     objective_ids = [line.objective_id for line, _, _ in rows if line.objective_id]
     statements: dict[uuid.UUID, str] = {}
@@ -394,6 +659,8 @@ def _filed(session: Session, actor: Actor, client: Client) -> list[FiledNote]:
             objective=statements.get(line.objective_id, "") if line.objective_id else "",
             signed_at=note.signed_at,
             signed_by=staff.get(note.signed_by, "") if note.signed_by else "",
+            awaiting_cosignature=note.status is NoteStatus.AWAITING_COSIGNATURE,
+            cosigned_by=staff.get(cosigners[note.id], "") if note.id in cosigners else "",
         )
         for line, note, occ in rows
     ]

@@ -62,6 +62,11 @@ def _uuid(form: Form, field: str) -> uuid.UUID | None:
         raise Invalid("choose from the list", field=field) from None
 
 
+def _cosign(form: Form) -> bool:
+    """The co-signature checkbox: sent as "yes" when ticked, absent when not."""
+    return form.get("cosign_notes") == "yes"
+
+
 def _options(session: Session, user: User | None = None) -> dict[str, Any]:
     """The form's choices; an account is never offered as its own supervisor."""
     return {
@@ -109,6 +114,12 @@ async def create_account(request: Request, session: DbSession, actor: Manager) -
         site_id = _uuid(form, "site")
         accounts.check_home_site(session, site_id)
         accounts.check_email(form.get("email", ""))
+        supervisor = _uuid(form, "supervisor")
+        if supervisor is None and _cosign(form):
+            raise Invalid(
+                "notes can wait for a co-signature only once a supervisor is chosen",
+                field="cosign_notes",
+            )
         user = service.create_user(
             session,
             actor=actor,
@@ -119,7 +130,7 @@ async def create_account(request: Request, session: DbSession, actor: Manager) -
             email=form.get("email", ""),
             site_id=site_id,
         )
-        if supervisor := _uuid(form, "supervisor"):
+        if supervisor is not None:
             accounts.update_account(
                 session,
                 actor=actor,
@@ -130,6 +141,7 @@ async def create_account(request: Request, session: DbSession, actor: Manager) -
                     role=user.role,
                     site_id=user.site_id,
                     supervisor_id=supervisor,
+                    cosign_notes=_cosign(form),
                 ),
             )
     except StepdownError as exc:
@@ -165,6 +177,7 @@ def _edit_page(
                 "role": user.role.value,
                 "site": str(user.site_id or ""),
                 "supervisor": str(supervisor or ""),
+                "cosign_notes": "yes" if accounts.cosigns_notes(session, user.id) else "",
             },
             "errors": errors or {},
             "locked": bool(user.locked_until and user.locked_until > utc_now()),
@@ -204,6 +217,7 @@ async def save_account(
                 role=_role(form, choices),
                 site_id=_uuid(form, "site"),
                 supervisor_id=_uuid(form, "supervisor"),
+                cosign_notes=_cosign(form),
             ),
         )
     except StepdownError as exc:

@@ -35,15 +35,43 @@ class AccountChange:
     role: Role
     site_id: uuid.UUID | None
     supervisor_id: uuid.UUID | None
+    # Interns and unlicensed counselors: their notes wait for the supervisor's co-signature
+    # (``signing.needs_cosignature``). Only with a supervisor.
+    cosign_notes: bool = False
 
 
 def supervisor_of(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
     return session.scalar(select(Supervision.supervisor_id).where(Supervision.user_id == user_id))
 
 
+def cosigns_notes(session: Session, user_id: uuid.UUID) -> bool:
+    """Whether this staff member's notes wait for their supervisor's co-signature."""
+    return bool(
+        session.scalar(select(Supervision.cosign_notes).where(Supervision.user_id == user_id))
+    )
+
+
 def supervisors(session: Session) -> dict[uuid.UUID, uuid.UUID]:
     """Staff member -> supervisor, for the accounts list."""
     return dict(session.execute(select(Supervision.user_id, Supervision.supervisor_id)).all())
+
+
+@dataclass(frozen=True)
+class SupervisionRow:
+    """A staff member's supervisor by name, and whether their notes need co-signing."""
+
+    supervisor: str
+    cosign_notes: bool
+
+
+def supervision_list(session: Session) -> dict[uuid.UUID, SupervisionRow]:
+    """Staff member -> their supervision, for the accounts list (staff names only)."""
+    rows = list(session.scalars(select(Supervision)))
+    names = service.display_names(session, {row.supervisor_id for row in rows})
+    return {
+        row.user_id: SupervisionRow(names.get(row.supervisor_id, ""), row.cosign_notes)
+        for row in rows
+    }
 
 
 def _audit(session: Session, actor: Actor, user: User, detail: dict[str, object]) -> None:
@@ -142,6 +170,11 @@ def update_account(session: Session, *, actor: Actor, username: str, change: Acc
             rule=LAST_ADMIN,
         )
     _check_supervisor(session, user, change.role, change.supervisor_id)
+    if change.cosign_notes and change.supervisor_id is None:
+        raise Invalid(
+            "notes can wait for a co-signature only once a supervisor is chosen",
+            field="cosign_notes",
+        )
     check_home_site(session, change.site_id, current=user.site_id)
     check_email(change.email)
     new: dict[str, object] = {
@@ -154,24 +187,42 @@ def update_account(session: Session, *, actor: Actor, username: str, change: Acc
     for field, value in new.items():
         setattr(user, field, value)
     old_supervisor = supervisor_of(session, user.id)
+    old_cosign = cosigns_notes(session, user.id)
     if old_supervisor != change.supervisor_id:
         changes["supervisor"] = audit_rules.change(old_supervisor, change.supervisor_id)
-        _set_supervisor(session, user.id, change.supervisor_id)
+    if old_cosign != change.cosign_notes:
+        changes["cosign_notes"] = audit_rules.change(old_cosign, change.cosign_notes)
+    if old_supervisor != change.supervisor_id or old_cosign != change.cosign_notes:
+        _set_supervisor(session, user.id, change.supervisor_id, change.cosign_notes)
     session.flush()
     if changes:
         _audit(session, actor, user, {"changes": changes})
     return user
 
 
-def _set_supervisor(session: Session, user_id: uuid.UUID, supervisor_id: uuid.UUID | None) -> None:
+def _set_supervisor(
+    session: Session, user_id: uuid.UUID, supervisor_id: uuid.UUID | None, cosign_notes: bool
+) -> None:
+    """``since`` is when this supervisor took over; switching co-signing on or off keeps
+    it. Records already waiting for a co-signature keep waiting, for whoever supervises
+    now (``signing.cosigner_for``)."""
     current = session.get(Supervision, user_id)
     if supervisor_id is None:
         if current is not None:
             session.delete(current)
     elif current is None:
-        session.add(Supervision(user_id=user_id, supervisor_id=supervisor_id, since=utc_now()))
+        session.add(
+            Supervision(
+                user_id=user_id,
+                supervisor_id=supervisor_id,
+                since=utc_now(),
+                cosign_notes=cosign_notes,
+            )
+        )
     else:
-        current.supervisor_id, current.since = supervisor_id, utc_now()
+        if current.supervisor_id != supervisor_id:
+            current.supervisor_id, current.since = supervisor_id, utc_now()
+        current.cosign_notes = cosign_notes
 
 
 def disable(session: Session, *, actor: Actor, username: str) -> User:

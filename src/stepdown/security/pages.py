@@ -1,4 +1,8 @@
-"""Sign-in, sign-out and the accounts page."""
+"""Sign-in, sign-out, the accounts page, and a staff member's own signing PIN.
+
+The signing PIN page shows whether a PIN is set, never the PIN; setting or replacing one
+asks for the password, removing one asks to confirm. ``signing`` checks and audits both.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from stepdown.kit import bounds
 from stepdown.kit.clock import utc_now
+from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
-from stepdown.security import access, rules, service
+from stepdown.security import access, accounts, rules, service, signing
 from stepdown.security.actor import Actor
 from stepdown.security.deps import SESSION_COOKIE, allow, open_route, resolve_caller, session_policy
 from stepdown.security.throttle import SignInThrottle
@@ -17,11 +24,14 @@ from stepdown.web import flash, navigation
 from stepdown.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+PIN_PAGE = "/account/signing-pin"
+Staff = Annotated[Actor, allow(access.OWN_ACCOUNT)]
 ADDRESS_LIMITED_MESSAGE = (
     f"Too many failed sign-ins from your network. Wait {rules.WINDOW.seconds // 60} minutes, "
     "then try again."
 )
 navigation.register("Accounts", "/users", access.USERS_READ, order=90)
+navigation.register("Signing PIN", PIN_PAGE, access.OWN_ACCOUNT, order=95)
 
 
 def safe_next(value: str) -> str:
@@ -113,4 +123,92 @@ def users_page(
     request: Request, session: DbSession, actor: Annotated[Actor, allow(access.USERS_READ)]
 ) -> Response:
     users = service.list_users(session, actor=actor)
-    return render(request, "security/users.html", {"users": users, "now": utc_now()})
+    return render(
+        request,
+        "security/users.html",
+        {"users": users, "now": utc_now(), "supervision": accounts.supervision_list(session)},
+    )
+
+
+def _pin_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    errors: dict[str, str] | None = None,
+    confirm_removal: bool = False,
+    status_code: int = 200,
+) -> Response:
+    assert actor.user_id is not None  # staff only (access.OWN_ACCOUNT)
+    supervisor = signing.needs_cosignature(session, actor.user_id)
+    response = render(
+        request,
+        "security/signing_pin.html",
+        {
+            "has_pin": signing.has_pin(session, actor.user_id),
+            "cosigner": service.display_names(session, {supervisor}).get(supervisor, "")
+            if supervisor
+            else "",
+            "errors": errors or {},
+            "confirm_removal": confirm_removal,
+            "lengths": (min(signing.PIN_LENGTHS), max(signing.PIN_LENGTHS)),
+        },
+        status_code=status_code,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(PIN_PAGE, response_class=HTMLResponse)
+def signing_pin_page(request: Request, session: DbSession, actor: Staff) -> Response:
+    return _pin_page(request, session, actor)
+
+
+async def _pin_form(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {
+        key: bounds.parse_text(value, field=key, max_length=signing.MAX_SECRET + 100)
+        for key, value in data.items()
+        if isinstance(value, str)
+    }
+
+
+@router.post(PIN_PAGE, response_class=HTMLResponse)
+async def set_signing_pin(request: Request, session: DbSession, actor: Staff) -> Response:
+    """Set or replace the PIN: the password, the PIN, and the PIN again."""
+    try:
+        form = await _pin_form(request)
+        pin = form.get("pin", "").strip()
+        if pin != form.get("pin_again", "").strip():
+            raise Invalid("the two PINs differ; type the same PIN twice", field="pin_again")
+        assert actor.user_id is not None  # staff only (access.OWN_ACCOUNT)
+        replacing = signing.has_pin(session, actor.user_id)
+        signing.set_pin(session, actor=actor, password=form.get("password", ""), pin=pin)
+    except StepdownError as exc:
+        session.rollback()
+        return _pin_page(
+            request,
+            session,
+            actor,
+            errors={exc.field or "form": exc.message},
+            status_code=exc.status_code,
+        )
+    response = RedirectResponse(PIN_PAGE, status_code=303)
+    flash.flash(
+        request,
+        response,
+        "Your signing PIN is replaced." if replacing else "Your signing PIN is set.",
+    )
+    return response
+
+
+@router.post(f"{PIN_PAGE}/remove", response_class=HTMLResponse)
+async def remove_signing_pin(request: Request, session: DbSession, actor: Staff) -> Response:
+    """Asks first; with ``confirmed=yes`` removes the PIN (sign with the password then)."""
+    form = await _pin_form(request)
+    if form.get("confirmed") != "yes":
+        return _pin_page(request, session, actor, confirm_removal=True)
+    signing.clear_pin(session, actor=actor)
+    response = RedirectResponse(PIN_PAGE, status_code=303)
+    flash.flash(request, response, "Your signing PIN is removed; sign with your password.")
+    return response

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from stepdown.kit.schemas import Schema
 from stepdown.security.roles import Role
@@ -25,3 +25,17 @@ class UserRead(Schema):
     is_active: bool
     locked_until: datetime | None
     last_sign_in_at: datetime | None
+
+
+class CosignRowRead(Schema):
+    """A record waiting for the caller's co-signature (``signing.CosignRow``); labelled
+    without any client."""
+
+    kind: str
+    entity_id: uuid.UUID
+    label: str
+    day: date
+    start: str
+    author: str
+    signed_at: datetime | None
+    url: str

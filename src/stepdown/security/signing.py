@@ -15,7 +15,8 @@ signatures protected by such controls). A PIN is the common second component in 
 it signs records and never signs anyone in.
 
 Wrong passwords or PINs are limited per signer (``FAILURES`` in ``WINDOW``), so an
-unattended session cannot be used to guess them.
+unattended session cannot be used to guess them; setting a PIN asks for the password and
+counts a wrong one the same way, so that form is no way round the limit.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import itertools
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -46,6 +48,7 @@ from stepdown.security.models import (
     Supervision,
     User,
 )
+from stepdown.security.roles import STAFF_ROLES, Role
 
 FAILURES = 5
 WINDOW = timedelta(minutes=15)
@@ -53,6 +56,7 @@ PIN_LENGTHS = range(6, 13)
 # The field a signing form asks for: the password, or the PIN where the signer set one.
 SECRET_FIELD = "secret"  # noqa: S105 - a form field's name
 MAX_SECRET = 200
+PAUSED = "signing.too_many_failures"
 
 _failures = SlidingWindowLimiter(limit=FAILURES, window=WINDOW.total_seconds())
 
@@ -82,6 +86,15 @@ def _signer(session: Session, actor: Actor) -> User:
     return user
 
 
+def _require_unpaused(key: str) -> None:
+    if not _failures.check(key).allowed:
+        raise Forbidden(
+            f"too many wrong passwords or PINs: signing is paused for up to "
+            f"{int(WINDOW.total_seconds() // 60)} minutes",
+            rule=PAUSED,
+        )
+
+
 def confirm_signer(session: Session, *, actor: Actor, secret: str) -> SignatureMethod:
     """The method by which ``actor`` proved themselves with ``secret`` (their password or
     their signing PIN), or a refusal naming the field."""
@@ -91,12 +104,7 @@ def confirm_signer(session: Session, *, actor: Actor, secret: str) -> SignatureM
     if len(secret) > MAX_SECRET:
         raise Invalid("that is not your password or PIN", field=SECRET_FIELD)
     key = str(user.id)
-    if not _failures.check(key).allowed:
-        raise Forbidden(
-            f"too many wrong passwords or PINs: signing is paused for up to "
-            f"{int(WINDOW.total_seconds() // 60)} minutes",
-            rule="signing.too_many_failures",
-        )
+    _require_unpaused(key)
     if passwords.verify_password(user.password_hash, secret):
         return SignatureMethod.PASSWORD
     pin = session.get(SigningPin, user.id)
@@ -190,23 +198,29 @@ def has_pin(session: Session, user_id: uuid.UUID) -> bool:
 
 def set_pin(session: Session, *, actor: Actor, password: str, pin: str) -> None:
     """Set (or replace) the actor's signing PIN; setting one takes the password, so a
-    borrowed session cannot give itself a PIN to sign with."""
+    borrowed session cannot give itself a PIN to sign with. A wrong password here counts
+    toward the same pause as a wrong one at signing."""
     user = _signer(session, actor)
-    if not passwords.verify_password(user.password_hash, password[:MAX_SECRET]):
+    key = str(user.id)
+    _require_unpaused(key)
+    if len(password) > MAX_SECRET or not passwords.verify_password(user.password_hash, password):
+        _failures.hit(key)
         raise Invalid("that is not your password; the PIN was not set", field="password")
     check_pin(pin)
     if passwords.verify_password(user.password_hash, pin):
         raise Invalid("a PIN must differ from your password", field="pin")
     row = session.get(SigningPin, user.id)
+    replaced = row is not None
     if row is None:
         row = SigningPin(user_id=user.id, pin_hash="", set_at=utc_now())
         session.add(row)
     row.pin_hash = passwords.hash_password(pin)
     row.set_at = utc_now()
+    session.flush()
     audit_service.record(
         session,
         actor=actor,
-        action=AuditAction.UPDATE,
+        action=AuditAction.UPDATE if replaced else AuditAction.CREATE,
         entity_type="signing_pin",
         entity_id=user.id,
     )
@@ -218,6 +232,9 @@ def clear_pin(session: Session, *, actor: Actor) -> None:
     row = session.get(SigningPin, user.id)
     if row is not None:
         session.delete(row)
+        # Flushed now: until then ``session.get`` still finds the row, and the removed PIN
+        # would still sign in this transaction.
+        session.flush()
         audit_service.record(
             session,
             actor=actor,
@@ -225,3 +242,87 @@ def clear_pin(session: Session, *, actor: Actor) -> None:
             entity_type="signing_pin",
             entity_id=user.id,
         )
+
+
+def cosigner_for(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
+    """Who co-signs a record of this staff member's that already waits for a co-signature:
+    their supervisor now, whether or not their new records still need one (a record signed
+    while the co-signature was required keeps waiting for it). None when they have no
+    supervisor; an administrator then names one (``accounts.update_account``)."""
+    return session.scalar(select(Supervision.supervisor_id).where(Supervision.user_id == user_id))
+
+
+def record_seeded_signature(
+    session: Session,
+    *,
+    actor: Actor,
+    signer_id: uuid.UUID,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    client_id: uuid.UUID | None,
+    content: Mapping[str, Any],
+    meaning: SignatureMeaning = SignatureMeaning.AUTHOR,
+) -> Signature:
+    """For the demo seed only: the signature a synthetic staff member would have made.
+
+    The demo writes its synthetic notes while it creates the program, before anyone signs
+    in, and a demo signer's password is nowhere to re-type, so ``sign`` cannot be used.
+    The row is stored as ``sign`` stores it (method ``password``, the method the demo's
+    staff sign with when they use the demo), so the demo's signed notes look and verify
+    (``intact``) like real ones. It cannot stand in for a real person's signature: only
+    the system may call it, only for an active synthetic staff account, and the audit
+    entry names the system as the actor and says the signature was seeded.
+    """
+    if actor.role is not Role.SYSTEM:
+        raise Forbidden("only the demo seed records a seeded signature")
+    signer = session.get(User, signer_id)
+    if (
+        signer is None
+        or not signer.is_synthetic
+        or not signer.is_active
+        or signer.role not in STAFF_ROLES
+    ):
+        raise Forbidden("a seeded signature is only ever a synthetic staff member's")
+    signature = Signature(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        client_id=client_id,
+        signer_id=signer.id,
+        meaning=meaning,
+        method=SignatureMethod.PASSWORD,
+        signed_at=utc_now(),
+        content_hash=content_hash(content),
+    )
+    session.add(signature)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.SIGN,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        client_id=client_id,
+        detail={
+            "meaning": meaning.value,
+            "method": SignatureMethod.PASSWORD.value,
+            "signature": signature.id.hex,
+            "seeded_for": signer.id.hex,
+        },
+    )
+    return signature
+
+
+@dataclass(frozen=True)
+class CosignRow:
+    """A record waiting for the viewer's co-signature, labelled without any client (a
+    session's code, a summary's kind and date) so that a supervisor's home page can list
+    every kind together without reading a chart."""
+
+    kind: str  # the owning domain's audit entity, e.g. "group_note"
+    entity_id: uuid.UUID
+    label: str
+    day: date
+    start: str
+    author: str
+    signed_at: datetime | None
+    url: str
