@@ -17,6 +17,7 @@ from stepdown.assessments import service as assessments_service
 from stepdown.clients import service as clients_service
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import Track
+from stepdown.intake import service as intake_service
 from stepdown.kit import bounds
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Invalid, StepdownError
@@ -86,6 +87,7 @@ def _form_context(session: DbSession, actor: Actor, client_id: uuid.UUID) -> dic
         "responses": counted,
         "look_back": {code: window.days for code, window in evidence.LOOK_BACK.items()},
         "gate": safety_service.status(session, actor=actor, client=client),
+        "intake_prefill": intake_service.prefill_for_client(session, actor=actor, client=client),
     }
 
 

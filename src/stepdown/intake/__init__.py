@@ -1,0 +1,1 @@
+"""The biopsychosocial intake assessment at admission."""
