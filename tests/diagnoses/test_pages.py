@@ -174,3 +174,27 @@ def test_who_sees_the_tab(client: TestClient, session: Session) -> None:
     page = client.get(tab)
     assert "Add a diagnosis" in page.text
     assert f'action="/diagnoses/{made.id}/end"' in page.text
+
+
+def test_the_care_timeline_shows_each_episodes_diagnoses(
+    client: TestClient, session: Session
+) -> None:
+    chart = make_chart(session)
+    make_diagnosis(session, chart, code="F10.20", principal=True)
+    make_diagnosis(session, chart, code="F41.1")
+    case_manager = make_user(
+        session, role=Role.CASE_MANAGER, site=session.get(Site, chart.client.site_id)
+    )
+    session.commit()
+    sign_in(client, chart.clinician.username)
+    care = client.get(f"/clients/{chart.client.id}?tab=care").text
+    assert "<strong>Diagnoses:</strong>" in care
+    principal, secondary = care.index("<code>F10.20</code>"), care.index("<code>F41.1</code>")
+    assert principal < secondary  # the principal diagnosis first
+    assert "(principal, since" in care and "(secondary, since" in care
+
+    client.cookies.clear()
+    sign_in(client, case_manager.username)  # a role that does not read diagnoses
+    care = client.get(f"/clients/{chart.client.id}?tab=care")
+    assert care.status_code == 200
+    assert "<code>F10.20</code>" not in care.text

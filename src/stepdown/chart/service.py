@@ -18,7 +18,9 @@ from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum import timeline
-from stepdown.continuum.models import EpisodeStatus, LevelOfCare, PartnerProvider
+from stepdown.continuum.models import Episode, EpisodeStatus, LevelOfCare, PartnerProvider
+from stepdown.diagnoses import access as diagnoses_access
+from stepdown.diagnoses import service as diagnoses_service
 from stepdown.kit.clock import today
 from stepdown.placement import access as placement_access
 from stepdown.placement import service as placement_service
@@ -54,6 +56,9 @@ class EpisodePanel:
     levels: dict[uuid.UUID, LevelOfCare]
     partners: dict[uuid.UUID, PartnerProvider]
     recorders: dict[uuid.UUID, str]
+    # The diagnoses that stood at the episode's end (today while in care); empty for a
+    # role that may not read diagnoses.
+    diagnoses: list[diagnoses_service.DiagnosisView]
 
     @property
     def is_open(self) -> bool:
@@ -129,9 +134,26 @@ def build(session: Session, *, actor: Actor, client_id: uuid.UUID, tab: str) -> 
     )
     for view in views:
         chart.episodes.append(
-            EpisodePanel(view, _svg(view, levels, partners), levels, partners, recorders)
+            EpisodePanel(
+                view,
+                _svg(view, levels, partners),
+                levels,
+                partners,
+                recorders,
+                _diagnoses(session, actor, view.episode),
+            )
         )
     return chart
+
+
+def _diagnoses(
+    session: Session, actor: Actor, episode: Episode
+) -> list[diagnoses_service.DiagnosisView]:
+    if not diagnoses_access.READ.allows(actor.role):
+        return []
+    return diagnoses_service.current_diagnoses(
+        session, actor=actor, episode_id=episode.id, on=episode.discharged_on
+    )
 
 
 def _svg(
