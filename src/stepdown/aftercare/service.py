@@ -471,6 +471,47 @@ def finalize(session: Session, *, actor: Actor, plan_id: uuid.UUID, on: date) ->
     return plan
 
 
+def record_sober_living(
+    session: Session,
+    *,
+    actor: Actor,
+    client_id: uuid.UUID,
+    status: SoberLivingStatus,
+    house: str,
+    contact: str,
+) -> AftercarePlan | None:
+    """Put what a sober-living referral came to on the plan of the client's latest episode
+    (case management calls this when a house accepts the client or they move in); None when
+    that episode has no plan. A final plan takes it too: the house and its status are facts
+    learned after the plan is given, not the client's own words, so its page and PDF show
+    the current house."""
+    _require_staff(actor)
+    latest = continuum_repository.episodes_of(client_id).order_by(None)
+    episode = session.scalars(latest.order_by(Episode.admitted_on.desc()).limit(1)).first()
+    plan = (
+        session.scalar(repository.plans(actor).where(AftercarePlan.episode_id == episode.id))
+        if episode is not None
+        else None
+    )
+    if plan is None:
+        return None
+    plan.sober_living_status = status
+    plan.sober_living_house = house.strip()[:200]
+    plan.sober_living_contact = contact.strip()[:200]
+    session.flush()
+    fields = ["sober_living_contact", "sober_living_house", "sober_living_status"]
+    _audit(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "aftercare_plan",
+        plan.id,
+        plan.client_id,
+        {"fields": fields, "sober_living_status": status.value},
+    )
+    return plan
+
+
 # --- check-ins and follow-ups ------------------------------------------------------------
 
 
