@@ -59,6 +59,17 @@ class Settings(BaseSettings):
         ge=1024,
         description="Larger request bodies are refused with 413 (no form or API call needs more).",
     )
+    documents_dir: Path | None = Field(
+        default=None,
+        description="Where uploaded chart documents are kept (outside the database); "
+        "default var_dir/documents. Back it up with the database.",
+    )
+    documents_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest chart document accepted, in bytes (an upload is also bounded "
+        "by max_body_bytes).",
+    )
     program_name: str = Field(
         default="Stepdown",
         description="Shown in the page header until `stepdown init` records the program's name.",
