@@ -1,0 +1,1 @@
+"""Discharge summaries: one per discharge and per referral out, signed and printable."""
