@@ -11,14 +11,17 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from stepdown.app import create_app
+from stepdown.documents.storage import LocalDirectoryStorage
 from stepdown.kit import clock
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
+from stepdown.security import passwords
 from stepdown.settings import Settings
 from tests import databases
 
@@ -26,6 +29,20 @@ from tests import databases
 def pytest_report_header() -> str:
     base = databases.pg_base_url()
     return "PostgreSQL: enabled" if base else f"PostgreSQL: {databases.PG_SKIP_REASON}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at the production profile (RFC 9106 low-memory) costs about 120 ms a hash
+    on this machine, and the factories make several accounts a test: the suite spent more
+    time hashing than testing. Tests hash with the same algorithm and code path at its
+    cheapest parameters; a hash records its own parameters, so verification is unchanged
+    (security/test_passwords checks that a hash made at the production profile verifies)."""
+    production, dummy = passwords._hasher, passwords.DUMMY_HASH
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    passwords.DUMMY_HASH = passwords.hash_password("not a real password: timing equaliser")
+    yield
+    passwords._hasher, passwords.DUMMY_HASH = production, dummy
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +108,17 @@ DEMO_KEY = "demo-test-key"
 
 
 @pytest.fixture(scope="session")
-def demo_engine(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def demo_documents(tmp_path_factory: pytest.TempPathFactory) -> LocalDirectoryStorage:
+    """Where the demo's scanned papers are filed (one store per worker, like the demo)."""
+    return LocalDirectoryStorage(tmp_path_factory.mktemp("demo-documents"))
+
+
+@pytest.fixture(scope="session")
+def demo_engine(
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_documents: LocalDirectoryStorage,
+) -> Iterator[Engine]:
     """A second database of the same kind holding the synthetic demo program (secret key
     ``DEMO_KEY``), seeded once per worker: the seed is the suite's slowest step, and the
     checks of what it made only read it or change it inside ``demo_session``."""
@@ -109,7 +136,7 @@ def demo_engine(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         from tests.factories import SYSTEM
 
         with session_scope(make_sessionmaker(engine)) as session:
-            seed(session, actor=SYSTEM, secret_key=DEMO_KEY)
+            seed(session, actor=SYSTEM, secret_key=DEMO_KEY, documents=demo_documents)
         clock.set_program_zone(clock.DEFAULT_ZONE)
         yield engine
 

@@ -40,14 +40,24 @@ from stepdown.audit import api as audit_api
 from stepdown.audit import pages as audit_pages
 from stepdown.calendar import api as calendar_api
 from stepdown.calendar import pages as calendar_pages
+from stepdown.case_management import api as case_management_api
+from stepdown.case_management import pages as case_management_pages
 from stepdown.chart import pages as chart_pages
 from stepdown.checkins import api as checkins_api
 from stepdown.checkins import pages as checkins_pages
 from stepdown.clients import api as clients_api
 from stepdown.clients import merge_pages as clients_merge_pages
 from stepdown.clients import pages as clients_pages
+from stepdown.clinical_notes import api as clinical_notes_api
+from stepdown.clinical_notes import pages as clinical_notes_pages
 from stepdown.continuum import api as continuum_api
 from stepdown.continuum import pages as continuum_pages
+from stepdown.diagnoses import api as diagnoses_api
+from stepdown.diagnoses import pages as diagnoses_pages
+from stepdown.discharge_summaries import api as discharge_summaries_api
+from stepdown.discharge_summaries import pages as discharge_summaries_pages
+from stepdown.documents import api as documents_api
+from stepdown.documents import pages as documents_pages
 from stepdown.drug_testing import api as drug_testing_api
 from stepdown.drug_testing import pages as drug_testing_pages
 from stepdown.group_notes import api as group_notes_api
@@ -55,6 +65,8 @@ from stepdown.group_notes import pages as group_notes_pages
 from stepdown.home import pages as home_pages
 from stepdown.inquiries import api as inquiries_api
 from stepdown.inquiries import pages as inquiries_pages
+from stepdown.intake import api as intake_api
+from stepdown.intake import pages as intake_pages
 from stepdown.jobs.registry import default_registry
 from stepdown.jobs.runner import Worker
 from stepdown.kit import context
@@ -210,12 +222,24 @@ def create_app(
         portal_pages.router,
         treatment_plans_pages.router,
         treatment_plans_api.router,
+        diagnoses_pages.router,
+        diagnoses_api.router,
         group_notes_pages.router,
         group_notes_api.router,
+        intake_pages.router,
+        intake_api.router,
+        clinical_notes_pages.router,
+        clinical_notes_api.router,
+        documents_pages.router,
+        documents_api.router,
+        discharge_summaries_pages.router,
+        discharge_summaries_api.router,
         accountability_pages.router,
         accountability_api.router,
         aftercare_pages.router,
         aftercare_api.router,
+        case_management_pages.router,
+        case_management_api.router,
         alumni_pages.router,
         alumni_api.router,
         transitions_pages.router,
@@ -308,7 +332,10 @@ class RequestContext:
             headers["strict-transport-security"] = HSTS
         if not path.startswith("/static/"):
             headers["cache-control"] = "no-store"
-        headers["content-security-policy"] = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
+        # A route that sets its own policy keeps it: a stored document is served under one
+        # that runs nothing yet lets the browser's PDF viewer draw (``documents.rules``).
+        if "content-security-policy" not in headers:
+            headers["content-security-policy"] = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
 
     def _anon_cookie(self, value: str) -> str:
         """The Set-Cookie line, formatted by Starlette like every other cookie we set."""

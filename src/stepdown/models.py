@@ -26,9 +26,26 @@ from stepdown.calendar.models import (
     SessionOccurrence,
     SessionSeat,
 )
+from stepdown.case_management.models import (
+    CommunityResource,
+    Need,
+    NeedStatusChange,
+    Referral,
+    ReferralEvent,
+)
 from stepdown.checkins.models import CheckIn
 from stepdown.clients.models import CareTeamMember, Client
+from stepdown.clinical_notes.models import (
+    ClinicalNote,
+    ClinicalNoteAddendum,
+    ClinicalNoteObjective,
+    ClinicalNoteReturn,
+    DocumentationSettings,
+)
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
+from stepdown.diagnoses.models import Diagnosis, PrincipalPeriod
+from stepdown.discharge_summaries.models import DischargeSummary, DischargeSummaryAddendum
+from stepdown.documents.models import Document
 from stepdown.drug_testing.models import (
     AnalyteResult,
     RandomTestDraw,
@@ -38,6 +55,7 @@ from stepdown.drug_testing.models import (
 )
 from stepdown.group_notes.models import GroupNote, GroupNoteMember
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
+from stepdown.intake.models import Intake, IntakeAddendum, IntakeSubstance
 from stepdown.jobs.models import JobRun
 from stepdown.kit.orm import Base
 from stepdown.medications.models import Medication
@@ -98,8 +116,18 @@ __all__ = [
     "CheckIn",
     "Client",
     "ClientScheduleProfile",
+    "ClinicalNote",
+    "ClinicalNoteAddendum",
+    "ClinicalNoteObjective",
+    "ClinicalNoteReturn",
+    "CommunityResource",
     "CrisisContact",
+    "Diagnosis",
     "DimensionalAssessment",
+    "DischargeSummary",
+    "DischargeSummaryAddendum",
+    "Document",
+    "DocumentationSettings",
     "Episode",
     "FollowUp",
     "Goal",
@@ -109,6 +137,9 @@ __all__ = [
     "Inquiry",
     "InquiryStatusChange",
     "InstrumentResponse",
+    "Intake",
+    "IntakeAddendum",
+    "IntakeSubstance",
     "Intervention",
     "JobRun",
     "KeepApart",
@@ -118,6 +149,8 @@ __all__ = [
     "MenteeInterests",
     "Mentorship",
     "MutualHelpMeeting",
+    "Need",
+    "NeedStatusChange",
     "Objective",
     "ObjectiveStatusChange",
     "PartnerProvider",
@@ -125,11 +158,14 @@ __all__ = [
     "PlacementRuleTable",
     "PlanReview",
     "PortalInvitation",
+    "PrincipalPeriod",
     "Problem",
     "Program",
     "ProgramLogo",
     "ProgressNote",
     "RandomTestDraw",
+    "Referral",
+    "ReferralEvent",
     "RelapsePreventionCheckIn",
     "Room",
     "Rsvp",

@@ -9,11 +9,14 @@ from stepdown.aftercare import rules
 from stepdown.aftercare.models import AftercarePlan, FollowUp, PlanStatus, RelapsePreventionCheckIn
 from stepdown.alerts.models import Alert, AlertKind
 from stepdown.demo.seed import seed
+from stepdown.documents.storage import LocalDirectoryStorage
 from stepdown.kit.clock import today
 from tests.factories import SYSTEM
 
 
-def test_demo_aftercare_shows_every_state_and_is_idempotent(demo_session: Session) -> None:
+def test_demo_aftercare_shows_every_state_and_is_idempotent(
+    demo_session: Session, demo_documents: LocalDirectoryStorage
+) -> None:
     session = demo_session
     plans = list(session.scalars(select(AftercarePlan)))
     assert {p.status for p in plans} == {PlanStatus.DRAFT, PlanStatus.FINAL}
@@ -35,5 +38,5 @@ def test_demo_aftercare_shows_every_state_and_is_idempotent(demo_session: Sessio
     assert missed == states.count(rules.CheckInState.MISSED)
     assert session.scalar(select(func.count()).select_from(FollowUp))
 
-    seed(session, actor=SYSTEM, secret_key="demo-test-key")
+    seed(session, actor=SYSTEM, secret_key="demo-test-key", documents=demo_documents)
     assert session.scalar(select(func.count()).select_from(AftercarePlan)) == len(plans)

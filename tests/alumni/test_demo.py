@@ -10,10 +10,13 @@ from sqlalchemy.orm import Session
 from stepdown.alumni import service
 from stepdown.alumni.models import AlumniEvent, AlumniVolunteer, Mentorship, Rsvp, RsvpStatus
 from stepdown.demo.seed import seed
+from stepdown.documents.storage import LocalDirectoryStorage
 from tests.factories import SYSTEM
 
 
-def test_the_demo_has_alumni_work_to_show(demo_session: Session) -> None:
+def test_the_demo_has_alumni_work_to_show(
+    demo_session: Session, demo_documents: LocalDirectoryStorage
+) -> None:
     session = demo_session
     events = session.scalar(select(func.count()).select_from(AlumniEvent))
     assert events == 4
@@ -26,6 +29,6 @@ def test_the_demo_has_alumni_work_to_show(demo_session: Session) -> None:
     answers = Counter(session.scalars(select(Rsvp.status)))
     assert answers[RsvpStatus.WAITLISTED] == 1
 
-    seed(session, actor=SYSTEM, secret_key="demo-test-key")
+    seed(session, actor=SYSTEM, secret_key="demo-test-key", documents=demo_documents)
     assert session.scalar(select(func.count()).select_from(AlumniEvent)) == events
     assert session.scalar(select(func.count()).select_from(AlumniVolunteer)) == len(views)

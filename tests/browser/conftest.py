@@ -15,9 +15,12 @@ import uvicorn
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from stepdown.app import create_app
-from stepdown.demo.seed import SignIn, seed
+from stepdown.clinical_notes.demo import INTERN
+from stepdown.demo.seed import STAFF, SignIn, demo_password, seed
+from stepdown.documents import storage
 from stepdown.kit import migrate
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
+from stepdown.security.roles import Role
 from stepdown.settings import Settings
 from tests.factories import SYSTEM
 
@@ -39,6 +42,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _by_role_and_username(sign_ins: list[SignIn], secret_key: str) -> dict[str, SignIn]:
+    """Each role's first demo sign-in under the role's name, and every demo staff account
+    (the intern too) under its username: tests ask for "clinician" or for "clinician2"."""
+    found: dict[str, SignIn] = {}
+    for sign_in in sign_ins:
+        found.setdefault(sign_in.role.value, sign_in)
+    for username, _, role, _ in (*STAFF, (INTERN, "", Role.CLINICIAN, "")):
+        found.setdefault(username, SignIn(role, username, demo_password(secret_key, username)))
+    return found
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     var = tmp_path_factory.mktemp("live")
@@ -52,7 +66,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engine = make_engine(settings.effective_database_url)
     migrate.upgrade(engine)
     with session_scope(make_sessionmaker(engine)) as session:
-        sign_ins = seed(session, actor=SYSTEM, secret_key=settings.effective_secret_key)
+        sign_ins = seed(
+            session,
+            actor=SYSTEM,
+            secret_key=settings.effective_secret_key,
+            documents=storage.from_settings(settings),
+        )
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -66,7 +85,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     yield LiveServer(
         url=f"http://127.0.0.1:{port}",
         settings=settings,
-        sign_ins={s.role.value: s for s in sign_ins},
+        sign_ins=_by_role_and_username(sign_ins, settings.effective_secret_key),
     )
     server.should_exit = True
     thread.join(timeout=10)

@@ -14,6 +14,7 @@ from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import DischargeType, Episode, Segment, Transition
 from stepdown.demo.seed import CLIENT_COUNT, DEMO_SENDER, SignIn, demo_mail_settings, seed
+from stepdown.documents.storage import LocalDirectoryStorage
 from stepdown.programs.models import Room, Site
 from stepdown.security import service as security_service
 from stepdown.security.models import User
@@ -30,17 +31,19 @@ def _count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_the_demo_program_is_complete_and_seeds_once(demo_session: Session) -> None:
+def test_the_demo_program_is_complete_and_seeds_once(
+    demo_session: Session, demo_documents: LocalDirectoryStorage
+) -> None:
     """The seeded program (``demo_session``) read by each check below; seeding it again
     returns the same sign-ins and adds nothing."""
     session = demo_session
-    sign_ins = seed(session, actor=SYSTEM, secret_key=KEY)
+    sign_ins = seed(session, actor=SYSTEM, secret_key=KEY, documents=demo_documents)
     counts = _people_and_places(session, sign_ins)
     _every_sign_in_works_and_each_clinician_has_a_caseload(session, sign_ins)
     episodes = _histories_cover_the_continuum(session)
     _the_review_queue_shows_each_kind_of_proposal(session)
 
-    again = seed(session, actor=SYSTEM, secret_key=KEY)
+    again = seed(session, actor=SYSTEM, secret_key=KEY, documents=demo_documents)
     assert (_count(session, Site), _count(session, Room), _count(session, Client)) == counts[:3]
     assert _count(session, User) == counts[3]
     assert _count(session, Episode) == episodes
@@ -53,7 +56,8 @@ def _people_and_places(session: Session, sign_ins: list[SignIn]) -> tuple[int, i
     staff = [u for u in users if u.role is not Role.CLIENT]
     # 60 demo clients, plus the one admitted from a demo inquiry through the pipeline.
     assert counts == (2, 7, CLIENT_COUNT + 1)
-    assert len(staff) == 10
+    # Ten staff, and the intern the progress notes add (supervised by the demo clinician).
+    assert len(staff) == 11
     assert {u.role for u in staff} == set(USER_ROLES) - {Role.CLIENT}
     assert all(u.is_synthetic for u in users)
     assert all(c.is_synthetic for c in session.scalars(select(Client)))
@@ -75,7 +79,7 @@ def _every_sign_in_works_and_each_clinician_has_a_caseload(
             select(Client.primary_clinician_id).where(Client.record_number.like("DEMO-%"))
         )
     )
-    assert len(caseloads) == 4
+    assert len(caseloads) == 4  # the intern carries no caseload
     assert min(caseloads.values()) >= 10
     portal = session.scalar(select(Client).where(Client.portal_user_id.is_not(None)))
     assert portal is not None

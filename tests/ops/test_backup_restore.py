@@ -12,6 +12,7 @@ from stepdown.chart import service as chart_service
 from stepdown.cli.backup import check_restored
 from stepdown.clients.models import Client
 from stepdown.demo.seed import seed
+from stepdown.documents.storage import LocalDirectoryStorage
 from stepdown.kit import backup, migrate
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
 from stepdown.security.actor import Actor
@@ -33,7 +34,12 @@ def test_the_demo_database_round_trips(kind: str, tmp_path: Path) -> None:
         databases.migrated(source_url)
         source = make_engine(source_url)
         with session_scope(make_sessionmaker(source)) as session:
-            seed(session, actor=SYSTEM, secret_key="round-trip")
+            seed(
+                session,
+                actor=SYSTEM,
+                secret_key="round-trip",
+                documents=LocalDirectoryStorage(tmp_path / "documents"),
+            )
         with session_scope(make_sessionmaker(source)) as session:
             checkpoints.write(session, keyring=keys.active(), path=checkpoint_file)
         before = backup.row_counts(source)

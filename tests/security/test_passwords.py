@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,3 +34,12 @@ def test_hash_is_argon2id_and_verifies() -> None:
     assert passwords.verify_password(hashed, "a long enough passphrase")
     assert not passwords.verify_password(hashed, "a long enough passphrasE")
     assert not passwords.verify_password("not a hash", "anything")
+
+
+def test_a_hash_made_at_the_production_profile_verifies() -> None:
+    """The suite hashes cheaply (conftest); the accounts of a real program were hashed at
+    argon2's default RFC 9106 low-memory profile, and must still verify."""
+    hashed = PasswordHasher().hash("a long enough passphrase")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert passwords.verify_password(hashed, "a long enough passphrase")
+    assert not passwords.verify_password(hashed, "a long enough passphrasE")

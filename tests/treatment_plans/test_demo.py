@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from stepdown.clients.models import Client
 from stepdown.demo.seed import seed
+from stepdown.documents.storage import LocalDirectoryStorage
 from stepdown.security import service as security_service
 from stepdown.treatment_plans import service
 from stepdown.treatment_plans.models import Objective, ObjectiveStatus, PlanStatus, TreatmentPlan
@@ -16,7 +17,7 @@ from tests.factories import SYSTEM
 KEY = "demo-test-key"  # the key the demo_session fixture seeded with
 
 
-def test_demo_plans(demo_session: Session) -> None:
+def test_demo_plans(demo_session: Session, demo_documents: LocalDirectoryStorage) -> None:
     session = demo_session
     plans = list(session.scalars(select(TreatmentPlan)))
     assert sum(p.status is PlanStatus.ACTIVE for p in plans) >= 20
@@ -33,5 +34,5 @@ def test_demo_plans(demo_session: Session) -> None:
         select(func.count()).select_from(Objective).where(Objective.status == ObjectiveStatus.MET)
     )
     assert met
-    seed(session, actor=SYSTEM, secret_key=KEY)
+    seed(session, actor=SYSTEM, secret_key=KEY, documents=demo_documents)
     assert session.scalar(select(func.count()).select_from(TreatmentPlan)) == len(plans)

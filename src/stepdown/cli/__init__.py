@@ -97,6 +97,7 @@ def demo_seed() -> None:
     a sign-in for each role and where the reminders went."""
     from stepdown.aftercare import mail, tasks
     from stepdown.demo.seed import demo_mail_settings, seed
+    from stepdown.documents import storage
     from stepdown.kit.clock import today
 
     settings = context.settings()
@@ -107,6 +108,7 @@ def demo_seed() -> None:
             session,
             actor=actor,
             secret_key=settings.effective_secret_key,
+            documents=storage.from_settings(settings),
             time_zone=settings.timezone,
         )
         tasks.daily(session, actor=actor, settings=mail_settings, day=today())

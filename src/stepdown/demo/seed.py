@@ -1,5 +1,7 @@
-"""Seed the synthetic demo program: 2 sites, rooms, 10 staff, 60 clients with care histories,
-12 inquiries across the admissions pipeline, and a client portal account.
+"""Seed the synthetic demo program: 2 sites, rooms, 10 staff (and an intern the clinical
+notes add), 60 clients with care histories and their records (diagnoses, intakes, progress
+notes, case management, discharge summaries, scanned documents), 12 inquiries across the
+admissions pipeline, and a client portal account.
 
 Idempotent: everything is keyed by a stable code, so a second run adds nothing. Demo
 passwords are derived from this installation's secret key (never a constant in code), so
@@ -22,16 +24,23 @@ from stepdown.aftercare.demo import seed_demo_aftercare
 from stepdown.alumni.demo import seed_demo_alumni
 from stepdown.attendance.demo import seed_demo_attendance
 from stepdown.calendar.demo import seed_demo_calendar
+from stepdown.case_management.demo import seed_demo_case_management
 from stepdown.checkins.demo import seed_demo_checkins
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
+from stepdown.clinical_notes.demo import INTERN, seed_demo_clinical_notes
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
 from stepdown.demo.routine import seed_demo_routine
+from stepdown.diagnoses.demo import seed_demo_diagnoses
+from stepdown.discharge_summaries.demo import seed_demo_discharge_summaries
+from stepdown.documents.demo import seed_demo_documents
+from stepdown.documents.storage import DocumentStorage
 from stepdown.drug_testing.demo import demo_testing_clients, seed_demo_drug_tests
 from stepdown.group_notes.demo import seed_demo_group_notes
 from stepdown.inquiries.demo import seed_demo_inquiries
+from stepdown.intake.demo import seed_demo_intake
 from stepdown.kit.clock import today
 from stepdown.medications.demo import seed_demo_medications
 from stepdown.programs import service as programs_service
@@ -190,9 +199,15 @@ DEMO_PROGRAM = ("Riverside Recovery (synthetic demo)", "555-0100", "12 Example A
 
 
 def seed(
-    session: Session, *, actor: Actor, secret_key: str, time_zone: str = "America/New_York"
+    session: Session,
+    *,
+    actor: Actor,
+    secret_key: str,
+    documents: DocumentStorage,
+    time_zone: str = "America/New_York",
 ) -> list[SignIn]:
-    """Create whatever of the demo program is missing; return one sign-in per role."""
+    """Create whatever of the demo program is missing; return one sign-in per role. The
+    demo's scanned papers are filed into ``documents``, the store the app reads."""
     if programs_service.program(session) is None:
         name, phone, address = DEMO_PROGRAM
         programs_service.create_program(
@@ -267,13 +282,28 @@ def seed(
     seed_demo_alumni(session, actor=actor, clients=demo_clients, sites=sites, today=today())
     seed_demo_safety(session, actor=actor, clients=demo_clients, today=today())
     seed_demo_routine(session, actor=actor, clients=demo_clients, today=today())
+    seed_demo_diagnoses(session, actor=actor, clients=demo_clients, today=today())
+    seed_demo_intake(session, actor=actor, clients=demo_clients)
+    seed_demo_clinical_notes(
+        session,
+        actor=actor,
+        password=lambda username: demo_password(secret_key, username),
+        today=today(),
+    )
+    seed_demo_case_management(session, actor=actor, clients=demo_clients, today=today())
+    seed_demo_discharge_summaries(session, actor=actor, clients=demo_clients)
+    seed_demo_documents(session, documents, actor=actor, clients=demo_clients, today=today())
     # Last: the review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
     first_of_role: dict[Role, str] = {}
     for username, _, role, _ in STAFF:
         first_of_role.setdefault(role, username)
     first_of_role[Role.CLIENT] = CLIENT_USERNAME
-    return [
+    sign_ins = [
         SignIn(role, username, demo_password(secret_key, username))
         for role, username in first_of_role.items()
     ]
+    # The supervised intern too: their notes show the co-signature queue from both sides.
+    if security_repository.user_by_username(session, INTERN) is not None:
+        sign_ins.insert(3, SignIn(Role.CLINICIAN, INTERN, demo_password(secret_key, INTERN)))
+    return sign_ins

@@ -10,8 +10,16 @@ from sqlalchemy.orm import Session
 from stepdown.alerts import access as alerts_access
 from stepdown.alerts import notify as alerts_notify
 from stepdown.alerts import service as alerts_service
+from stepdown.case_management import service as case_management_service
 from stepdown.clients import care_team
 from stepdown.clients import service as clients_service
+from stepdown.clinical_notes import access as clinical_notes_access
+from stepdown.clinical_notes import service as clinical_notes_service
+from stepdown.discharge_summaries import access as discharge_summaries_access
+from stepdown.discharge_summaries import service as discharge_summaries_service
+from stepdown.group_notes import service as group_notes_service
+from stepdown.intake import access as intake_access
+from stepdown.intake import service as intake_service
 from stepdown.kit.clock import utc_now
 from stepdown.programs import service as programs_service
 from stepdown.security import service as security_service
@@ -51,4 +59,33 @@ def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
         context["alerts"] = alerts_service.open_alerts_for_home(session, actor=actor)
         context["overdue_reviews"] = treatment_plans_service.overdue_reviews(session, actor=actor)
         context["level_reviews_waiting"] = transitions_service.waiting_count(session, actor=actor)
+    context.update(_documentation(session, actor))
+    return context
+
+
+def _documentation(session: Session, actor: Actor) -> dict[str, Any]:
+    """The paperwork each role owes: intakes and discharge summaries due, progress notes
+    overdue or returned, the case-management follow-ups, and what waits for the actor's
+    co-signature. A list is given only to the roles that act on it; the template shows
+    what it is given."""
+    context: dict[str, Any] = {}
+    if intake_access.DUE.allows(actor.role):
+        context["intakes_due"] = intake_service.intakes_due(session, actor=actor)
+    if intake_access.COSIGN.allows(actor.role):
+        context["intakes_awaiting_cosignature"] = intake_service.awaiting_cosignature(
+            session, actor=actor
+        )
+    if clinical_notes_access.WRITE.allows(actor.role):
+        context["clinical_notes_home"] = clinical_notes_service.home_lists(session, actor=actor)
+    if discharge_summaries_access.DUE.allows(actor.role):
+        context["summaries_due"] = discharge_summaries_service.summaries_due(session, actor=actor)
+    cosign = [
+        *group_notes_service.awaiting_cosignature(session, actor=actor),
+        *discharge_summaries_service.awaiting_cosignature(session, actor=actor),
+    ]
+    if cosign:
+        context["cosign_rows"] = sorted(cosign, key=lambda row: (row.day, row.start))
+    worklist = case_management_service.worklist_for_home(session, actor=actor)
+    if worklist is not None:
+        context["case_management"] = worklist
     return context
