@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, or_, select, union
 
 from stepdown.attendance.models import AttendanceRecord
 from stepdown.attendance.rules import ATTENDED
@@ -223,9 +223,11 @@ def names_of(client_ids: CompoundSelect[uuid.UUID]) -> Select[uuid.UUID, str, st
     ).where(Client.id.in_(select(sub.c[0])))
 
 
-def clients_by_last_name(last: str) -> Select[Client]:
-    """Clients whose legal last name is ``last`` (already case-folded), any case."""
-    return select(Client).where(func.lower(Client.legal_last_name) == last)
+def client_names() -> Select[uuid.UUID, str, str, str]:
+    """Every client's names, to compare in Python in ``group_notes.rules.comparable`` form:
+    the databases' ``lower()`` is not that form (SQLite folds ASCII only, neither folds "ß"
+    to "ss" nor a look-alike letter), so a name compared there could be missed."""
+    return select(Client.id, Client.legal_first_name, Client.legal_last_name, Client.preferred_name)
 
 
 def undocumented_appointments(

@@ -350,20 +350,25 @@ def _check_attendees_not_clients(
     documents one client's service, and naming another client in it tells whoever reads
     this chart that they are in treatment (42 CFR Part 2). A family member who is also a
     client is recorded by relationship, without a name that identifies them."""
-    for index, person in enumerate(attendees):
-        key = rules.full_name_key(person.name)
+    keys = [rules.full_name_key(person.name) for person in attendees]
+    if all(key is None for key in keys):
+        return
+    names = list(session.execute(repository.client_names()))
+    for index, key in enumerate(keys):
         if key is None:
             continue
         first, last = key
-        for other in session.scalars(repository.clients_by_last_name(last)):
+        for other_id, legal_first, legal_last, preferred in names:
+            if " ".join(comparable(legal_last)[0].split()) != last:
+                continue
             firsts = {
                 words[0]
-                for name in (other.legal_first_name, other.preferred_name)
+                for name in (legal_first, preferred)
                 if (words := comparable(name)[0].split())
             }
             if first not in firsts:
                 continue
-            if other.id == client.id:
+            if other_id == client.id:
                 raise Invalid(
                     "that is the client: record them as present, not as another attendee",
                     field=rules.attendee_field(index, "name"),
