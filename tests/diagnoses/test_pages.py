@@ -191,7 +191,8 @@ def test_the_care_timeline_shows_each_episodes_diagnoses(
     assert "<strong>Diagnoses:</strong>" in care
     principal, secondary = care.index("<code>F10.20</code>"), care.index("<code>F41.1</code>")
     assert principal < secondary  # the principal diagnosis first
-    assert "(principal, since" in care and "(secondary, since" in care
+    assert "(principal, since" in care
+    assert "(secondary, since" in care
 
     client.cookies.clear()
     sign_in(client, case_manager.username)  # a role that does not read diagnoses

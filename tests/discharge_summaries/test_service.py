@@ -3,6 +3,7 @@ signing, addenda, co-signature, the reminder, who reads what, and the audit trai
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -41,7 +42,7 @@ from tests.discharge_summaries.factories import (
     supervise,
     write_and_sign,
 )
-from tests.factories import PASSWORD, SYSTEM, make_client, make_user
+from tests.factories import PASSWORD, SYSTEM, make_appointment, make_client, make_user
 
 
 def _actor(session: Session, stay: Stay, role: Role) -> Actor:
@@ -476,3 +477,26 @@ class TestAudit:
         assert exports == ["html", "pdf"]
         for _, detail in rows:
             assert WORDS.narrative not in str(detail)
+
+
+def test_signing_refuses_a_summary_that_names_another_client(session: Session) -> None:
+    """The name check of every note runs over the summary's words: a client of the
+    author's own appointments is refused by name at signing; nothing is signed."""
+    stay = make_stay(session)
+    other = make_client(
+        session, site=stay.site, legal_first_name="Ottoline", legal_last_name="Brackwater"
+    )
+    make_appointment(session, client=other, staff=stay.clinician, day=today() - timedelta(days=3))
+    summary = service.create_draft(
+        session,
+        actor=stay.actor,
+        episode_id=stay.episode.id,
+        narrative=dataclasses.replace(
+            WORDS, narrative="Paired with Brackwater for the relapse worksheet."
+        ),
+    )
+    with pytest.raises(Conflict) as refused:
+        service.sign(session, actor=stay.actor, summary_id=summary.id, secret=PASSWORD)
+    assert refused.value.field == "narrative"
+    assert summary.status is SummaryStatus.DRAFT
+    assert not session.scalars(select(Signature).where(Signature.entity_id == summary.id)).all()

@@ -28,7 +28,7 @@ from stepdown.security import signing
 from stepdown.security.models import Signature, SignatureMeaning
 from stepdown.security.roles import Role
 from stepdown.security.service import actor_for
-from tests.factories import PASSWORD, make_client, make_episode, make_user
+from tests.factories import PASSWORD, make_client, make_episode, make_occurrence, make_user
 from tests.intake.factories import (
     PRESENTING,
     Setting,
@@ -381,3 +381,41 @@ def test_every_read_and_change_is_audited_without_text(session: Session) -> None
         flat = str(entry.detail)
         assert PRESENTING not in flat
         assert "drinks" not in flat
+
+
+def test_signing_refuses_an_intake_that_names_another_client_of_the_group(
+    session: Session,
+) -> None:
+    """The name check of every note runs over the intake's narrative: a fellow group
+    member's name is refused at signing, and the draft stays a draft to be corrected."""
+    setting = make_setting(session)
+    mate = make_client(
+        session, site=setting.site, legal_first_name="Marisol", legal_last_name="Quenby"
+    )
+    make_occurrence(
+        session,
+        site=setting.site,
+        leader=setting.clinician,
+        day=today() - timedelta(days=2),
+        clients=[setting.client, mate],
+    )
+    intake = make_intake(
+        session, setting, data=complete(client_goals="Get on as well with Marisol as before.")
+    )
+    with pytest.raises(Conflict) as refused:
+        service.sign(
+            session, actor=actor_for(setting.clinician), intake_id=intake.id, secret=PASSWORD
+        )
+    assert refused.value.field == "client_goals"
+    assert "Marisol" not in str(refused.value)  # the message never repeats the name
+    assert intake.status is IntakeStatus.DRAFT
+    service.save_draft(
+        session,
+        actor=actor_for(setting.clinician),
+        intake_id=intake.id,
+        data=complete(client_goals="Get on as well with my group as before."),
+    )
+    signed = service.sign(
+        session, actor=actor_for(setting.clinician), intake_id=intake.id, secret=PASSWORD
+    )
+    assert signed.status is IntakeStatus.SIGNED

@@ -40,6 +40,8 @@ from stepdown.case_management import service as case_management_service
 from stepdown.case_management.models import ReferralStatus
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
+from stepdown.clinical_notes import rules as clinical_notes_rules
+from stepdown.clinical_notes import service as clinical_notes_service
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import (
     Episode,
@@ -790,6 +792,28 @@ def update_draft(
     return summary
 
 
+def _check_other_clients_not_named(session: Session, summary: DischargeSummary) -> None:
+    """The name check of every note (``clinical_notes``: whole words of the names of the
+    clients who shared the client's groups or the author's caseload lately) over the
+    summary's own words, before it is signed: a discharge summary goes to the next
+    provider, and another client's name in it would tell them who else is in treatment
+    (42 CFR Part 2)."""
+    client = session.get(Client, summary.client_id)
+    assert client is not None
+    others = clinical_notes_service.other_client_names(
+        session, client, summary.author_id, summary.event_on
+    )
+    clinical_notes_rules.check_names(
+        {
+            "reason": summary.reason,
+            "narrative": summary.narrative,
+            "prognosis_text": summary.prognosis_text,
+            "recommendations": summary.recommendations,
+        },
+        others,
+    )
+
+
 def _ready_to_sign(
     session: Session, actor: Actor, summary_id: uuid.UUID
 ) -> tuple[DischargeSummary, dict[str, Any]]:
@@ -798,6 +822,7 @@ def _ready_to_sign(
     summary = _find(session, actor, summary_id, lock=True)
     rules.require_draft(summary.status)
     rules.require_complete(_narrative(summary))
+    _check_other_clients_not_named(session, summary)
     facts = rules.facts_to_json(_gather(session, actor, _event_for(session, actor, summary)))
     return summary, facts
 

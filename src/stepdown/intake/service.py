@@ -23,6 +23,8 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
+from stepdown.clinical_notes import rules as clinical_notes_rules
+from stepdown.clinical_notes import service as clinical_notes_service
 from stepdown.continuum import repository as continuum_repository
 from stepdown.continuum.models import Episode
 from stepdown.intake import access, repository, rules
@@ -284,6 +286,23 @@ def save_draft(
 # ---- signing ------------------------------------------------------------------------------
 
 
+def _check_other_clients_not_named(session: Session, actor: Actor, intake: Intake) -> None:
+    """The name check of every note (``clinical_notes``: whole words of the names of the
+    clients who shared this client's groups or the signer's caseload lately) over the
+    intake's narrative, before it is signed: the chart of one client must not identify
+    another client as being in treatment (42 CFR Part 2)."""
+    if actor.user_id is None:
+        return
+    client = session.get(Client, intake.client_id)
+    assert client is not None
+    others = clinical_notes_service.other_client_names(
+        session, client, actor.user_id, clock.local(intake.interviewed_at).date()
+    )
+    clinical_notes_rules.check_names(
+        {name: getattr(intake, name) for name in rules.TEXT_FIELDS}, others
+    )
+
+
 def sign(session: Session, *, actor: Actor, intake_id: uuid.UUID, secret: str) -> Intake:
     """Sign the draft with the password (or signing PIN) typed again, and freeze it. A
     supervised signer's intake then waits for their supervisor's co-signature. A wrong
@@ -292,6 +311,7 @@ def sign(session: Session, *, actor: Actor, intake_id: uuid.UUID, secret: str) -
     rules.require_draft(intake.status)
     substances = _substances(session, intake)
     rules.require_complete(intake.presenting_problem, len(substances))
+    _check_other_clients_not_named(session, actor, intake)
     signature = signing.sign(
         session,
         actor=actor,
