@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -58,6 +58,7 @@ from stepdown.discharge_summaries import api as discharge_summaries_api
 from stepdown.discharge_summaries import pages as discharge_summaries_pages
 from stepdown.documents import api as documents_api
 from stepdown.documents import pages as documents_pages
+from stepdown.documents import rules as documents_rules
 from stepdown.drug_testing import api as drug_testing_api
 from stepdown.drug_testing import pages as drug_testing_pages
 from stepdown.group_notes import api as group_notes_api
@@ -248,7 +249,16 @@ def create_app(
         app.include_router(router)
     # The last added runs first: the request context wraps the body limit, so a 413 gets
     # the request id, the headers and its log line like any other answer.
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        larger=(
+            (
+                documents_rules.UPLOAD_PATH,
+                documents_rules.request_limit(settings.documents_max_bytes),
+            ),
+        ),
+    )
     app.add_middleware(RequestContext, settings=settings)
     _install_error_handlers(app)
     api_docs.install_openapi(app)
@@ -359,18 +369,34 @@ class BodyLimit:
     an unbounded form or JSON document.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        larger: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.larger = larger
+
+    def limit_for(self, method: str, path: str) -> int:
+        """``limit``, or a larger one a route that takes a file (a POST to a path in
+        ``larger``) was given."""
+        if method == "POST":
+            for pattern, limit in self.larger:
+                if pattern.match(path):
+                    return max(self.limit, limit)
+        return self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        limit = self.limit_for(request.method, request.url.path)
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            await _too_large(request, self.limit)(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(request, limit)(scope, receive, send)
             return
         received = 0
 
@@ -379,8 +405,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise StarletteHTTPException(413, detail=_too_large_message(self.limit))
+                if received > limit:
+                    raise StarletteHTTPException(413, detail=_too_large_message(limit))
             return message
 
         await self.app(scope, counted, send)

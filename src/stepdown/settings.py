@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,
-        description="Larger request bodies are refused with 413 (no form or API call needs more).",
+        description="Larger request bodies are refused with 413 (no form or API call needs "
+        "more); a chart document's upload is bounded by documents_max_bytes instead.",
     )
     documents_dir: Path | None = Field(
         default=None,
@@ -67,8 +68,8 @@ class Settings(BaseSettings):
     documents_max_bytes: int = Field(
         default=20 * 1024 * 1024,
         ge=1024,
-        description="Largest chart document accepted, in bytes (an upload is also bounded "
-        "by max_body_bytes).",
+        description="Largest chart document accepted, in bytes (its upload request may be "
+        "this plus 16 KiB for the form, whatever max_body_bytes says).",
     )
     program_name: str = Field(
         default="Stepdown",

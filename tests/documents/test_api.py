@@ -16,8 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from stepdown.app import create_app
 from stepdown.documents import rules, storage
 from stepdown.documents.models import Document, DocumentKind
 from stepdown.documents.storage import LocalDirectoryStorage
@@ -232,6 +233,33 @@ class TestFiling:
         assert response.status_code == 413
         assert _rows(session) == 0
         assert _stored(store) == []
+
+    def test_a_scan_larger_than_the_servers_request_limit_is_still_accepted(
+        self,
+        session: Session,
+        session_factory: sessionmaker[Session],
+        world: World,
+        settings: Settings,
+    ) -> None:
+        """The request limit is raised on the upload routes alone: a file over
+        ``max_body_bytes`` but under ``documents_max_bytes`` is filed, while another route
+        still refuses a body that size."""
+        roomy = settings.model_copy(
+            update={"max_body_bytes": 8 * 1024, "documents_max_bytes": 64 * 1024}
+        )
+        data = noisy_png(100)
+        assert roomy.max_body_bytes < len(data) < roomy.documents_max_bytes
+        headers = _headers(session, world.users["clinician"])
+        with TestClient(create_app(roomy, session_factory=session_factory)) as roomy_client:
+            filed = _upload(roomy_client, world, headers, data, "scan.png")
+            other = roomy_client.post(
+                f"/api/v1/clients/{world.client.id}/needs",
+                json={"kind": "housing", "detail": "x" * len(data)},
+                headers=headers,
+            )
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["size_bytes"] == len(data)
+        assert other.status_code == 413
 
     def test_a_file_under_the_limit_is_filed(
         self, client: TestClient, session: Session, world: World

@@ -136,11 +136,30 @@ class TestFileHeaders:
 
 
 class TestLimits:
-    def test_the_request_limit_caps_the_document_limit(self) -> None:
-        assert rules.upload_limit(20 * 1024 * 1024, 1024 * 1024) == 1024 * 1024 - 16 * 1024
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/clients/0b7c1e9a-3a4f-4c1e-9d3e-2f1a6b5c4d3e/documents",
+            "/api/v1/clients/0b7c1e9a-3a4f-4c1e-9d3e-2f1a6b5c4d3e/documents",
+        ],
+    )
+    def test_the_upload_routes_are_the_ones_given_room(self, path: str) -> None:
+        assert rules.UPLOAD_PATH.match(path)
 
-    def test_the_document_limit_applies_under_a_larger_request_limit(self) -> None:
-        assert rules.upload_limit(20 * 1024 * 1024, 64 * 1024 * 1024) == 20 * 1024 * 1024
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/clients/0b7c1e9a-3a4f-4c1e-9d3e-2f1a6b5c4d3e/needs",
+            "/clients/0b7c1e9a-3a4f-4c1e-9d3e-2f1a6b5c4d3e/documents/extra",
+            "/setup/import",
+            "/x/clients/0b7c1e9a-3a4f-4c1e-9d3e-2f1a6b5c4d3e/documents",
+        ],
+    )
+    def test_no_other_route_is(self, path: str) -> None:
+        assert not rules.UPLOAD_PATH.match(path)
+
+    def test_an_upload_request_holds_the_file_and_its_form(self) -> None:
+        assert rules.request_limit(20 * 1024 * 1024) == 20 * 1024 * 1024 + 16 * 1024
 
     @pytest.mark.parametrize(
         ("n", "text"),

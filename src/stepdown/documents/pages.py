@@ -3,8 +3,9 @@ refused upload comes back to, a document's page with its preview, its file (show
 saved), and the confirmation that marks a filing entered in error.
 
 The upload form is plain multipart HTML with the CSRF token as a field (read by
-``security.deps.csrf_protect`` from the parsed form). The request body limit
-(``max_body_bytes``) bounds the whole upload before the route runs; the route then copies
+``security.deps.csrf_protect`` from the parsed form). The request body limit of the
+upload route (``rules.request_limit``) bounds the whole upload before the route runs; the
+route then copies
 the file into the store in chunks, counting, so it never holds the file in memory.
 """
 

@@ -33,10 +33,16 @@ NOT_YOURS: Final = "document_not_yours"
 ALREADY_IN_ERROR: Final = "document_already_in_error"
 
 
-def upload_limit(documents_max_bytes: int, max_body_bytes: int) -> int:
-    """The largest file an upload can bring: the documents setting, or less where the
-    server's request limit (``max_body_bytes``, enforced before any route runs) is lower."""
-    return max(0, min(documents_max_bytes, max_body_bytes - FORM_OVERHEAD))
+# The routes that take a document's file. The server's request limit (``max_body_bytes``,
+# 1 MiB by default, enforced before any route runs) is raised on these alone to what the
+# documents' own limit needs: a phone photo or a multi-page scan is several megabytes, and
+# every other form and API call stays bounded by the small limit.
+UPLOAD_PATH: Final = re.compile(r"\A(?:/api/v1)?/clients/[0-9a-fA-F-]{36}/documents\Z")
+
+
+def request_limit(documents_max_bytes: int) -> int:
+    """The largest request an upload route accepts: the file and the form around it."""
+    return documents_max_bytes + FORM_OVERHEAD
 
 
 def size_text(n: int) -> str:
