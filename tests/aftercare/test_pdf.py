@@ -126,7 +126,3 @@ def test_empty_sections_say_so(session: Session) -> None:
     assert "No meetings listed." in text
     assert "No sober-living referral in this plan." in text
     assert "No medication for recovery is listed in this plan." in text
-
-
-def test_latin1_keeps_latin1_and_strips_other_accents() -> None:
-    assert pdf.latin1("Zoë “Łódź” – ok") == 'Zoë "Lódz" - ok'

@@ -83,8 +83,9 @@ def test_an_administrator_uploads_and_removes_the_logo(
 
 def test_the_aftercare_plan_prints_the_logo() -> None:
     from stepdown.aftercare import pdf
+    from stepdown.kit.pdf import Document
 
-    doc = pdf._Document("t")
+    doc = Document("t", sizes=pdf.SIZES)
     doc.logo(_image())
     doc.title("My aftercare plan")
     reader = PdfReader(io.BytesIO(doc.bytes()))

@@ -1,84 +1,24 @@
-"""The aftercare plan as a PDF the client takes home (fpdf2, generated on the server).
+"""The aftercare plan as a PDF the client takes home (``kit.pdf``).
 
 Plain language, addressed to the client ("my warning signs", "what I will do"), with the
-crisis lines first so they are found fast. The PDF core font (Helvetica) covers Latin-1
-only; other characters are reduced to their closest Latin-1 form (an accent dropped)
-rather than printed as boxes, since a missing glyph could hide a phone number.
+crisis lines first so they are found fast, set larger than a provider's paperwork.
 """
 
 from __future__ import annotations
 
-import io
-import unicodedata
 from datetime import date, datetime
-
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from stepdown.aftercare import rules
 from stepdown.aftercare.models import SoberLivingStatus
 from stepdown.aftercare.service import PlanView
+from stepdown.kit.pdf import Document, Sizes
 from stepdown.programs.card import ProgramCard
 
 CRISIS_LINES = (
     "Call or text 988 (the Suicide & Crisis Lifeline) any time, day or night.",
     "In an emergency, call 911 or go to the nearest emergency room.",
 )
-_PUNCTUATION = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
-# Letters with no decomposition to a Latin-1 base.
-_LETTERS = str.maketrans(
-    {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Œ": "OE", "œ": "oe"}
-)
-
-
-def latin1(text: str) -> str:
-    """Text the core font can print: Latin-1 as is, other letters without their accents."""
-    text = text.translate(_PUNCTUATION).translate(_LETTERS)
-    out = []
-    for char in text:
-        if ord(char) < 256:
-            out.append(char)
-            continue
-        base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-        out.append(base or "?")
-    return "".join(out)
-
-
-class _Document:
-    def __init__(self, title: str) -> None:
-        self.pdf = FPDF(format="Letter")
-        self.pdf.set_title(title)
-        self.pdf.set_auto_page_break(auto=True, margin=18)
-        self.pdf.set_margins(18, 18, 18)
-        self.pdf.add_page()
-
-    def _write(self, text: str, *, size: float, style: str = "", height: float = 6) -> None:
-        self.pdf.set_font("Helvetica", style, size)
-        self.pdf.multi_cell(0, height, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def logo(self, data: bytes) -> None:
-        """The program's logo at the head of the page, 15 mm high, its width to scale."""
-        self.pdf.image(io.BytesIO(data), h=15)
-        self.pdf.ln(2)
-
-    def title(self, text: str) -> None:
-        self._write(text, size=20, style="B", height=10)
-
-    def heading(self, text: str) -> None:
-        self.pdf.ln(4)
-        self._write(text, size=14, style="B", height=8)
-
-    def line(self, text: str) -> None:
-        self._write(text, size=11)
-
-    def bullets(self, items: list[str], *, empty: str) -> None:
-        if not items:
-            self.line(empty)
-        for item in items:
-            self.line(f"-  {item}")
-
-    def bytes(self) -> bytes:
-        return bytes(self.pdf.output())
+SIZES = Sizes(title=(20, 10), heading=(14, 8), heading_space=4, text=(11, 6))
 
 
 def _when(day: date | None) -> str:
@@ -88,7 +28,7 @@ def _when(day: date | None) -> str:
 def render(view: PlanView, *, program: ProgramCard, printed_at: datetime) -> bytes:
     """The plan as the client takes it home, headed with how to reach the program."""
     plan = view.plan
-    doc = _Document(f"Aftercare plan for {view.client.display_name}")
+    doc = Document(f"Aftercare plan for {view.client.display_name}", sizes=SIZES)
     doc.pdf.set_creation_date(printed_at)
     if program.logo:
         doc.logo(program.logo)

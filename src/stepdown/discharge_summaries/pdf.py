@@ -1,28 +1,23 @@
-"""A signed discharge summary as a PDF (fpdf2, generated on the server), for the record and
-for the next provider.
+"""A signed discharge summary as a PDF (``kit.pdf``), for the record and for the next
+provider.
 
-The house style is the aftercare plan's (``aftercare.pdf``): US Letter, Helvetica, 18 mm
-margins, the program's logo and contact lines at the head, text made Latin-1 safe by
-``aftercare.pdf.latin1`` (the core font covers Latin-1 only; an accent is dropped rather
-than a box printed). Like every printout of the demo, a synthetic client's summary says so
-at the top. The confidentiality line is a plain statement that the document is part of a
-health record; the notice 42 CFR 2.32 requires on a disclosure made with the client's
-consent is added by the disclosure workflow of a later issue, not here.
+The house style is the aftercare plan's: the program's logo and contact lines at the head,
+set smaller since a provider files it. Like every printout of the demo, a synthetic
+client's summary says so at the top. The confidentiality line is a plain statement that
+the document is part of a health record; the notice 42 CFR 2.32 requires on a disclosure
+made with the client's consent is added by the disclosure workflow of a later issue, not
+here.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-
-from stepdown.aftercare.pdf import latin1
 from stepdown.discharge_summaries import rules
 from stepdown.discharge_summaries.models import SummaryKind
 from stepdown.discharge_summaries.service import SummaryView
 from stepdown.kit.clock import local
+from stepdown.kit.pdf import Document, Sizes
 from stepdown.programs.card import ProgramCard
 from stepdown.security.models import SignatureMeaning
 
@@ -30,6 +25,7 @@ CONFIDENTIAL = (
     "Confidential: part of the client's health record. Share it only as the client has "
     "agreed or the law allows."
 )
+SIZES = Sizes(title=(18, 9), heading=(13, 7), heading_space=3, text=(10, 5))
 SYNTHETIC = "Synthetic demo: every person and fact in this summary is made up."
 MEANINGS = {
     SignatureMeaning.AUTHOR: "signed as author",
@@ -38,49 +34,7 @@ MEANINGS = {
 }
 
 
-class _Document:
-    def __init__(self, title: str) -> None:
-        self.pdf = FPDF(format="Letter")
-        self.pdf.set_title(title)
-        self.pdf.set_auto_page_break(auto=True, margin=18)
-        self.pdf.set_margins(18, 18, 18)
-        self.pdf.add_page()
-
-    def _write(self, text: str, *, size: float, style: str = "", height: float = 6) -> None:
-        self.pdf.set_font("Helvetica", style, size)
-        self.pdf.multi_cell(0, height, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def logo(self, data: bytes) -> None:
-        self.pdf.image(io.BytesIO(data), h=15)
-        self.pdf.ln(2)
-
-    def title(self, text: str) -> None:
-        self._write(text, size=18, style="B", height=9)
-
-    def heading(self, text: str) -> None:
-        self.pdf.ln(3)
-        self._write(text, size=13, style="B", height=7)
-
-    def line(self, text: str) -> None:
-        self._write(text, size=10, height=5)
-
-    def strong(self, text: str) -> None:
-        self._write(text, size=10, style="B", height=5)
-
-    def bullets(self, items: list[str], *, empty: str) -> None:
-        if not items:
-            self.line(empty)
-        for item in items:
-            self.line(f"-  {item}")
-
-    def paragraph(self, text: str, *, empty: str = "None written.") -> None:
-        self.line(text or empty)
-
-    def bytes(self) -> bytes:
-        return bytes(self.pdf.output())
-
-
-def _services(doc: _Document, facts: rules.Facts) -> None:
+def _services(doc: Document, facts: rules.Facts) -> None:
     doc.heading(rules.Section.SERVICES.label)
     doc.bullets(
         [
@@ -98,7 +52,7 @@ def _services(doc: _Document, facts: rules.Facts) -> None:
     )
 
 
-def _section(doc: _Document, section: rules.Section, facts: rules.Facts) -> None:
+def _section(doc: Document, section: rules.Section, facts: rules.Facts) -> None:
     if section is rules.Section.SERVICES:
         _services(doc, facts)
         return
@@ -158,7 +112,7 @@ def render(
     """The summary as signed, the sections the printer's role reads, its signatures and
     addenda."""
     summary, facts, client = view.summary, view.facts, view.client
-    doc = _Document(f"{summary.kind.label} for {client.display_name}")
+    doc = Document(f"{summary.kind.label} for {client.display_name}", sizes=SIZES)
     doc.pdf.set_creation_date(printed_at)
     if program.logo:
         doc.logo(program.logo)
