@@ -1021,8 +1021,26 @@ class Section:
     text: str
 
 
+class _ServiceTimes:
+    """The service's length and its local start and end, for a view of one note."""
+
+    note: ClinicalNote
+
+    @property
+    def minutes(self) -> int:
+        return rules.minutes_between(self.note.starts_at, self.note.ends_at)
+
+    @property
+    def start(self) -> str:
+        return clock.local(self.note.starts_at).strftime("%H:%M")
+
+    @property
+    def end(self) -> str:
+        return clock.local(self.note.ends_at).strftime("%H:%M")
+
+
 @dataclass(frozen=True)
-class NoteView:
+class NoteView(_ServiceTimes):
     note: ClinicalNote
     client: Client
     author: str
@@ -1039,18 +1057,6 @@ class NoteView:
     can_sign: bool
     can_add: bool
     can_cosign: bool
-
-    @property
-    def minutes(self) -> int:
-        return rules.minutes_between(self.note.starts_at, self.note.ends_at)
-
-    @property
-    def start(self) -> str:
-        return clock.local(self.note.starts_at).strftime("%H:%M")
-
-    @property
-    def end(self) -> str:
-        return clock.local(self.note.ends_at).strftime("%H:%M")
 
     @property
     def risk_summary(self) -> str:
@@ -1296,24 +1302,12 @@ def edit_form(session: Session, *, actor: Actor, note_id: uuid.UUID) -> FormCont
 
 
 @dataclass(frozen=True)
-class NoteRow:
+class NoteRow(_ServiceTimes):
     """A note in a list: when, what, who, where it stands; no narrative."""
 
     note: ClinicalNote
     client: Client
     author: str
-
-    @property
-    def minutes(self) -> int:
-        return rules.minutes_between(self.note.starts_at, self.note.ends_at)
-
-    @property
-    def start(self) -> str:
-        return clock.local(self.note.starts_at).strftime("%H:%M")
-
-    @property
-    def end(self) -> str:
-        return clock.local(self.note.ends_at).strftime("%H:%M")
 
 
 def _rows(
