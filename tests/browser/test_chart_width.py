@@ -29,7 +29,7 @@ def test_every_tab_fits_the_window(live_server: LiveServer, browser: Browser) ->
     page.locator("table a").first.click()
     # The click starts a navigation; wait for the chart's tab bar before reading it, or the
     # list page (which has no tabs) may still be the one on screen.
-    page.wait_for_url(re.compile(r"/clients/\d+"))
+    page.wait_for_url(re.compile(r"/clients/[0-9a-f-]{36}(\?|$)"))
     expect(page.locator("nav.tabs a").first).to_be_visible()
     chart = page.url.split("?")[0]
     tabs = page.locator("nav.tabs a").evaluate_all("links => links.map(a => a.href)")

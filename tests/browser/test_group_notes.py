@@ -156,7 +156,7 @@ def _set_supervision(page: Page, server: LiveServer, username: str, supervisor: 
     """As the administrator: the user with id ``supervisor`` supervises ``username`` and
     co-signs their notes (an empty ``supervisor`` removes both)."""
     page.goto(f"{server.url}/users/{username}")
-    page.get_by_label("Supervisor").select_option(supervisor)
+    page.get_by_label("Supervisor", exact=True).select_option(supervisor)
     box = page.get_by_label("Notes need this supervisor's co-signature")
     box.set_checked(bool(supervisor))
     page.get_by_role("button", name="Save").click()
