@@ -1,0 +1,1 @@
+"""Insurance: payers, coverages, eligibility."""
