@@ -52,6 +52,7 @@ from stepdown.clinical_notes import api as clinical_notes_api
 from stepdown.clinical_notes import pages as clinical_notes_pages
 from stepdown.continuum import api as continuum_api
 from stepdown.continuum import pages as continuum_pages
+from stepdown.coverage import api as coverage_api
 from stepdown.diagnoses import api as diagnoses_api
 from stepdown.diagnoses import pages as diagnoses_pages
 from stepdown.discharge_summaries import api as discharge_summaries_api
@@ -241,6 +242,7 @@ def create_app(
         aftercare_api.router,
         case_management_pages.router,
         case_management_api.router,
+        coverage_api.router,
         alumni_pages.router,
         alumni_api.router,
         transitions_pages.router,

@@ -43,6 +43,7 @@ from stepdown.clinical_notes.models import (
     DocumentationSettings,
 )
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
+from stepdown.coverage.models import Coverage, EligibilityCheck, Payer, PayerPlan
 from stepdown.diagnoses.models import Diagnosis, PrincipalPeriod
 from stepdown.discharge_summaries.models import DischargeSummary, DischargeSummaryAddendum
 from stepdown.documents.models import Document
@@ -121,6 +122,7 @@ __all__ = [
     "ClinicalNoteObjective",
     "ClinicalNoteReturn",
     "CommunityResource",
+    "Coverage",
     "CrisisContact",
     "Diagnosis",
     "DimensionalAssessment",
@@ -128,6 +130,7 @@ __all__ = [
     "DischargeSummaryAddendum",
     "Document",
     "DocumentationSettings",
+    "EligibilityCheck",
     "Episode",
     "FollowUp",
     "Goal",
@@ -154,6 +157,8 @@ __all__ = [
     "Objective",
     "ObjectiveStatusChange",
     "PartnerProvider",
+    "Payer",
+    "PayerPlan",
     "PlacementDecision",
     "PlacementRuleTable",
     "PlanReview",

@@ -24,6 +24,7 @@ from stepdown.clients import service as clients_service
 from stepdown.clients.duplicates import LikelyDuplicate
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
+from stepdown.coverage import service as coverage_service
 from stepdown.inquiries import access, repository, rules
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
 from stepdown.inquiries.rules import InquiryStatus, MoveDetails, Urgency
@@ -321,6 +322,8 @@ def convert_to_client(
         record_number=record_number,
         is_synthetic=inquiry.is_synthetic,
     )
+    # The coverages admissions recorded (and verified) on the inquiry are the client's now.
+    coverage_service.carry_over(session, actor=actor, inquiry_id=inquiry.id, client_id=client.id)
     if primary_clinician_id or case_manager_id:
         # The care team chosen at admission, checked as on the chart (active staff of the
         # right role); a new admission with no clinician waits on the home pages instead.
