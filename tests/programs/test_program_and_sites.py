@@ -126,3 +126,20 @@ def test_a_closed_site_is_not_offered_for_new_things(session: Session) -> None:
     assert closing.id in {s.id for s in service.list_sites(session)}  # history keeps it
     changes = _last_update(session, "site").detail["changes"]
     assert changes == {"closed_on": {"old": None, "new": "2027-03-01"}}
+
+
+@pytest.mark.parametrize("npi", ["1234567893", ""])
+def test_the_program_keeps_a_valid_npi_or_none(session: Session, npi: str) -> None:
+    service.create_program(session, actor=SYSTEM, name="Harbor", time_zone="UTC")
+    record = service.update_program(
+        session, actor=SYSTEM, name="Harbor", phone="", address="", npi=npi
+    )
+    assert record.npi == npi
+
+
+@pytest.mark.parametrize("npi", ["1234567890", "3234567893", "12345", "abcdefghij"])
+def test_an_npi_with_a_bad_check_digit_or_form_is_refused(session: Session, npi: str) -> None:
+    service.create_program(session, actor=SYSTEM, name="Harbor", time_zone="UTC")
+    with pytest.raises(Invalid) as refused:
+        service.update_program(session, actor=SYSTEM, name="Harbor", phone="", address="", npi=npi)
+    assert refused.value.field == "npi"

@@ -38,6 +38,7 @@ from enum import StrEnum
 from typing import Final
 
 from stepdown.kit.bounds import FIRST_DAY, LAST_DAY
+from stepdown.kit.identifiers import NPI_FORM, npi_is_valid
 from stepdown.kit.x12 import Delimiters, Envelope, clean, render
 
 VERSION: Final = "005010X279A1"
@@ -57,10 +58,6 @@ _DELIMITERS: Final = frozenset(
 # TRN03: a one-digit code (1 EIN, 3 DUNS, 9 user assigned) and a nine-character number
 # (005010X279A1 2000C/2000D TRN03, AN 10/10; element 509's definition).
 _ORIGINATOR: Final = re.compile(r"[13][0-9]{9}|9[0-9A-Z]{9}")
-# NPI: ten digits, the last a Luhn check digit computed as if prefixed by 80840, which adds
-# the constant 24 (CMS, "Requirements for NPI Check Digit").
-_NPI: Final = re.compile(r"[12][0-9]{9}")
-_NPI_PREFIX_SUM: Final = 24
 # Individual relationship code 18 is "self" (X12 element 1069).
 _SELF: Final = "18"
 
@@ -112,14 +109,6 @@ def _day(field: str, value: date) -> None:
         raise InquiryError(field, f"must be between {FIRST_DAY} and {LAST_DAY}")
 
 
-def _npi_is_valid(npi: str) -> bool:
-    total = _NPI_PREFIX_SUM
-    for position, digit in enumerate(int(d) for d in reversed(npi[:9])):
-        doubled = digit * 2 if position % 2 == 0 else digit
-        total += doubled - 9 if doubled > 9 else doubled
-    return (10 - total % 10) % 10 == int(npi[9])
-
-
 @dataclass(frozen=True)
 class Payer:
     """The information source (loop 2100A): NM103 1-60, NM109 payer id 2-80."""
@@ -142,9 +131,9 @@ class Provider:
 
     def __post_init__(self) -> None:
         _name("provider.organization_name", self.organization_name, 60)
-        if not _NPI.fullmatch(self.npi):
+        if not NPI_FORM.fullmatch(self.npi):
             raise InquiryError("provider.npi", "must be 10 digits starting with 1 or 2")
-        if not _npi_is_valid(self.npi):
+        if not npi_is_valid(self.npi):
             raise InquiryError("provider.npi", "fails the NPI check digit")
 
 

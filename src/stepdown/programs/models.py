@@ -42,6 +42,9 @@ class Program(TimestampMixin, Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     time_zone: Mapped[str] = mapped_column(String(60))
+    # The organization's type 2 National Provider Identifier: payers know the program by it
+    # (the eligibility inquiry's information receiver, later the claim's billing provider).
+    npi: Mapped[str] = mapped_column(String(10), default="", server_default="")
     is_synthetic: Mapped[bool] = mapped_column(default=False)
 
 

@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 from PIL import Image
 
 from stepdown.kit.errors import Invalid
+from stepdown.kit.identifiers import npi_is_valid
 from stepdown.scheduling.exchange import DAYS, to_minutes
 
 # The curriculum vocabulary, as used by the topic codes of the scheduling instances.
@@ -189,6 +190,16 @@ def check_phone(phone: str, field: str = "phone") -> str:
     if phone and not (_PHONE.fullmatch(phone) and sum(c.isdigit() for c in phone) >= 7):
         raise Invalid("use digits, spaces, + ( ) . - and an optional extension", field=field)
     return phone
+
+
+def check_npi(npi: str, field: str = "npi") -> str:
+    """The organization's NPI, or nothing yet (eligibility checks then ask for it)."""
+    npi = npi.strip()
+    if npi and not npi_is_valid(npi):
+        raise Invalid(
+            "an NPI is 10 digits starting with 1 or 2, with a valid check digit", field=field
+        )
+    return npi
 
 
 def check_address(address: str, field: str = "address") -> str:

@@ -159,10 +159,10 @@ def create_program(
 
 
 def update_program(
-    session: Session, *, actor: Actor, name: str, phone: str, address: str
+    session: Session, *, actor: Actor, name: str, phone: str, address: str, npi: str = ""
 ) -> Program:
-    """Name and contact details, as printouts show them. The time zone is not here: see
-    ``Program``."""
+    """Name and contact details, as printouts show them, and the NPI payers know the
+    program by. The time zone is not here: see ``Program``."""
     record = program(session)
     if record is None:
         raise NotFound("no program yet: run `stepdown init`")
@@ -170,6 +170,7 @@ def update_program(
         "name": rules.check_name(name, "program", longest=120),
         "phone": rules.check_phone(phone),
         "address": rules.check_address(address),
+        "npi": rules.check_npi(npi),
     }
     changes = audit_rules.field_changes(record, new)
     for field, value in new.items():

@@ -80,7 +80,12 @@ def _program_values(session: Session) -> dict[str, str]:
     program = programs_service.program(session)
     if program is None:
         return {}
-    return {"name": program.name, "phone": program.phone, "address": program.address}
+    return {
+        "name": program.name,
+        "phone": program.phone,
+        "address": program.address,
+        "npi": program.npi,
+    }
 
 
 @router.get("/setup/program", response_class=HTMLResponse)
@@ -108,6 +113,7 @@ async def save_program(request: Request, session: DbSession, actor: Caller) -> R
             name=form.get("name", ""),
             phone=form.get("phone", ""),
             address=form.get("address", ""),
+            npi=form.get("npi", ""),
         )
     except StepdownError as exc:
         session.rollback()

@@ -119,11 +119,11 @@ def setup_facts(session: Session, *, actor: Actor, on: date) -> rules.SetupFacts
 
 
 def update_program(
-    session: Session, *, actor: Actor, name: str, phone: str, address: str
+    session: Session, *, actor: Actor, name: str, phone: str, address: str, npi: str = ""
 ) -> Program:
     _require_setup_role(actor)
     return programs_service.update_program(
-        session, actor=actor, name=name, phone=phone, address=address
+        session, actor=actor, name=name, phone=phone, address=address, npi=npi
     )
 
 
