@@ -145,6 +145,45 @@ class Settings(BaseSettings):
         "SID (MG...).",
     )
 
+    eligibility_gateway: Literal["simulator", "http", "jsonapi"] = Field(
+        default="simulator",
+        description="Where eligibility inquiries (X12 270) go: the built-in clearinghouse "
+        "simulator (simulator), an X12-over-HTTP endpoint that answers the 270 with a 271 "
+        "(http), or Stedi's real-time eligibility JSON API (jsonapi).",
+    )
+    eligibility_url: str = Field(
+        default="",
+        description="With eligibility_gateway=http or jsonapi: the endpoint to POST to, e.g. "
+        "https://healthcare.us.stedi.com/2024-04-01/change/medicalnetwork/eligibility/v3.",
+    )
+    eligibility_api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="With eligibility_gateway=jsonapi: the clearinghouse API key, sent in the "
+        "Authorization header.",
+    )
+    eligibility_timeout_seconds: float = Field(
+        default=20.0,
+        ge=1,
+        le=60,
+        description="How long one eligibility attempt waits for the 271: CAQH CORE 156 expects "
+        "the real-time round trip within 20 seconds, and CORE 270 (connectivity) keeps the "
+        "connection open at most 60.",
+    )
+    eligibility_sender_id: str = Field(
+        default="STEPDOWN",
+        min_length=1,
+        max_length=15,
+        pattern=r"^[A-Za-z0-9 .-]+$",
+        description="Our interchange sender id (ISA06, GS02) as the clearinghouse assigned it.",
+    )
+    eligibility_receiver_id: str = Field(
+        default="SIMULATOR",
+        min_length=1,
+        max_length=15,
+        pattern=r"^[A-Za-z0-9 .-]+$",
+        description="The clearinghouse's interchange receiver id (ISA08, GS03).",
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
