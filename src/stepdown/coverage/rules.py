@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from stepdown.coverage.benefits import BenefitsSnapshot, Member
 from stepdown.coverage.models import Relationship
+from stepdown.coverage.x12_270 import EligibilityInquiry, x12_text
 from stepdown.kit.errors import Conflict, Invalid
 
 # A member id as payers print it: letters, digits and hyphens, 2 to 80 characters
@@ -105,3 +107,89 @@ def payment_order(coverages: Sequence[Ranked], on: date) -> list[Ranked]:
     return sorted(
         (c for c in coverages if c.in_force(on)), key=lambda c: (c.self_pay, c.rank, str(c.id))
     )
+
+
+# ---- eligibility -----------------------------------------------------------------------------
+
+# What an eligibility check asks about unless told otherwise: the plan as a whole and the
+# behavioral-health service types an outpatient addiction program bills under (X12 service
+# type codes, code list 1365 as published in the CMS HETS 270/271 companion guide: 30
+# health benefit plan coverage, MH mental health, AI substance abuse, AJ alcoholism, AK drug
+# addiction, BB partial hospitalization (psychiatric), A8 psychiatric outpatient).
+DEFAULT_SERVICE_TYPES: Final = ("30", "MH", "AI", "AJ", "AK", "BB", "A8")
+# The service types whose benefits speak for each level of care, most specific first: PHP
+# is billed as partial hospitalization, IOP and OP as substance-abuse outpatient services.
+LEVEL_SERVICE_TYPES: Final[dict[str, tuple[str, ...]]] = {
+    "PHP": ("BB", "AI", "MH", "30"),
+    "IOP": ("AI", "AK", "AJ", "MH", "30"),
+    "OP": ("AI", "A8", "MH", "30"),
+    "AFTERCARE": ("A8", "MH", "30"),
+}
+_SERVICE_TYPE: Final = re.compile(r"\A[0-9A-Z]{1,2}\Z")
+REPRESENTATIVE_MAX: Final = 120
+CALL_REFERENCE_MAX: Final = 80
+
+
+def check_service_types(codes: Sequence[str]) -> tuple[str, ...]:
+    """The service types to ask about, in the order given, each once."""
+    cleaned = tuple(dict.fromkeys(code.strip().upper() for code in codes if code.strip()))
+    if not cleaned:
+        raise Invalid("ask about at least one service type", field="service_types")
+    for code in cleaned:
+        if not _SERVICE_TYPE.match(code):
+            raise Invalid(
+                f"{code!r} is not a service type code (one or two letters or digits)",
+                field="service_types",
+            )
+    return cleaned
+
+
+def check_phone_verification(representative: str, call_reference: str) -> None:
+    """A verification by phone is only as good as who said it: the representative's name
+    and the call's reference are what the payer's own records can be asked about later."""
+    if not representative.strip():
+        raise Invalid("give the representative's name", field="representative")
+    if len(representative) > REPRESENTATIVE_MAX:
+        raise Invalid(f"at most {REPRESENTATIVE_MAX} characters", field="representative")
+    if not call_reference.strip():
+        raise Invalid("give the call's reference number", field="call_reference")
+    if len(call_reference) > CALL_REFERENCE_MAX:
+        raise Invalid(f"at most {CALL_REFERENCE_MAX} characters", field="call_reference")
+
+
+def _folded(name: str | None) -> str:
+    return " ".join(x12_text(name or "").upper().split())
+
+
+def _names_agree(ours_first: str, ours_last: str, theirs: Member) -> bool:
+    """Last names equal and first names equal or one the start of the other (a payer may
+    hold "JON" where we wrote "JONATHAN"), compared in the 270's folded spelling; a name
+    the payer did not return is not held against the answer."""
+    last, first = _folded(theirs.last_name), _folded(theirs.first_name)
+    if last and last != _folded(ours_last):
+        return False
+    ours = _folded(ours_first)
+    return not first or first.startswith(ours) or ours.startswith(first)
+
+
+def mismatch(
+    snapshot: BenefitsSnapshot, inquiry: EligibilityInquiry, *, keeps_trace: bool
+) -> str | None:
+    """Why this 271 is not the answer to ``inquiry``, or None when it is. A 271 about
+    someone else must never be stored as this person's benefits: the trace we sent must
+    come back (where the route keeps it), and the member id, the patient's names and birth
+    date the payer returns must be ours."""
+    if keeps_trace and not any(
+        t.trace_type == "2" and t.reference == inquiry.trace_number for t in snapshot.trace_numbers
+    ):
+        return "the answer does not carry our trace number: it is not the answer to this check"
+    returned_id = (snapshot.subscriber.member_id if snapshot.subscriber else None) or ""
+    if returned_id and returned_id.strip().upper() != inquiry.subscriber.member_id.strip().upper():
+        return "the answer is for another member id"
+    patient = inquiry.dependent or inquiry.subscriber
+    theirs = (snapshot.dependent if inquiry.dependent else snapshot.subscriber) or Member()
+    if not _names_agree(patient.first_name, patient.last_name, theirs):
+        return "the answer is for a person of another name"
+    if theirs.birth_date is not None and theirs.birth_date != patient.birth_date:
+        return "the answer is for a person with another date of birth"
+    return None
