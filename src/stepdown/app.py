@@ -53,6 +53,7 @@ from stepdown.clinical_notes import pages as clinical_notes_pages
 from stepdown.continuum import api as continuum_api
 from stepdown.continuum import pages as continuum_pages
 from stepdown.coverage import api as coverage_api
+from stepdown.coverage import pages as coverage_pages
 from stepdown.diagnoses import api as diagnoses_api
 from stepdown.diagnoses import pages as diagnoses_pages
 from stepdown.discharge_summaries import api as discharge_summaries_api
@@ -242,6 +243,7 @@ def create_app(
         aftercare_api.router,
         case_management_pages.router,
         case_management_api.router,
+        coverage_pages.router,
         coverage_api.router,
         alumni_pages.router,
         alumni_api.router,

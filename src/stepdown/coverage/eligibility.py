@@ -38,6 +38,7 @@ from stepdown.coverage.benefits import (
     ServiceBenefits,
 )
 from stepdown.coverage.benefits import Payer as SnapshotPayer
+from stepdown.coverage.clearinghouse.factory import gateway_from_settings
 from stepdown.coverage.clearinghouse.gateway import Answered, EligibilityGateway, Failed
 from stepdown.coverage.clearinghouse.retry import call_with_retry
 from stepdown.coverage.models import (
@@ -67,6 +68,7 @@ from stepdown.kit.x12 import Envelope, Party, X12Error
 from stepdown.programs import service as programs_service
 from stepdown.security.actor import Actor
 from stepdown.security.roles import Role
+from stepdown.settings import Settings
 
 ENTITY = "eligibility_check"
 
@@ -477,4 +479,17 @@ def history(session: Session, coverage_id: uuid.UUID) -> list[EligibilityCheck]:
             .where(EligibilityCheck.coverage_id == coverage_id)
             .order_by(EligibilityCheck.checked_at.desc())
         )
+    )
+
+
+def route_for(settings: Settings) -> Route:
+    """The route the settings configure (``clearinghouse.factory``). A clearinghouse's JSON
+    API answers with its own trace number (Stedi: "You can't set your own trace number"),
+    so on that route an answer is matched by member id, name and birth date only."""
+    return Route(
+        gateway=gateway_from_settings(settings),
+        method=CheckMethod(settings.eligibility_gateway),
+        sender_id=settings.eligibility_sender_id,
+        receiver_id=settings.eligibility_receiver_id,
+        keeps_trace=settings.eligibility_gateway != "jsonapi",
     )

@@ -20,8 +20,16 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import repository as clients_repository
 from stepdown.clients import service as clients_service
-from stepdown.coverage import access, rules
-from stepdown.coverage.models import Coverage, EligibilityCheck, Payer, PayerPlan, Relationship
+from stepdown.coverage import access, eligibility, rules, summary
+from stepdown.coverage.benefits import BenefitsSnapshot
+from stepdown.coverage.models import (
+    CheckOutcome,
+    Coverage,
+    EligibilityCheck,
+    Payer,
+    PayerPlan,
+    Relationship,
+)
 from stepdown.coverage.schemas import CoverageEnd, CoverageWrite, PayerWrite, PlanWrite
 from stepdown.inquiries import repository as inquiries_repository
 from stepdown.inquiries.models import Inquiry
@@ -402,3 +410,83 @@ def own_coverages(session: Session, *, actor: Actor) -> list[CoverageView]:
     if client is None:
         raise NotFound("no client record is linked to this account")
     return coverages(session, actor=actor, owner=Owner(client_id=client.id))
+
+
+# ---- the coverage panel (chart tab, inquiry page) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    view: CoverageView
+    latest: EligibilityCheck | None
+    levels: list[summary.LevelBenefits]
+    messages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A person's coverages with each one's latest check and benefits by level, and what
+    the actor may do: the chart's Coverage tab and the inquiry's coverage page."""
+
+    owner: Owner
+    rows: list[CoverageRow]
+    payers: list[Payer]
+    plans: list[tuple[str, str]]  # (plan id, "Payer: plan") for the form
+    can_write: bool
+    back: str
+    today: date
+
+    @property
+    def payer_options(self) -> list[tuple[str, str]]:
+        return [("self_pay", "Self-pay (no insurance)")] + [
+            (str(p.id), p.name) for p in self.payers
+        ]
+
+    @property
+    def next_rank(self) -> int:
+        taken = {r.view.coverage.rank for r in self.rows if r.view.in_force}
+        return next((n for n in range(1, rules.MAX_RANK + 1) if n not in taken), rules.MAX_RANK)
+
+
+def panel(session: Session, *, actor: Actor, owner: Owner, back: str) -> Panel:
+    views = coverages(session, actor=actor, owner=owner)
+    latest = eligibility.latest(session, [v.coverage.id for v in views])
+    rows = []
+    for view in views:
+        check = latest.get(view.coverage.id)
+        snapshot = BenefitsSnapshot.from_json(check.snapshot) if check and check.snapshot else None
+        rows.append(
+            CoverageRow(
+                view,
+                check,
+                summary.by_level(snapshot)
+                if snapshot and check and check.outcome is CheckOutcome.ACTIVE
+                else [],
+                tuple(m for s in snapshot.services for m in s.messages) if snapshot else (),
+            )
+        )
+    can_write = actor.role is Role.SYSTEM or access.WRITE.allows(actor.role)
+    payers = list_payers(session) if can_write else []
+    plans = [
+        (str(plan.id), f"{payer.name}: {plan.name}")
+        for payer in payers
+        for plan in plans_of(session, payer.id)
+        if plan.is_active
+    ]
+    return Panel(owner, rows, payers, plans, can_write, back, today())
+
+
+def coverage_of(session: Session, coverage_id: uuid.UUID) -> Coverage:
+    """The row, unread: the caller reads (and audits) its owner before showing anything."""
+    coverage = session.get(Coverage, coverage_id)
+    if coverage is None:
+        raise NotFound("no such coverage", field="coverage_id")
+    return coverage
+
+
+def inquiry_of(session: Session, inquiry_id: uuid.UUID) -> Inquiry:
+    """The inquiry a coverage page is about, once ``coverages`` has checked and audited it."""
+    inquiry = session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        raise NotFound("no such inquiry", field="inquiry_id")
+    return inquiry

@@ -37,6 +37,7 @@ from stepdown.inquiries.schemas import (
 )
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from stepdown.kit.schemas import invalid_from
 from stepdown.programs import service as programs_service
 from stepdown.security.actor import Actor
 from stepdown.security.models import User
@@ -47,13 +48,6 @@ TRANSITION_RULE = "inquiry.status_transition"
 DETAIL_RULE = "inquiry.status_detail"
 ASSIGNABLE_ROLES = frozenset({Role.ADMISSIONS, Role.DIRECTOR, Role.ADMIN})
 # Names the one lock that serializes record-number allocation on PostgreSQL.
-
-
-def invalid_from(exc: ValidationError) -> Invalid:
-    """The first problem, named by its field, as the pages and API report it."""
-    first = exc.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
-    return Invalid(str(first["msg"]), field=field)
 
 
 def _require_write(actor: Actor) -> None:

@@ -6,7 +6,7 @@ import everything they build on from one place.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stepdown.kit.bounds import (
     COUNT_MAX,
@@ -24,6 +24,7 @@ from stepdown.kit.bounds import (
     Size,
     Text,
 )
+from stepdown.kit.errors import Invalid
 
 __all__ = [
     "COUNT_MAX",
@@ -44,6 +45,7 @@ __all__ = [
     "Size",
     "Text",
     "ValidationErrorBody",
+    "invalid_from",
 ]
 
 
@@ -73,3 +75,11 @@ class ValidationErrorBody(ErrorBody):
     (absent when a service refused one field)."""
 
     errors: list[Problem] = Field(default_factory=list)
+
+
+def invalid_from(exc: ValidationError) -> Invalid:
+    """A form's values checked through an API schema: the first problem, named by its
+    field, as the pages and the API report it."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    return Invalid(str(first["msg"]), field=field)
