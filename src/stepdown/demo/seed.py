@@ -30,6 +30,7 @@ from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
 from stepdown.clinical_notes.demo import INTERN, seed_demo_clinical_notes
+from stepdown.coverage.demo import seed_demo_coverage
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
 from stepdown.demo.routine import seed_demo_routine
@@ -293,6 +294,7 @@ def seed(
     seed_demo_case_management(session, actor=actor, clients=demo_clients, today=today())
     seed_demo_discharge_summaries(session, actor=actor, clients=demo_clients)
     seed_demo_documents(session, documents, actor=actor, clients=demo_clients, today=today())
+    seed_demo_coverage(session, actor=actor, clients=demo_clients, today=today())
     # Last: the review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
     first_of_role: dict[Role, str] = {}
