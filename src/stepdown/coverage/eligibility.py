@@ -27,6 +27,7 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import repository as clients_repository
 from stepdown.clients.models import Client
+from stepdown.continuum.models import Episode, EpisodeStatus
 from stepdown.coverage import access, rules
 from stepdown.coverage.benefits import (
     Accumulator,
@@ -63,7 +64,7 @@ from stepdown.coverage.x12_271 import parse_271
 from stepdown.inquiries import repository as inquiries_repository
 from stepdown.inquiries.models import Inquiry
 from stepdown.kit import clock
-from stepdown.kit.errors import Forbidden, Invalid, NotFound
+from stepdown.kit.errors import Forbidden, Invalid, NotFound, StepdownError
 from stepdown.kit.x12 import Envelope, Party, X12Error
 from stepdown.programs import service as programs_service
 from stepdown.security.actor import Actor
@@ -493,3 +494,47 @@ def route_for(settings: Settings) -> Route:
         receiver_id=settings.eligibility_receiver_id,
         keeps_trace=settings.eligibility_gateway != "jsonapi",
     )
+
+
+# A run verifies at most this many coverages (a slow payer at 30 s a check would otherwise
+# hold the job for hours); the rest are due again tomorrow.
+REVERIFY_BATCH = 200
+
+
+def reverify_in_care(session: Session, *, actor: Actor, route: Route, today: date) -> int:
+    """Check again every payer coverage in force of the clients in care whose last check
+    is due (``rules.reverification_due``), oldest first; returns how many were checked. A
+    coverage that cannot be asked (no payer id, no NPI, bad demographics) is skipped and
+    stays due; the chart shows it unverified."""
+    in_care = select(Episode.client_id).where(Episode.status == EpisodeStatus.ACTIVE)
+    candidates = [
+        c
+        for c in session.scalars(
+            select(Coverage).where(
+                Coverage.client_id.in_(in_care),
+                Coverage.self_pay.is_(False),
+            )
+        )
+        if rules.Ranked(c.id, c.rank, c.self_pay, c.starts_on, c.ends_on).in_force(today)
+    ]
+    last = latest(session, [c.id for c in candidates])
+    due = sorted(
+        (
+            c
+            for c in candidates
+            if rules.reverification_due(
+                clock.local(last[c.id].checked_at).date() if c.id in last else None, today
+            )
+        ),
+        # Never checked first, then the longest unchecked.
+        key=lambda c: (c.id in last, last[c.id].checked_at.timestamp() if c.id in last else 0.0),
+    )
+    checked = 0
+    for coverage in due[:REVERIFY_BATCH]:
+        try:
+            with session.begin_nested():
+                check(session, actor=actor, coverage_id=coverage.id, route=route, on=today)
+        except StepdownError:
+            continue
+        checked += 1
+    return checked

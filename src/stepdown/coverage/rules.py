@@ -193,3 +193,14 @@ def mismatch(
     if theirs.birth_date is not None and theirs.birth_date != patient.birth_date:
         return "the answer is for a person with another date of birth"
     return None
+
+
+# Everyone in care is verified again monthly: coverage lapses at a month's end (job loss,
+# a Medicaid redetermination), and a program finds out from a denied claim weeks later
+# otherwise (issue 15: "monthly for everyone in care").
+REVERIFY_DAYS: Final = 30
+
+
+def reverification_due(last_checked_on: date | None, today: date) -> bool:
+    """Never checked, or last checked ``REVERIFY_DAYS`` or more days ago."""
+    return last_checked_on is None or (today - last_checked_on).days >= REVERIFY_DAYS

@@ -34,6 +34,7 @@ JOB_MODULES = (
     "stepdown.scheduling.tasks",
     "stepdown.alerts.tasks",
     "stepdown.calendar.notices",
+    "stepdown.coverage.tasks",
 )
 
 
