@@ -11,10 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stepdown.coverage.models import CheckOutcome, Coverage, EligibilityCheck
+from stepdown.clients import service as clients_service
+from stepdown.coverage import eligibility, service
+from stepdown.coverage.clearinghouse.simulator import SimulatorGateway
+from stepdown.coverage.models import CheckMethod, CheckOutcome, Coverage, EligibilityCheck
 from stepdown.programs import service as programs_service
 from stepdown.security.roles import Role
-from tests.coverage.factories import make_payer
+from tests.coverage.factories import make_coverage, make_payer
 from tests.factories import SYSTEM, csrf_from, make_client, make_inquiry, make_site, make_user
 from tests.factories import sign_in as sign_in_as
 
@@ -155,3 +158,43 @@ def test_the_payer_directory(client: TestClient, session: Session) -> None:
     again = client.post("/payers", data={"csrf_token": token, "name": "Lakeside Health (test)"})
     assert again.status_code == 409
     assert "a payer of that name is in the directory" in again.text
+
+
+def test_a_client_sees_their_own_coverage_and_copays_and_nothing_else(
+    client: TestClient, session: Session
+) -> None:
+    _program(session)
+    site = make_site(session)
+    person = make_client(session, site=site)
+    other = make_client(session, site=site)
+    portal = make_user(session, role=Role.CLIENT)
+    clients_service.link_portal_account(session, actor=SYSTEM, client=person, user_id=portal.id)
+    payer = make_payer(session, payer_code="HHP02")
+    mine = make_coverage(session, service.Owner(client_id=person.id), payer, member_id="ACT777")
+    theirs = make_coverage(session, service.Owner(client_id=other.id), payer, member_id="ACT888")
+    eligibility.check(
+        session,
+        actor=SYSTEM,
+        coverage_id=mine.id,
+        route=eligibility.Route(
+            gateway=SimulatorGateway(timeout=5.0, sleep=lambda _: None),
+            method=CheckMethod.SIMULATOR,
+            sender_id="STEPDOWN",
+            receiver_id="SIMULATOR",
+        ),
+    )
+    found = session.scalars(select(EligibilityCheck)).one()
+    session.commit()
+    sign_in_as(client, portal.username)
+    page = client.get("/my-coverage")
+    assert page.status_code == 200
+    assert "ACT777" in page.text
+    assert "Intensive outpatient" in page.text
+    assert "$" in page.text
+    assert "ACT888" not in page.text
+    assert "ISA*" not in page.text  # no X12
+    assert client.get(f"/eligibility-checks/{found.id}").status_code == 403
+    assert client.get(f"/clients/{other.id}?tab=coverage").status_code in (403, 404)
+    api = client.get("/api/v1/me/coverages")
+    assert [c["member_id"] for c in api.json()] == ["ACT777"]
+    assert theirs.member_id not in api.text

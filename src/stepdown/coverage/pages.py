@@ -60,6 +60,8 @@ tabs.register(
     order=16,
 )
 navigation.register("Payers", "/payers", access.PAYERS, order=82)
+navigation.register("My coverage", "/my-coverage", access.OWN, order=9)
+Own = Annotated[Actor, allow(access.OWN)]
 
 
 async def _form(request: Request) -> Form:
@@ -424,3 +426,19 @@ async def add_plan(
         return _payers_page(request, session, error=exc, form=form)
     nested.commit()
     return _go(request, "/payers", "Plan added.")
+
+
+@router.get("/my-coverage", response_class=HTMLResponse)
+def my_coverage(request: Request, session: DbSession, actor: Own) -> Response:
+    """A client's own coverages and what the payer said they pay at each level: the
+    questions clients ask ("what will this cost me?"), nothing of the X12 behind it."""
+    views = service.own_coverages(session, actor=actor)
+    latest = eligibility.latest(session, [v.coverage.id for v in views])
+    rows = []
+    for view in views:
+        found = latest.get(view.coverage.id)
+        levels = []
+        if found is not None and found.outcome is CheckOutcome.ACTIVE and found.snapshot:
+            levels = by_level(BenefitsSnapshot.from_json(found.snapshot))
+        rows.append((view, found, levels))
+    return render(request, "coverage/mine.html", {"rows": rows})
