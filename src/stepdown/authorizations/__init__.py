@@ -1,0 +1,1 @@
+"""Payer authorizations of an episode: units approved, units used by attendance."""
