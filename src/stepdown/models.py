@@ -18,6 +18,7 @@ from stepdown.alumni.models import (
 from stepdown.assessments.models import InstrumentResponse
 from stepdown.attendance.models import AttendanceRecord
 from stepdown.audit.models import AuditEntry
+from stepdown.authorizations.models import Authorization, AuthorizationEvent
 from stepdown.calendar.models import (
     Appointment,
     CalendarFeed,
@@ -110,6 +111,8 @@ __all__ = [
     "AssessmentExclusion",
     "AttendanceRecord",
     "AuditEntry",
+    "Authorization",
+    "AuthorizationEvent",
     "Base",
     "CalendarFeed",
     "CalendarNotice",

@@ -1,0 +1,285 @@
+"""Authorizations: requesting one for an episode, recording the payer's decisions and
+appeals, and each authorization's balance counted from attendance and the calendar.
+
+Every read of an episode's authorizations is an audited read of the client; every change
+is audited with its status move, never free text.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stepdown.attendance.models import AttendanceRecord
+from stepdown.attendance.rules import ATTENDED
+from stepdown.audit import service as audit_service
+from stepdown.audit.models import AuditAction
+from stepdown.authorizations import access, rules
+from stepdown.authorizations.models import Authorization, AuthorizationEvent
+from stepdown.authorizations.rules import AuthStatus, Balance, Service
+from stepdown.authorizations.schemas import CODE_PATTERN, AuthorizationRequest, Decision
+from stepdown.calendar.models import Appointment, BookingStatus, SessionOccurrence, SessionSeat
+from stepdown.continuum import service as continuum_service
+from stepdown.continuum.models import Episode
+from stepdown.coverage.models import Coverage
+from stepdown.kit.clock import today, utc_now
+from stepdown.kit.errors import Forbidden, Invalid, NotFound
+from stepdown.security.actor import Actor
+from stepdown.security.policy import Policy
+from stepdown.security.roles import Role
+
+ENTITY = "authorization"
+_CODE = re.compile(CODE_PATTERN)
+
+
+def _require(policy: Policy, actor: Actor) -> None:
+    if actor.role is not Role.SYSTEM and not policy.allows(actor.role):
+        raise Forbidden(f"your role may not {policy.description}")
+
+
+def _episode(session: Session, actor: Actor, episode_id: uuid.UUID) -> Episode:
+    """The episode if the actor may see its client (404 otherwise)."""
+    return continuum_service.get_episode(session, actor=actor, episode_id=episode_id)
+
+
+def _codes(codes: Sequence[str]) -> list[str]:
+    cleaned = [c.strip().upper() for c in codes if c.strip()]
+    for code in cleaned:
+        if not _CODE.match(code):
+            raise Invalid(
+                f"{code!r} is not a billing code number (4 or 5 letters or digits)", field="codes"
+            )
+    return list(dict.fromkeys(cleaned))
+
+
+def _audit(
+    session: Session, actor: Actor, action: AuditAction, found: Authorization, **detail: object
+) -> None:
+    audit_service.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=ENTITY,
+        entity_id=found.id,
+        client_id=found.client_id,
+        detail={"episode_id": str(found.episode_id), **detail},
+    )
+
+
+def request_authorization(
+    session: Session, *, actor: Actor, episode_id: uuid.UUID, data: AuthorizationRequest
+) -> Authorization:
+    """A request sent to the payer (status pending), for a coverage of the episode's client."""
+    _require(access.WRITE, actor)
+    episode = _episode(session, actor, episode_id)
+    coverage = session.get(Coverage, data.coverage_id)
+    if coverage is None or coverage.client_id != episode.client_id or coverage.self_pay:
+        raise Invalid("choose one of the client's insurance coverages", field="coverage_id")
+    rules.check_dates(data.starts_on, data.ends_on)
+    rules.check_quantities(AuthStatus.PENDING, data.requested_units, None, data.per_week_cap)
+    found = Authorization(
+        episode_id=episode.id,
+        client_id=episode.client_id,
+        coverage_id=coverage.id,
+        level_code=data.level_code.strip().upper(),
+        unit_type=data.unit_type,
+        codes=_codes(data.codes),
+        requested_units=data.requested_units,
+        approved_units=None,
+        per_week_cap=data.per_week_cap,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        status=AuthStatus.PENDING,
+        next_review_on=data.next_review_on,
+        reviewer_name=data.reviewer_name,
+        reviewer_contact=data.reviewer_contact,
+        notes=data.notes,
+        requested_by=actor.user_id,
+    )
+    session.add(found)
+    session.flush()
+    _event(session, actor, found, None, "")
+    _audit(session, actor, AuditAction.CREATE, found, status=found.status.value)
+    return found
+
+
+def _event(
+    session: Session, actor: Actor, found: Authorization, before: AuthStatus | None, note: str
+) -> None:
+    session.add(
+        AuthorizationEvent(
+            authorization_id=found.id,
+            from_status=before,
+            to_status=found.status,
+            approved_units=found.approved_units,
+            note=note,
+            recorded_by=actor.user_id,
+            recorded_at=utc_now(),
+        )
+    )
+    session.flush()
+
+
+def record_decision(
+    session: Session, *, actor: Actor, authorization_id: uuid.UUID, data: Decision
+) -> Authorization:
+    """The payer's answer, an appeal or a cancellation: the status moves as ``rules.MOVES``
+    allows; an approval brings its units, number and dates."""
+    _require(access.WRITE, actor)
+    found = session.get(Authorization, authorization_id, with_for_update=True)
+    if found is None:
+        raise NotFound("no such authorization", field="authorization_id")
+    _episode(session, actor, found.episode_id)
+    before = found.status
+    rules.check_move(before, data.status)
+    starts = data.starts_on or found.starts_on
+    ends = data.ends_on or found.ends_on
+    rules.check_dates(starts, ends)
+    approved = data.approved_units if data.status in rules.USABLE else None
+    if data.status is AuthStatus.IN_APPEAL:
+        approved = found.approved_units  # an appeal of a partial approval keeps what it has
+    rules.check_quantities(
+        data.status if data.status is not AuthStatus.IN_APPEAL else AuthStatus.PENDING,
+        found.requested_units,
+        approved if data.status is not AuthStatus.IN_APPEAL else None,
+        data.per_week_cap or found.per_week_cap,
+    )
+    if data.status in rules.USABLE and not data.auth_number.strip() and not found.auth_number:
+        raise Invalid("give the payer's authorization number", field="auth_number")
+    if data.status is AuthStatus.DENIED and data.appeal_deadline is None:
+        raise Invalid("give the last day to appeal the denial", field="appeal_deadline")
+    found.status = data.status
+    found.approved_units = approved
+    found.starts_on, found.ends_on = starts, ends
+    found.auth_number = data.auth_number.strip() or found.auth_number
+    found.per_week_cap = data.per_week_cap or found.per_week_cap
+    found.next_review_on = data.next_review_on or found.next_review_on
+    found.appeal_deadline = data.appeal_deadline or found.appeal_deadline
+    found.reviewer_name = data.reviewer_name or found.reviewer_name
+    found.reviewer_contact = data.reviewer_contact or found.reviewer_contact
+    session.flush()
+    _event(session, actor, found, before, data.note)
+    _audit(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        found,
+        status=[before.value, found.status.value],
+        approved_units=found.approved_units,
+    )
+    return found
+
+
+# ---- balances ---------------------------------------------------------------------------
+
+
+def client_services(
+    session: Session, client_id: uuid.UUID, starts_on: date, ends_on: date
+) -> list[Service]:
+    """The client's services between the dates: attended ones (from attendance) and booked
+    ones not yet attended or excused (from the calendar), as the rules count them."""
+    services: list[Service] = []
+    recorded: set[uuid.UUID] = set()
+    for record in session.scalars(
+        select(AttendanceRecord).where(
+            AttendanceRecord.client_id == client_id,
+            AttendanceRecord.day >= starts_on,
+            AttendanceRecord.day <= ends_on,
+        )
+    ):
+        recorded.add(record.seat_id or record.appointment_id)  # type: ignore[arg-type]
+        if record.status in ATTENDED:
+            services.append(
+                Service(
+                    record.day, True, record.appointment_id is not None, record.credited_minutes
+                )
+            )
+    seats = session.execute(
+        select(
+            SessionSeat.id, SessionOccurrence.day, SessionOccurrence.start, SessionOccurrence.end
+        )
+        .join(SessionOccurrence, SessionOccurrence.id == SessionSeat.occurrence_id)
+        .where(
+            SessionSeat.client_id == client_id,
+            SessionSeat.status == BookingStatus.SCHEDULED,
+            SessionOccurrence.status == BookingStatus.SCHEDULED,
+            SessionOccurrence.day >= starts_on,
+            SessionOccurrence.day <= ends_on,
+        )
+    )
+    for seat_id, day, start, end in seats:
+        if seat_id not in recorded:
+            services.append(Service(day, False, False, _minutes(start, end)))
+    appointments = session.execute(
+        select(Appointment.id, Appointment.day, Appointment.start, Appointment.end).where(
+            Appointment.client_id == client_id,
+            Appointment.status == BookingStatus.SCHEDULED,
+            Appointment.day >= starts_on,
+            Appointment.day <= ends_on,
+        )
+    )
+    for appointment_id, day, start, end in appointments:
+        if appointment_id not in recorded:
+            services.append(Service(day, False, True, _minutes(start, end)))
+    return services
+
+
+def _minutes(start: str, end: str) -> int:
+    (sh, sm), (eh, em) = (map(int, start.split(":")), map(int, end.split(":")))
+    return max((eh * 60 + em) - (sh * 60 + sm), 0)
+
+
+@dataclass(frozen=True)
+class AuthorizationView:
+    authorization: Authorization
+    balance: Balance
+    running_out: bool
+
+    @property
+    def usable(self) -> bool:
+        return self.authorization.status in rules.USABLE
+
+
+def view_of(session: Session, found: Authorization, *, on: date | None = None) -> AuthorizationView:
+    services = client_services(session, found.client_id, found.starts_on, found.ends_on)
+    balance = rules.balance(
+        found.unit_type, found.approved_units, found.starts_on, found.ends_on, services
+    )
+    usable = found.status in rules.USABLE
+    return AuthorizationView(
+        found, balance, usable and rules.running_out(balance, found.ends_on, on or today())
+    )
+
+
+def for_episode(
+    session: Session, *, actor: Actor, episode_id: uuid.UUID
+) -> list[AuthorizationView]:
+    """The episode's authorizations, newest first, each with its balance."""
+    _require(access.READ, actor)
+    episode = _episode(session, actor, episode_id)
+    rows = session.scalars(
+        select(Authorization)
+        .where(Authorization.episode_id == episode.id)
+        .order_by(Authorization.starts_on.desc(), Authorization.created_at.desc())
+    )
+    views = [view_of(session, row) for row in rows]
+    audit_service.record_reads(
+        session, actor=actor, entity_type=ENTITY, client_ids=[episode.client_id]
+    )
+    return views
+
+
+def history(session: Session, authorization_id: uuid.UUID) -> list[AuthorizationEvent]:
+    return list(
+        session.scalars(
+            select(AuthorizationEvent)
+            .where(AuthorizationEvent.authorization_id == authorization_id)
+            .order_by(AuthorizationEvent.recorded_at)
+        )
+    )
