@@ -38,6 +38,8 @@ from stepdown.attendance import api as attendance_api
 from stepdown.attendance import pages as attendance_pages
 from stepdown.audit import api as audit_api
 from stepdown.audit import pages as audit_pages
+from stepdown.authorizations import api as authorizations_api
+from stepdown.authorizations import pages as authorizations_pages
 from stepdown.calendar import api as calendar_api
 from stepdown.calendar import pages as calendar_pages
 from stepdown.case_management import api as case_management_api
@@ -244,6 +246,8 @@ def create_app(
         case_management_pages.router,
         case_management_api.router,
         coverage_pages.router,
+        authorizations_pages.router,
+        authorizations_api.router,
         coverage_api.router,
         alumni_pages.router,
         alumni_api.router,

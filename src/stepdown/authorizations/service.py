@@ -22,12 +22,13 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.authorizations import access, rules
 from stepdown.authorizations.models import Authorization, AuthorizationEvent
-from stepdown.authorizations.rules import AuthStatus, Balance, Service
+from stepdown.authorizations.rules import AuthStatus, Balance, Service, UnitType
 from stepdown.authorizations.schemas import CODE_PATTERN, AuthorizationRequest, Decision
 from stepdown.calendar.models import Appointment, BookingStatus, SessionOccurrence, SessionSeat
+from stepdown.continuum import repository as continuum_repository
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import Episode
-from stepdown.coverage.models import Coverage
+from stepdown.coverage.models import Coverage, Payer
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Forbidden, Invalid, NotFound
 from stepdown.security.actor import Actor
@@ -282,4 +283,75 @@ def history(session: Session, authorization_id: uuid.UUID) -> list[Authorization
             .where(AuthorizationEvent.authorization_id == authorization_id)
             .order_by(AuthorizationEvent.recorded_at)
         )
+    )
+
+
+@dataclass(frozen=True)
+class EpisodeAuthorizations:
+    episode: Episode
+    views: list[AuthorizationView]
+
+
+@dataclass(frozen=True)
+class AuthorizationsTab:
+    """The chart's Authorizations tab: each episode's authorizations with their balances,
+    and what the request form offers."""
+
+    client_id: uuid.UUID
+    episodes: list[EpisodeAuthorizations]
+    coverage_options: list[tuple[str, str]]
+    level_options: list[tuple[str, str]]
+    can_write: bool
+    today: date
+
+    @property
+    def status_options(self) -> list[tuple[str, str]]:
+        return [(s.value, s.label) for s in AuthStatus if s is not AuthStatus.PENDING]
+
+    @property
+    def unit_options(self) -> list[tuple[str, str]]:
+        return [(u.value, u.label) for u in UnitType]
+
+    @property
+    def open_episode(self) -> Episode | None:
+        return next((e.episode for e in self.episodes if e.episode.discharged_on is None), None)
+
+
+def chart_tab(session: Session, *, actor: Actor, client_id: uuid.UUID) -> AuthorizationsTab:
+    _require(access.READ, actor)
+    episodes = list(
+        session.scalars(
+            continuum_repository.readable_episodes(actor)
+            .where(Episode.client_id == client_id)
+            .order_by(Episode.admitted_on.desc())
+        )
+    )
+    sections = []
+    for episode in episodes:
+        rows = session.scalars(
+            select(Authorization)
+            .where(Authorization.episode_id == episode.id)
+            .order_by(Authorization.starts_on.desc(), Authorization.created_at.desc())
+        )
+        sections.append(EpisodeAuthorizations(episode, [view_of(session, r) for r in rows]))
+    audit_service.record_reads(session, actor=actor, entity_type=ENTITY, client_ids=[client_id])
+    can_write = actor.role is Role.SYSTEM or access.WRITE.allows(actor.role)
+    coverages = (
+        session.execute(
+            select(Coverage.id, Coverage.rank, Coverage.member_id, Payer.name)
+            .join(Payer, Payer.id == Coverage.payer_id)
+            .where(Coverage.client_id == client_id, Coverage.self_pay.is_(False))
+            .order_by(Coverage.rank)
+        ).all()
+        if can_write
+        else []
+    )
+    levels = continuum_service.catalog(session) if can_write else []
+    return AuthorizationsTab(
+        client_id,
+        sections,
+        [(str(cid), f"{name} ({member})") for cid, _, member, name in coverages],
+        [(lv.code, lv.name) for lv in levels if lv.provided_in_house and lv.is_active],
+        can_write,
+        today(),
     )
