@@ -26,3 +26,9 @@ WRITE = policy(
     Role.ADMISSIONS,
     description="request authorizations and record the payer's decisions",
 )
+DESK = policy(
+    "authorizations.desk",
+    Role.UTILIZATION_REVIEW,
+    Role.DIRECTOR,
+    description="work the utilization-review desk",
+)

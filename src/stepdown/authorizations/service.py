@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,9 +25,11 @@ from stepdown.authorizations.models import Authorization, AuthorizationEvent
 from stepdown.authorizations.rules import AuthStatus, Balance, Service, UnitType
 from stepdown.authorizations.schemas import CODE_PATTERN, AuthorizationRequest, Decision
 from stepdown.calendar.models import Appointment, BookingStatus, SessionOccurrence, SessionSeat
+from stepdown.clients import repository as clients_repository
+from stepdown.clients.models import Client
 from stepdown.continuum import repository as continuum_repository
 from stepdown.continuum import service as continuum_service
-from stepdown.continuum.models import Episode
+from stepdown.continuum.models import Episode, EpisodeStatus
 from stepdown.coverage.models import Coverage, Payer
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Forbidden, Invalid, NotFound
@@ -355,3 +357,121 @@ def chart_tab(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Author
         can_write,
         today(),
     )
+
+
+# ---- the utilization-review desk ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    view: AuthorizationView
+    client: Client
+
+    @property
+    def authorization(self) -> Authorization:
+        return self.view.authorization
+
+
+@dataclass(frozen=True)
+class Desk:
+    """Utilization review's day: reviews due (overdue, today, within ``days``), approvals
+    running out (within ``units`` or ``days``), requests waiting for the payer, denials with
+    their appeal deadlines, and clients in care with no authorization in force."""
+
+    today: date
+    days: int
+    units: int
+    overdue: list[DeskRow]
+    due_today: list[DeskRow]
+    due_soon: list[DeskRow]
+    running_out: list[DeskRow]
+    pending: list[DeskRow]
+    denied: list[DeskRow]
+    uncovered: list[Client]
+
+    @property
+    def empty(self) -> bool:
+        return not any(
+            (
+                self.overdue,
+                self.due_today,
+                self.due_soon,
+                self.running_out,
+                self.pending,
+                self.denied,
+                self.uncovered,
+            )
+        )
+
+
+def desk(
+    session: Session,
+    *,
+    actor: Actor,
+    on: date | None = None,
+    days: int = rules.SOON_DAYS,
+    units: int = rules.SOON_UNITS,
+) -> Desk:
+    _require(access.DESK, actor)
+    day = on or today()
+    readable = clients_repository.readable(actor).subquery()
+    open_rows = list(
+        session.execute(
+            select(Authorization, Client)
+            .join(Client, Client.id == Authorization.client_id)
+            .join(readable, readable.c.id == Client.id)
+            .join(Episode, Episode.id == Authorization.episode_id)
+            .where(
+                Episode.status != EpisodeStatus.DISCHARGED,
+                Authorization.status != AuthStatus.CANCELLED,
+                Authorization.ends_on >= day - timedelta(days=days),
+            )
+            .order_by(Authorization.next_review_on, Authorization.ends_on)
+        )
+    )
+    rows = [DeskRow(view_of(session, a, on=day), c) for a, c in open_rows]
+    usable_now = {
+        r.authorization.client_id
+        for r in rows
+        if r.view.usable and r.authorization.starts_on <= day <= r.authorization.ends_on
+    }
+    reviewing = [r for r in rows if r.authorization.next_review_on and r.view.usable]
+    in_care = list(
+        session.scalars(
+            select(Client)
+            .join(readable, readable.c.id == Client.id)
+            .join(Episode, Episode.client_id == Client.id)
+            .where(Episode.status == EpisodeStatus.ACTIVE)
+            .order_by(Client.legal_last_name, Client.legal_first_name)
+        )
+    )
+
+    def review_on(r: DeskRow) -> date:
+        assert r.authorization.next_review_on is not None
+        return r.authorization.next_review_on
+
+    result = Desk(
+        today=day,
+        days=days,
+        units=units,
+        overdue=[r for r in reviewing if review_on(r) < day],
+        due_today=[r for r in reviewing if review_on(r) == day],
+        due_soon=[r for r in reviewing if day < review_on(r) <= day + timedelta(days=days)],
+        running_out=[
+            r
+            for r in rows
+            if r.view.usable
+            and r.authorization.ends_on >= day
+            and rules.running_out(
+                r.view.balance, r.authorization.ends_on, day, units=units, days=days
+            )
+        ],
+        pending=[r for r in rows if r.authorization.status is AuthStatus.PENDING],
+        denied=[
+            r for r in rows if r.authorization.status in (AuthStatus.DENIED, AuthStatus.IN_APPEAL)
+        ],
+        uncovered=[c for c in dict.fromkeys(in_care) if c.id not in usable_now],
+    )
+    shown = {r.client.id for r in rows} | {c.id for c in result.uncovered}
+    audit_service.record_reads(session, actor=actor, entity_type="ur_desk", client_ids=list(shown))
+    return result

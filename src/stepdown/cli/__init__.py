@@ -12,7 +12,17 @@ from stepdown import __version__
 from stepdown.assessments.cli import app as assess_app
 from stepdown.attendance.cli import app as attendance_app
 from stepdown.checkins.cli import app as checkins_app
-from stepdown.cli import audit, backup, clients, context, coverage, db, serving, users
+from stepdown.cli import (
+    audit,
+    authorizations,
+    backup,
+    clients,
+    context,
+    coverage,
+    db,
+    serving,
+    users,
+)
 from stepdown.drug_testing.cli import app as testing_app
 from stepdown.inquiries.cli import app as inquiries_app
 from stepdown.jobs.cli import app as worker_app
@@ -38,6 +48,8 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(clients.clients_app, name="clients")
 app.add_typer(coverage.app, name="coverage")
+app.add_typer(authorizations.auth_app, name="auth")
+app.add_typer(authorizations.ur_app, name="ur")
 app.command("init")(init)
 app.command("census")(clients.census)
 app.command("backup")(backup.backup)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from stepdown.alerts import access as alerts_access
 from stepdown.alerts import notify as alerts_notify
 from stepdown.alerts import service as alerts_service
+from stepdown.authorizations import access as authorizations_access
+from stepdown.authorizations import service as authorizations_service
 from stepdown.case_management import service as case_management_service
 from stepdown.clients import care_team
 from stepdown.clients import service as clients_service
@@ -60,6 +62,8 @@ def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
         context["overdue_reviews"] = treatment_plans_service.overdue_reviews(session, actor=actor)
         context["level_reviews_waiting"] = transitions_service.waiting_count(session, actor=actor)
     context.update(_documentation(session, actor))
+    if authorizations_access.DESK.allows(actor.role):
+        context["ur_desk"] = authorizations_service.desk(session, actor=actor)
     return context
 
 
