@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from stepdown.aftercare.demo import seed_demo_aftercare
 from stepdown.alumni.demo import seed_demo_alumni
 from stepdown.attendance.demo import seed_demo_attendance
+from stepdown.authorizations.demo import seed_demo_authorizations
 from stepdown.calendar.demo import seed_demo_calendar
 from stepdown.case_management.demo import seed_demo_case_management
 from stepdown.checkins.demo import seed_demo_checkins
@@ -295,6 +296,7 @@ def seed(
     seed_demo_discharge_summaries(session, actor=actor, clients=demo_clients)
     seed_demo_documents(session, documents, actor=actor, clients=demo_clients, today=today())
     seed_demo_coverage(session, actor=actor, clients=demo_clients, today=today())
+    seed_demo_authorizations(session, actor=actor, clients=demo_clients, today=today())
     # Last: the review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
     first_of_role: dict[Role, str] = {}
