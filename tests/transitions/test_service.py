@@ -11,9 +11,13 @@ from sqlalchemy.orm import Session
 
 from stepdown.alerts.models import AlertKind, Severity
 from stepdown.audit.models import AuditEntry
+from stepdown.authorizations import service as authorizations_service
+from stepdown.authorizations.models import Authorization
+from stepdown.authorizations.rules import AuthStatus
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
-from stepdown.continuum.models import DischargeType, EpisodeStatus, Track, Transition
+from stepdown.continuum.models import DischargeType, Episode, EpisodeStatus, Track, Transition
+from stepdown.coverage import service as coverage_service
 from stepdown.drug_testing import service as drug_testing_service
 from stepdown.drug_testing.models import (
     Analyte,
@@ -39,6 +43,7 @@ from stepdown.settings import Settings
 from stepdown.transitions import service, tasks
 from stepdown.transitions.models import LevelReview, ReviewStatus
 from stepdown.transitions.rules import ProposalKind
+from tests.coverage.factories import make_coverage, make_payer
 from tests.factories import (
     SYSTEM,
     csrf_from,
@@ -248,6 +253,31 @@ class TestAccept:
         assert accepted.decided_by == actor.user_id
         assert accepted.outcome == f"step up to PHP (day) on {today()}"
         assert _audited(session, review) == ["create", "update"]
+
+    def test_a_step_into_a_new_level_opens_an_authorization_request_for_ur(
+        self, session: Session, actor: Actor, using: Client
+    ) -> None:
+        payer = make_payer(session)
+        make_coverage(session, coverage_service.Owner(client_id=using.id), payer, member_id="W9")
+        review = service.run_for_client(session, actor=actor, client_id=using.id)
+        accepted = service.accept(session, actor=actor, review_id=review.id)
+        assert accepted.outcome.endswith("an authorization request for PHP waits for UR")
+        (found,) = session.scalars(select(Authorization)).all()
+        assert (found.level_code, found.status, found.starts_on) == (
+            "PHP",
+            AuthStatus.PENDING,
+            today(),
+        )
+        assert found.requested_units >= 1
+        # Accepting again is refused (decided), and a second request is never opened.
+        again = authorizations_service.open_for_new_level(
+            session,
+            actor=actor,
+            episode=session.get(Episode, found.episode_id),  # type: ignore[arg-type]
+            level=continuum_service.level_by_code(session, "PHP"),
+            on=today(),
+        )
+        assert again is None
 
     def test_the_step_down_from_aftercare_completes_the_program(
         self, session: Session, actor: Actor, site: Site, clinician: User

@@ -29,7 +29,7 @@ from stepdown.clients import repository as clients_repository
 from stepdown.clients.models import Client
 from stepdown.continuum import repository as continuum_repository
 from stepdown.continuum import service as continuum_service
-from stepdown.continuum.models import Episode, EpisodeStatus
+from stepdown.continuum.models import Episode, EpisodeStatus, LevelOfCare
 from stepdown.coverage.models import Coverage, Payer
 from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Forbidden, Invalid, NotFound
@@ -475,3 +475,77 @@ def desk(
     shown = {r.client.id for r in rows} | {c.id for c in result.uncovered}
     audit_service.record_reads(session, actor=actor, entity_type="ur_desk", client_ids=list(shown))
     return result
+
+
+# ---- requests opened by a change of level ---------------------------------------------------
+
+DAY_LEVELS = frozenset({"PHP", "IOP"})
+DEFAULT_WEEKS = 4
+
+
+def open_for_new_level(
+    session: Session, *, actor: Actor, episode: Episode, level: LevelOfCare, on: date
+) -> Authorization | None:
+    """A level-of-care review accepted into a new level opens the payer request UR will
+    send: pending, for the client's primary insurance in force, from the day of the move,
+    for the level's days a week over its shortest typical stay (issue 15). Nothing when the
+    client has no insurance in force, or already has a request or approval for that level
+    covering the day. Opened on the accepting clinician's behalf (they do not keep
+    authorizations themselves), and audited as theirs."""
+    coverage = session.scalar(
+        select(Coverage)
+        .where(
+            Coverage.client_id == episode.client_id,
+            Coverage.self_pay.is_(False),
+            (Coverage.starts_on.is_(None)) | (Coverage.starts_on <= on),
+            (Coverage.ends_on.is_(None)) | (Coverage.ends_on >= on),
+        )
+        .order_by(Coverage.rank)
+        .limit(1)
+    )
+    if coverage is None:
+        return None
+    existing = session.scalar(
+        select(Authorization.id).where(
+            Authorization.episode_id == episode.id,
+            Authorization.level_code == level.code,
+            Authorization.status.in_(
+                [AuthStatus.PENDING, AuthStatus.APPROVED, AuthStatus.PARTIAL, AuthStatus.IN_APPEAL]
+            ),
+            Authorization.starts_on <= on,
+            Authorization.ends_on >= on,
+        )
+    )
+    if existing is not None:
+        return None
+    weeks = level.typical_stay_weeks_min or DEFAULT_WEEKS
+    per_week = level.days_per_week_max or level.days_per_week_min or 1
+    unit = UnitType.DAY if level.code in DAY_LEVELS else UnitType.VISIT
+    found = Authorization(
+        episode_id=episode.id,
+        client_id=episode.client_id,
+        coverage_id=coverage.id,
+        level_code=level.code,
+        unit_type=unit,
+        codes=[],
+        requested_units=min(per_week * weeks, rules.MAX_UNITS),
+        approved_units=None,
+        per_week_cap=per_week,
+        starts_on=on,
+        ends_on=on + timedelta(days=weeks * 7 - 1),
+        status=AuthStatus.PENDING,
+        notes="Opened by an accepted level-of-care review: check the units and send it.",
+        requested_by=actor.user_id,
+    )
+    session.add(found)
+    session.flush()
+    _event(session, actor, found, None, "opened by an accepted level-of-care review")
+    _audit(
+        session,
+        actor,
+        AuditAction.CREATE,
+        found,
+        status=found.status.value,
+        opened_by="level_review",
+    )
+    return found

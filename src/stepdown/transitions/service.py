@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
+from stepdown.authorizations import service as authorizations_service
 from stepdown.calendar import level_change
 from stepdown.calendar.models import BuildStatus, ScheduleBuild
 from stepdown.clients import service as clients_service
@@ -557,6 +558,10 @@ def accept(
             reason=reason,
         )
         outcome = f"{direction.value.replace('_', ' ')} to {target.code} ({chosen.value}) on {on}"
+        if authorizations_service.open_for_new_level(
+            session, actor=actor, episode=episode, level=target, on=on
+        ):
+            outcome += f"; an authorization request for {target.code} waits for UR"
     if outcome != "acknowledged":
         outcome += _week_outcome(session, review.client_id, on)
     review.status = ReviewStatus.ACCEPTED
