@@ -107,6 +107,8 @@ def test_ur_records_an_approval_and_attendance_uses_it(
     page = client.get(tab).text
     assert "7 of 10 days remaining" in page
     assert "3 used by attendance" in page
+    census = client.get("/census").text
+    assert "7 of 10 days left" in census
 
     client.cookies.clear()
     sign_in(client, clinician.username)

@@ -549,3 +549,32 @@ def open_for_new_level(
         opened_by="level_review",
     )
     return found
+
+
+def in_force_labels(
+    session: Session, *, actor: Actor, episode_ids: Sequence[uuid.UUID], on: date | None = None
+) -> dict[uuid.UUID, str]:
+    """For a list the caller has already read (the census): each episode's authorization
+    in force on ``on`` in a few words ("7 of 10 days left", "pending"), or nothing for an
+    episode with none; empty for a role that does not read authorizations."""
+    if actor.role is not Role.SYSTEM and not access.READ.allows(actor.role):
+        return {}
+    day = on or today()
+    labels: dict[uuid.UUID, str] = {}
+    rows = session.scalars(
+        select(Authorization)
+        .where(
+            Authorization.episode_id.in_(episode_ids),
+            Authorization.starts_on <= day,
+            Authorization.ends_on >= day,
+            Authorization.status != AuthStatus.CANCELLED,
+        )
+        .order_by(Authorization.starts_on)
+    )
+    for found in rows:
+        if found.status in rules.USABLE:
+            b = view_of(session, found, on=day).balance
+            labels[found.episode_id] = f"{b.remaining} of {b.approved} {found.unit_type.label} left"
+        else:
+            labels.setdefault(found.episode_id, found.status.label.lower())
+    return labels

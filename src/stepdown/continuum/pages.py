@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from stepdown.authorizations import access as authorizations_access
+from stepdown.authorizations import service as authorizations_service
 from stepdown.continuum import access, service
 from stepdown.continuum.schemas import LevelUpdate
 from stepdown.kit import bounds
@@ -58,6 +60,11 @@ def census_page(
             "clinicians": clinicians,
             "site": site,
             "clinician": clinician,
+            "authorizations": authorizations_service.in_force_labels(
+                session, actor=actor, episode_ids=[r.episode.id for r in result.rows]
+            )
+            if authorizations_access.READ.allows(actor.role)
+            else None,
         },
     )
 
