@@ -8,7 +8,7 @@ case-insensitive; any other id is ACTIVE:
     ACT   active, behavioral-health copays (30 MH AI AJ AK BB A8) in and out of network
     CRV   medical active; behavioral health carved out to another payer (2120C name, phone)
     AUTH  active; AI and BB (partial hospitalization) need prior authorization (EB11=Y),
-          with visit and day limits
+          with visit and day limits, and a deductible partly met
     DED   active; deductible and out-of-pocket totals and what remains, coinsurance
     INA   inactive (EB01=6), the plan ended last year
     A42   AAA03 42 Unable to Respond at Current Time, in 2100A (the payer's system)
@@ -161,6 +161,8 @@ def benefits(scenario: Scenario) -> list[list[str]]:
             _eb("B", "IND", ["BB"], period="27", amount="100", auth="Y", network="Y"),
             _eb("F", "IND", ["AI"], period="23", unit="VS", quantity="30", network="Y"),
             _eb("F", "IND", ["BB"], period="23", unit="DY", quantity="20", network="Y"),
+            _eb("C", "IND", ["30"], period="23", amount="1000", network="Y"),
+            _eb("C", "IND", ["30"], period="29", amount="400", network="Y"),
             ["MSG", "PRIOR AUTHORIZATION REQUIRED FOR SUBSTANCE ABUSE AND PARTIAL HOSPITALIZATION"],
         ]
     if scenario is Scenario.DEDUCTIBLE:
