@@ -39,6 +39,7 @@ from stepdown.attendance import pages as attendance_pages
 from stepdown.audit import api as audit_api
 from stepdown.audit import pages as audit_pages
 from stepdown.authorizations import api as authorizations_api
+from stepdown.authorizations import packet_pages as authorizations_packet_pages
 from stepdown.authorizations import pages as authorizations_pages
 from stepdown.calendar import api as calendar_api
 from stepdown.calendar import pages as calendar_pages
@@ -247,6 +248,7 @@ def create_app(
         case_management_api.router,
         coverage_pages.router,
         authorizations_pages.router,
+        authorizations_packet_pages.router,
         authorizations_api.router,
         coverage_api.router,
         alumni_pages.router,

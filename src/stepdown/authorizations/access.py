@@ -32,3 +32,11 @@ DESK = policy(
     Role.DIRECTOR,
     description="work the utilization-review desk",
 )
+# The concurrent-review packet gathers the whole record for a payer's reviewer: the staff
+# who argue continued stays build it.
+REVIEW_PACKET = policy(
+    "authorizations.review_packet",
+    Role.UTILIZATION_REVIEW,
+    Role.DIRECTOR,
+    description="build a concurrent-review packet",
+)

@@ -305,6 +305,7 @@ class AuthorizationsTab:
     level_options: list[tuple[str, str]]
     can_write: bool
     today: date
+    can_review: bool = False  # may build the concurrent-review packet (``access.REVIEW_PACKET``)
 
     @property
     def status_options(self) -> list[tuple[str, str]]:
@@ -356,6 +357,7 @@ def chart_tab(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Author
         [(lv.code, lv.name) for lv in levels if lv.provided_in_house and lv.is_active],
         can_write,
         today(),
+        can_review=access.REVIEW_PACKET.allows(actor.role),
     )
 
 
