@@ -15,7 +15,7 @@ from stepdown.jobs.models import JobRun, RunStatus
 from stepdown.kit.clock import today
 from stepdown.kit.errors import Conflict, Forbidden, Invalid
 from stepdown.programs import export
-from stepdown.scheduling import service
+from stepdown.scheduling import authorized, service
 from stepdown.scheduling.exchange import parse_solution
 from stepdown.scheduling.first_fit import first_fit
 from stepdown.security.actor import Actor
@@ -155,7 +155,11 @@ def test_bad_weeks_and_limits_are_refused_by_field(session: Session) -> None:
 
 
 def test_applying_a_solution_publishes_it_and_an_invalid_one_writes_nothing(demo: Session) -> None:
-    instance = export.export_week(demo, actor=SYSTEM, week_of=LATER).instance
+    # The live week as `apply` exports it again: with the payers' authorization limits.
+    instance = authorized.with_authorizations(
+        demo, export.export_week(demo, actor=SYSTEM, week_of=LATER)
+    ).instance
+    assert any(c.authorization is not None for c in instance.clients)
     solution = first_fit(instance)
     builds, occurrences = _count(demo, ScheduleBuild), _count(demo, SessionOccurrence)
     broken = solution.model_copy(update={"sessions": [*solution.sessions, solution.sessions[0]]})

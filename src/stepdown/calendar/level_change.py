@@ -54,6 +54,7 @@ from stepdown.programs import export as programs_export
 from stepdown.programs.models import GroupSession, Site, TimeBlock
 from stepdown.scheduling import access as scheduling_access
 from stepdown.scheduling import service as scheduling_service
+from stepdown.scheduling.authorized import with_authorizations
 from stepdown.scheduling.exchange import ExchangeError, Instance
 from stepdown.scheduling.replan import changed_instance, replan
 from stepdown.security.actor import Actor
@@ -261,10 +262,20 @@ def _failed(
 
 
 def _entering(
-    session: Session, builder: Actor, client: Client, week_of: date, instance: Instance
+    session: Session,
+    builder: Actor,
+    client: Client,
+    week_of: date,
+    instance: Instance,
+    applies_from: date,
 ) -> tuple[programs_export.WeekExport, str | None]:
-    """The client's record in the live week (new level, current availability), or why not."""
-    export = programs_export.week_instance(session, actor=builder, week_of=week_of)
+    """The client's record in the live week (new level, current availability, and what the
+    payer authorizes from ``applies_from``), or why not."""
+    export = with_authorizations(
+        session,
+        programs_export.week_instance(session, actor=builder, week_of=week_of),
+        applies_from=applies_from,
+    )
     if not any(c.id == client.record_number for c in export.instance.clients):
         why = next(
             (
@@ -303,7 +314,7 @@ def _propose_week(
         return _failed(
             session, builder, week_of=week_of, applies_from=applies_from, note=note, reason=str(exc)
         )
-    export, problem = _entering(session, builder, client, week_of, instance)
+    export, problem = _entering(session, builder, client, week_of, instance, applies_from)
     if problem is not None:
         return _failed(
             session, builder, week_of=week_of, applies_from=applies_from, note=note, reason=problem

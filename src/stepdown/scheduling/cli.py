@@ -255,15 +255,19 @@ def export_week_command(
 ) -> None:
     """Write the live week as an instance, with last week's attendance as previous_sessions.
 
-    The same export as `stepdown programs export-week` (``programs.export.export_week``).
+    The export of `stepdown programs export-week` (``programs.export.export_week``), with
+    each client's payer authorization limits for the week (``scheduling.authorized``).
     """
     # Imported here: `stepdown.cli` imports this module, and solve/check/replan need no database.
     from stepdown.cli import context
     from stepdown.programs import export
+    from stepdown.scheduling import authorized
 
     monday = _monday(week, "--week")
     with context.unit_of_work() as session:
-        result = export.export_week(session, actor=context.system_actor(), week_of=monday)
+        result = authorized.with_authorizations(
+            session, export.export_week(session, actor=context.system_actor(), week_of=monday)
+        )
         for line in result.skipped:
             typer.echo(f"skipped {line}", err=True)
         try:

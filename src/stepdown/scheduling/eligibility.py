@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from .exchange import MINUTES_PER_DAY, Client, Instance, LevelRule, Room, Session, Staff
+from .limits import day_cap
 
 
 def _inside(start: int, end: int, windows: list[tuple[int, int]]) -> bool:
@@ -54,6 +55,10 @@ class Eligibility:
     """Rooms of the session's site big enough for its minimum group, smallest first."""
     staff: dict[str, Staff] = field(init=False)
     clients: dict[str, ClientOptions] = field(init=False)
+    """Each client's options on the days their payer authorizations leave open."""
+    unauthorized: dict[str, ClientOptions] = field(init=False)
+    """For clients with authorizations, their options as if none were needed: the unmet
+    diagnosis tells what the authorization took away from what their availability allows."""
 
     def __post_init__(self) -> None:
         inst = self.instance
@@ -97,13 +102,17 @@ class Eligibility:
             key=lambda s: (self.span[s.id], s.id),
         )
         self.clients = {}
+        self.unauthorized = {}
         for client in inst.clients:
-            windows = [(w.week_start, w.week_end) for w in client.availability]
-            sessions = tuple(s.id for s in runnable if self._serves(s, client, windows))
-            slots = self._slots(client, windows, staff_windows[client.primary_therapist], sessions)
-            self.clients[client.id] = ClientOptions(
-                client, inst.levels[client.level], sessions, slots
-            )
+            therapist_windows = staff_windows[client.primary_therapist]
+            for into, availability in (
+                (self.clients, client.authorized_availability),
+                *(((self.unauthorized, client.availability),) if client.authorization else ()),
+            ):
+                windows = [(w.week_start, w.week_end) for w in availability]
+                sessions = tuple(s.id for s in runnable if self._serves(s, client, windows))
+                slots = self._slots(client, windows, therapist_windows, sessions)
+                into[client.id] = ClientOptions(client, inst.levels[client.level], sessions, slots)
 
     def _serves(self, session: Session, client: Client, windows: list[tuple[int, int]]) -> bool:
         return (
@@ -150,10 +159,22 @@ class Eligibility:
 
     @cached_property
     def alone(self) -> dict[str, AloneBest]:
-        """Each client's best week with sessions and therapist all to themselves."""
-        return {cid: self._alone(options) for cid, options in self.clients.items()}
+        """Each client's best week with sessions and therapist all to themselves, within
+        their authorized days (a ``day`` limit lowers the number of days)."""
+        return {
+            cid: self._alone(options, day_cap(options.client, options.rule.max_days))
+            for cid, options in self.clients.items()
+        }
 
-    def _alone(self, options: ClientOptions) -> AloneBest:
+    @cached_property
+    def alone_unauthorized(self) -> dict[str, AloneBest]:
+        """The same, for clients with authorizations, as if they needed none."""
+        return {
+            cid: self._alone(options, options.rule.max_days)
+            for cid, options in self.unauthorized.items()
+        }
+
+    def _alone(self, options: ClientOptions, max_days: int) -> AloneBest:
         need = options.client.appointments_needed
         length = self.instance.individual_minutes
         by_day: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
@@ -164,12 +185,12 @@ class Eligibility:
             by_day[start // MINUTES_PER_DAY].append((start, start + length, 1))
         # best[days][appointments] = most minutes over the days seen so far
         unreachable = -1
-        best = [[unreachable] * (need + 1) for _ in range(options.rule.max_days + 1)]
+        best = [[unreachable] * (need + 1) for _ in range(max_days + 1)]
         best[0][0] = 0
         for items in by_day.values():
             day_best = _day_best(items, need)
             merged = [row[:] for row in best]
-            for days in range(options.rule.max_days):
+            for days in range(max_days):
                 for have in range(need + 1):
                     if best[days][have] == unreachable:
                         continue
@@ -185,6 +206,9 @@ class Eligibility:
             appointments=most_appointments,
             minutes_with_all=per_count[need],
             minutes=per_count[most_appointments],
+            fewest_days=next(
+                (days for days, row in enumerate(best) if row[need] >= options.min_minutes), None
+            ),
         )
 
     def restricted(self, keep: Callable[[str, str], bool]) -> Eligibility:
@@ -211,6 +235,8 @@ class AloneBest:
     """Most minutes reachable while booking every needed appointment; -1 if impossible."""
     minutes: int
     """Most minutes reachable with `appointments` appointments."""
+    fewest_days: int | None
+    """Fewest days on which a compliant week fits (None: it fits on none)."""
 
 
 def _day_best(items: list[tuple[int, int, int]], need: int) -> list[int]:

@@ -24,6 +24,9 @@ DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 
 Level = Literal["PHP", "IOP", "OP"]
+# What a payer counts (``authorizations.rules.UnitType``): a day attended, a session (group or
+# appointment), a visit (an appointment) or whole 15-minute units of each service.
+Unit = Literal["day", "session", "visit", "unit_15"]
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
@@ -132,6 +135,64 @@ class Session(_Timed):
         return self
 
 
+def _duplicates(ids: list[str]) -> list[str]:
+    return sorted(key for key, count in Counter(ids).items() if count > 1)
+
+
+class AuthorizationLimit(_Model):
+    """What one payer authorization still allows this week: at most ``units`` units of the
+    client's services on ``days``, counted as the payer counts them (``unit``)."""
+
+    unit: Unit
+    days: list[Day]
+    units: int = Field(ge=0)
+    reason: str = ""
+
+    @field_validator("days")
+    @classmethod
+    def _once(cls, days: list[Day]) -> list[Day]:
+        if dup := _duplicates(list(days)):
+            raise ValueError(f"day {dup[0]} is listed twice")
+        return days
+
+
+class AuthorizedWeek(_Model):
+    """A client's payer authorizations for the week, a hard limit.
+
+    Absent from a client: nothing to respect (the episode has no authorization: self-pay, or a
+    payer that requires none). Present: no service on a day outside ``days`` (no approved
+    authorization in force that day), and every limit holds.
+    """
+
+    days: list[Day]
+    limits: list[AuthorizationLimit] = Field(default_factory=list)
+    reason: str = ""
+    """Why days are missing from ``days`` (e.g. the authorization is still pending)."""
+
+    @model_validator(mode="after")
+    def _inside(self) -> Self:
+        if dup := _duplicates(list(self.days)):
+            raise ValueError(f"day {dup[0]} is listed twice")
+        for limit in self.limits:
+            outside = [day for day in limit.days if day not in self.days]
+            if outside:
+                raise ValueError(f"a limit counts {outside[0]}, which is not an authorized day")
+        return self
+
+    @property
+    def open_days(self) -> frozenset[Day]:
+        """Days a service may take place: authorized, and under no used-up limit that every
+        service counts against (a ``visit`` limit leaves groups free, and a ``unit_15`` one
+        services shorter than 15 minutes)."""
+        closed = {
+            day
+            for limit in self.limits
+            if limit.units == 0 and limit.unit in ("day", "session")
+            for day in limit.days
+        }
+        return frozenset(day for day in self.days if day not in closed)
+
+
 class Client(_Model):
     id: str
     site: str
@@ -144,14 +205,20 @@ class Client(_Model):
     family_sessions: int = Field(ge=0)
     keep_apart: list[str] = Field(default_factory=list)
     previous_sessions: list[str] = Field(default_factory=list)
+    authorization: AuthorizedWeek | None = None
 
     @property
     def appointments_needed(self) -> int:
         return self.individual_sessions + self.family_sessions
 
-
-def _duplicates(ids: list[str]) -> list[str]:
-    return sorted(key for key, count in Counter(ids).items() if count > 1)
+    @property
+    def authorized_availability(self) -> list[Window]:
+        """The availability on the days the payer's authorizations leave open (all of it
+        for a client who needs no authorization)."""
+        if self.authorization is None:
+            return self.availability
+        open_days = self.authorization.open_days
+        return [window for window in self.availability if window.day in open_days]
 
 
 class Instance(_Model):

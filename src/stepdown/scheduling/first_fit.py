@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from . import limits
 from .eligibility import ClientOptions, Eligibility
 from .exchange import (
     DAYS,
@@ -46,13 +47,18 @@ class _Week:
     eligibility: Eligibility
     client_busy: dict[str, list[Span]] = field(default_factory=lambda: defaultdict(list))
     client_minutes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    client_services: dict[str, list[limits.Service]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     staff_busy: dict[str, list[Span]] = field(default_factory=lambda: defaultdict(list))
     staff_minutes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     room_busy: dict[str, list[Span]] = field(default_factory=lambda: defaultdict(list))
     groups: dict[str, _Group] = field(default_factory=dict)
     appointments: list[tuple[str, int]] = field(default_factory=list)
 
-    def client_fits(self, options: ClientOptions, start: int, end: int, reserve: int) -> bool:
+    def client_fits(
+        self, options: ClientOptions, start: int, end: int, reserve: int, *, appointment: bool
+    ) -> bool:
         cid = options.client.id
         busy = self.client_busy[cid]
         days = {low // MINUTES_PER_DAY for low, _ in busy} | {start // MINUTES_PER_DAY}
@@ -60,6 +66,7 @@ class _Week:
             _free(busy, start, end)
             and self.client_minutes[cid] + end - start + reserve <= options.max_minutes
             and len(days) <= options.rule.max_days
+            and limits.fits(options.client, self.client_services[cid], (start, end, appointment))
         )
 
     def staff_fits(self, staff_id: str, start: int, end: int) -> bool:
@@ -69,7 +76,9 @@ class _Week:
             and self.staff_minutes[staff_id] + end - start <= limit
         )
 
-    def book(self, who: str, start: int, end: int, *, staff: bool = False) -> None:
+    def book(
+        self, who: str, start: int, end: int, *, staff: bool = False, appointment: bool = False
+    ) -> None:
         busy, minutes = (
             (self.staff_busy, self.staff_minutes)
             if staff
@@ -77,6 +86,8 @@ class _Week:
         )
         busy[who].append((start, end))
         minutes[who] += end - start
+        if not staff:
+            self.client_services[who].append((start, end, appointment))
 
     def release(self, who: str, start: int, end: int, *, staff: bool = False) -> None:
         busy, minutes = (
@@ -86,6 +97,8 @@ class _Week:
         )
         busy[who].remove((start, end))
         minutes[who] -= end - start
+        if not staff:
+            self.client_services[who].remove((start, end, False))
 
     def open_group(self, session_id: str) -> _Group | None:
         elig = self.eligibility
@@ -134,7 +147,7 @@ class _Week:
             if self.client_minutes[options.client.id] + reserve >= options.min_minutes:
                 return
             start, end = self.eligibility.span[session_id]
-            if not self.client_fits(options, start, end, reserve):
+            if not self.client_fits(options, start, end, reserve, appointment=False):
                 continue
             group = self.groups.get(session_id) or self.open_group(session_id)
             if group is None or len(group.members) >= group.capacity:
@@ -152,14 +165,14 @@ class _Week:
                 (
                     slot
                     for slot in options.slots
-                    if self.client_fits(options, slot, slot + length, 0)
+                    if self.client_fits(options, slot, slot + length, 0, appointment=True)
                     and self.staff_fits(therapist, slot, slot + length)
                 ),
                 None,
             )
             if start is None:
                 return
-            self.book(options.client.id, start, start + length)
+            self.book(options.client.id, start, start + length, appointment=True)
             self.book(therapist, start, start + length, staff=True)
             self.appointments.append((options.client.id, start))
 

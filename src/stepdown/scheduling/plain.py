@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .eligibility import Eligibility
-from .exchange import MINUTES_PER_DAY, Client, Instance, Session, Solution, Window
+from .exchange import DAYS, MINUTES_PER_DAY, Client, Instance, Session, Solution, Unit, Window
 from .first_fit import assemble
 from .slots import complete_slots
 from .validator import check
@@ -40,6 +40,8 @@ class _Occupancy:
     intervals: list[cp_model.IntervalVar] = field(default_factory=list)
     units: list[tuple[Lit, int]] = field(default_factory=list)
     days: dict[int, list[Lit]] = field(default_factory=lambda: defaultdict(list))
+    services: list[tuple[Lit, int, int, bool]] = field(default_factory=list)
+    """Literal, week-minute start and end, and whether it is an appointment (for payer units)."""
 
     def total(self) -> cp_model.LinearExpr:
         return cp_model.LinearExpr.weighted_sum(
@@ -73,8 +75,17 @@ def _serves(session: Session, client: Client) -> bool:
         and session.audience == client.age_group
         and session.gender in ("any", client.gender)
         and (session.telehealth or session.site == client.site)
-        and _inside(session.week_start, session.week_end, client.availability)
+        and _inside(session.week_start, session.week_end, client.authorized_availability)
     )
+
+
+def _payer_units(unit: Unit, minutes: int, appointment: bool) -> int:
+    """Units one service uses under a ``session``, ``visit`` or ``unit_15`` limit."""
+    if unit == "session":
+        return 1
+    if unit == "visit":
+        return int(appointment)
+    return minutes // 15
 
 
 def grid(instance: Instance) -> int:
@@ -121,13 +132,16 @@ class _PlainModel:
     def _units(self, hours: float) -> int:
         return round(hours * 60) // self.unit
 
-    def _occupy(self, who: str, start: int, end: int, lit: Lit) -> None:
+    def _occupy(
+        self, who: str, start: int, end: int, lit: Lit, *, appointment: bool = False
+    ) -> None:
         place = self.occupancy[who]
         place.intervals.append(
             self.model.new_optional_fixed_size_interval_var(start, end - start, lit, f"[{who}]")
         )
         place.units.append((lit, (end - start) // self.unit))
         place.days[start // MINUTES_PER_DAY].append(lit)
+        place.services.append((lit, start, end, appointment))
 
     def _session(self, session: Session) -> None:
         m, sid = self.model, session.id
@@ -169,14 +183,14 @@ class _PlainModel:
             return
         length = self.instance.individual_minutes
         therapist = self.staff[client.primary_therapist]
-        for window in client.availability:
+        for window in client.authorized_availability:
             for start in range(window.week_start, window.week_end - length + 1, self.unit):
                 if _inside(start, start + length, therapist.availability):
                     lit = self.appoint[(client.id, start)] = self.model.new_bool_var(
                         f"appt[{client.id},{start}]"
                     )
                     self.booked[client.id].append(lit)
-                    self._occupy(client.id, start, start + length, lit)
+                    self._occupy(client.id, start, start + length, lit, appointment=True)
                     self._occupy(therapist.id, start, start + length, lit)
 
     def _client(self, client: Client) -> tuple[cp_model.IntVar, int]:
@@ -187,13 +201,13 @@ class _PlainModel:
         hours = place.total()
         need = self._units(rule.min_hours)
         m.add(hours <= self._units(rule.max_hours))
-        days = []
+        days: dict[int, Lit] = {}
         for day, lits in place.days.items():
-            used = m.new_bool_var(f"day[{cid},{day}]")
+            used = days[day] = m.new_bool_var(f"day[{cid},{day}]")
             for lit in lits:
                 m.add_implication(lit, used)
-            days.append(used)
-        m.add(sum(days) <= rule.max_days)
+        m.add(sum(days.values()) <= rule.max_days)
+        self._authorization(client, days)
         booked = sum(self.booked[cid])
         m.add(booked <= client.appointments_needed)
         for other in client.keep_apart:
@@ -207,6 +221,30 @@ class _PlainModel:
         m.add(hours >= need * comply)
         m.add(booked >= client.appointments_needed * comply)
         return short, need
+
+    def _authorization(self, client: Client, days: dict[int, Lit]) -> None:
+        """Each payer limit as FORMAT.md's authorization rule reads: units of the services on
+        its days (a day with any service counts once for ``day``; a session or appointment is
+        one ``session``; an appointment one ``visit``; whole quarter hours for ``unit_15``)."""
+        if client.authorization is None:
+            return
+        place = self.occupancy[client.id]
+        for limit in client.authorization.limits:
+            on = {DAYS.index(day) for day in limit.days}
+            if limit.unit == "day":
+                counted = [(lit, 1) for day, lit in days.items() if day in on]
+            else:
+                counted = [
+                    (lit, _payer_units(limit.unit, end - start, appointment))
+                    for lit, start, end, appointment in place.services
+                    if start // MINUTES_PER_DAY in on
+                ]
+            self.model.add(
+                cp_model.LinearExpr.weighted_sum(
+                    [lit for lit, _ in counted], [n for _, n in counted]
+                )
+                <= limit.units
+            )
 
     def _objective(self, shortfalls: list[tuple[cp_model.IntVar, int]]) -> None:
         staff_terms = [term for pid in self.staff for term in self.occupancy[pid].units]

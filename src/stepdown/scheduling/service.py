@@ -1,6 +1,7 @@
 """Building, reviewing and publishing a week: the optimizer run against the live program.
 
-A build is the live week exported (``programs.export``), solved, checked by the independent
+A build is the live week exported (``programs.export``) with what each client's payer
+authorizations still allow (``scheduling.authorized``), solved, checked by the independent
 validator and stored whole as a draft, so the review shows exactly what would be published and
 an audit can later show what was decided. Publishing goes through ``calendar.publish``.
 
@@ -38,7 +39,7 @@ from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from stepdown.programs import export as programs_export
 from stepdown.programs.rules import TOPIC_LABELS
-from stepdown.scheduling import access
+from stepdown.scheduling import access, authorized
 from stepdown.scheduling.eligibility import Eligibility
 from stepdown.scheduling.exchange import (
     DAYS,
@@ -212,7 +213,11 @@ def start_build(session: Session, *, actor: Actor, build_id: uuid.UUID) -> Build
     if build.status not in UNSOLVED:
         return None
     assert build.time_limit is not None  # request_build always sets it
-    export = programs_export.week_instance(session, actor=actor, week_of=build.week_of)
+    export = authorized.with_authorizations(
+        session,
+        programs_export.week_instance(session, actor=actor, week_of=build.week_of),
+        applies_from=build.applies_from,
+    )
     if not export.instance.clients:
         raise Conflict(
             f"no client can be scheduled in the week of {build.week_of}"
@@ -422,7 +427,11 @@ def apply_solution(
     skipped: list[str] = []
     if instance is None:
         week_of = _week_of_name(solution.instance)
-        export = programs_export.week_instance(session, actor=actor, week_of=week_of)
+        export = authorized.with_authorizations(
+            session,
+            programs_export.week_instance(session, actor=actor, week_of=week_of),
+            applies_from=applies_from,
+        )
         instance, skipped = export.instance, export.skipped
     else:
         week_of = date.fromisoformat(instance.week_of)

@@ -80,7 +80,7 @@ def _fitting(elig: Eligibility, chain: list[int], cid: str) -> tuple[int, ...]:
         (w.week_start, w.week_end) for w in elig.staff[client.primary_therapist].availability
     ]
     starts: set[int] = set()
-    for window in client.availability:
+    for window in client.authorized_availability:
         first = bisect.bisect_left(chain, window.week_start)
         last = bisect.bisect_right(chain, window.week_end - length)
         starts.update(

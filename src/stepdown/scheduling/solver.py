@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from . import limits
 from .eligibility import ClientOptions, Eligibility
 from .exchange import MINUTES_PER_DAY, Instance, Solution, week_minute
 from .first_fit import assemble, first_fit
@@ -307,12 +308,18 @@ class _Model:
             by_day: dict[int, list[Lit]] = defaultdict(list)
             for start, _, lit in items:
                 by_day[start // MINUTES_PER_DAY].append(lit)
-            if len(by_day) > options.rule.max_days:
+            authorization = options.client.authorization
+            day_limits = [] if authorization is None else authorization.limits
+            if len(by_day) > options.rule.max_days or any(
+                limit.unit == "day" for limit in day_limits
+            ):
                 for day, lits in by_day.items():
                     used = self.days[(cid, day)] = m.new_bool_var(f"day[{cid},{day}]")
                     for lit in lits:
                         m.add_implication(lit, used)
+            if len(by_day) > options.rule.max_days:
                 m.add(sum(self.days[(cid, day)] for day in by_day) <= options.rule.max_days)
+            self._authorization(cid)
             need = self.units(options.min_minutes)
             short = self.short[cid] = m.new_int_var(0, need, f"short[{cid}]")
             self.short_range += need
@@ -321,6 +328,34 @@ class _Model:
                 comply = self.comply[cid] = m.new_bool_var(f"comply[{cid}]")
                 m.add(hours >= need * comply)
                 m.add(appointments >= options.client.appointments_needed * comply)
+
+    def _authorization(self, cid: str) -> None:
+        """Each payer limit, over the client's options on its days (the days no authorization
+        covers have no options at all: `Eligibility` leaves them out)."""
+        options = self.elig.clients[cid]
+        if options.client.authorization is None:
+            return
+        services = [
+            (*self.elig.span[sid], False, self.attend[(cid, sid)])
+            for sid in options.sessions
+            if (cid, sid) in self.attend
+        ]
+        services += [
+            (start, start + self.length, True, self.appoint[(cid, start)])
+            for start in options.slots
+        ]
+        for limit in options.client.authorization.limits:
+            days = limits.day_numbers(limit)
+            if limit.unit == "day":
+                terms = [(self.days[(cid, d)], 1) for d in sorted(days) if (cid, d) in self.days]
+            else:
+                terms = [
+                    (lit, limits.cost(limit.unit, start, end, appointment))
+                    for start, end, appointment, lit in services
+                    if start // MINUTES_PER_DAY in days
+                ]
+            if sum(weight for _, weight in terms) > limit.units:
+                self.model.add(_weighted(terms) <= limit.units)
 
     def _keep_apart(self) -> None:
         pairs = {
@@ -1016,10 +1051,12 @@ def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
     busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
     minutes: dict[str, int] = defaultdict(int)
     booked: dict[str, int] = defaultdict(int)
+    services: dict[str, list[limits.Service]] = defaultdict(list)
     for sid, group in schedule.members.items():
         for cid in group:
             busy[cid].append(elig.span[sid])
             minutes[cid] += elig.span[sid][1] - elig.span[sid][0]
+            services[cid].append((*elig.span[sid], False))
     for sid, pid in schedule.leaders.items():
         busy[pid].append(elig.span[sid])
         minutes[pid] += elig.span[sid][1] - elig.span[sid][0]
@@ -1028,6 +1065,7 @@ def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
             busy[who].append((start, start + length))
             minutes[who] += length
         booked[cid] += 1
+        services[cid].append((start, start + length, True))
 
     def fits(who: str, start: int, end: int, limit: float) -> bool:
         free = all(end <= low or high <= start for low, high in busy[who])
@@ -1058,6 +1096,7 @@ def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
                 and len(group) < min(seats, elig.sessions[sid].max_size)
                 and fits(cid, start, end, options.max_minutes)
                 and new_day_ok(options, start)
+                and limits.fits(client, services[cid], (start, end, False))
                 and not any(
                     other in client.keep_apart or cid in elig.clients[other].client.keep_apart
                     for other in group
@@ -1065,6 +1104,7 @@ def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
             ):
                 group.append(cid)
                 take((cid,), start, end)
+                services[cid].append((start, end, False))
         therapist = client.primary_therapist
         beyond_minimum = []
         for start in options.slots:
@@ -1075,17 +1115,20 @@ def _fill(elig: Eligibility, schedule: _Schedule, part: Component) -> None:
                 fits(cid, start, end, options.max_minutes)
                 and fits(therapist, start, end, elig.staff[therapist].max_hours * 60)
                 and new_day_ok(options, start)
+                and limits.fits(client, services[cid], (start, end, True))
             ):
                 if minutes[cid] >= options.min_minutes:
                     beyond_minimum.append(start)
                 schedule.appointments.append((cid, start))
                 booked[cid] += 1
                 take((cid, therapist), start, end)
+                services[cid].append((start, end, True))
         if booked[cid] < client.appointments_needed:
             # Still not compliant: appointments past `min_hours` cut no shortfall and would
             # only cost staff hours.
             for start in beyond_minimum:
                 schedule.appointments.remove((cid, start))
+                services[cid].remove((start, start + length, True))
                 booked[cid] -= 1
                 for person in (cid, therapist):
                     busy[person].remove((start, start + length))

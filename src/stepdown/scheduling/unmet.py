@@ -1,16 +1,18 @@
 """Who cannot be compliant, and why, in words a coordinator can act on.
 
 Own limits (the client's availability cannot hold a compliant week, per `Eligibility.alone`) are
-told apart from competition (others took the seats, leaders or therapist hours), because the two
-call for different fixes.
+told apart from competition (others took the seats, leaders or therapist hours), and both from
+the payer's authorization (no approved authorization on some days, or its units used up),
+because the three call for different fixes: availability, capacity, utilization review.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from . import limits
 from .eligibility import ClientOptions, Eligibility
-from .exchange import DAYS, MINUTES_PER_DAY, Client, Solution, Unmet
+from .exchange import DAYS, MINUTES_PER_DAY, Client, Solution, Unmet, week_minute
 
 _PARTS_OF_DAY = ((12 * 60, "mornings"), (17 * 60, "afternoons"), (MINUTES_PER_DAY, "evenings"))
 
@@ -48,10 +50,14 @@ def _appointments_label(client: Client) -> str:
 
 
 def own_availability_reason(eligibility: Eligibility, client_id: str) -> str | None:
-    """Why the client cannot comply whatever the others do, or None if they could."""
-    options = eligibility.clients[client_id]
+    """Why the client's availability cannot hold a compliant week whatever the others do (and
+    whatever their authorization allows), or None if it could."""
+    if client_id in eligibility.unauthorized:
+        options = eligibility.unauthorized[client_id]
+        alone = eligibility.alone_unauthorized[client_id]
+    else:
+        options, alone = eligibility.clients[client_id], eligibility.alone[client_id]
     client = options.client
-    alone = eligibility.alone[client_id]
     need = client.appointments_needed
     reasons = []
     if alone.appointments < need:
@@ -76,6 +82,59 @@ def own_availability_reason(eligibility: Eligibility, client_id: str) -> str | N
             f"({_where(eligibility, options)})"
         )
     return "; ".join(reasons) if reasons else None
+
+
+def authorization_reason(
+    eligibility: Eligibility, client_id: str, services: list[limits.Service]
+) -> str | None:
+    """How the payer's authorization kept a non-compliant client short, or None if it did not.
+
+    It did if a limit that matters is used up by the week (a ``day``, ``session`` or
+    ``unit_15`` limit always matters to a client short of hours; a ``visit`` limit only when an
+    appointment is missing), or if the authorized days cannot hold a compliant week and the
+    days without an approved authorization held options the client lost.
+    """
+    options = eligibility.clients[client_id]
+    client = options.client
+    authorization = client.authorization
+    if authorization is None:
+        return None
+    scheduled = sum(end - start for start, end, _ in services)
+    booked = sum(1 for _, _, appointment in services if appointment)
+    short_of_hours = scheduled < options.min_minutes
+    unauthorized = eligibility.unauthorized[client_id]
+    fewest_days = eligibility.alone_unauthorized[client_id].fewest_days
+    parts = []
+    for limit in authorization.limits:
+        matters = short_of_hours if limit.unit != "visit" else booked < client.appointments_needed
+        if not matters or limits.used(limit, services) < limit.units:
+            continue
+        left = f"{limits.units_label(limit.unit, limit.units)} left this week"
+        text = f"{limit.reason}: {left}" if limit.reason else left
+        if limit.units:
+            text += ", all scheduled"
+        if limit.unit == "day" and fewest_days is not None and fewest_days > limit.units:
+            text += (
+                f"; the week needs {limits.units_label('day', fewest_days)}, "
+                f"{fewest_days - limit.units} not authorized"
+            )
+        parts.append(text)
+    starts = [eligibility.span[sid][0] for sid in unauthorized.sessions]
+    starts += list(unauthorized.slots)
+    closed = sorted(
+        {start // MINUTES_PER_DAY for start in starts}
+        - {DAYS.index(day) for day in authorization.days}
+    )
+    if closed and not eligibility.can_comply(client_id):
+        days = ", ".join(DAYS[day].capitalize() for day in closed)
+        why = f" ({authorization.reason})" if authorization.reason else ""
+        parts.append(f"no approved authorization on {days}{why}")
+    if not parts:
+        return None
+    return (
+        f"authorization: {'; '.join(parts)}; scheduled {_hours(scheduled)} of "
+        f"{_hours(options.min_minutes)} h"
+    )
 
 
 def competition_reason(
@@ -107,20 +166,27 @@ def unmet_for(eligibility: Eligibility, solution: Solution) -> list[Unmet]:
     length = eligibility.instance.individual_minutes
     minutes: dict[str, int] = defaultdict(int)
     booked: dict[str, int] = defaultdict(int)
+    services: dict[str, list[limits.Service]] = defaultdict(list)
     for row in solution.attendance:
         start, end = eligibility.span[row.session]
         minutes[row.client] += end - start
+        services[row.client].append((start, end, False))
     for appointment in solution.appointments:
         minutes[appointment.client] += length
         booked[appointment.client] += 1
+        start = week_minute(appointment.day, appointment.start)
+        services[appointment.client].append((start, start + length, True))
     entries = []
     for client_id, options in eligibility.clients.items():
         scheduled, appointments = minutes[client_id], booked[client_id]
         if scheduled >= options.min_minutes and appointments >= options.client.appointments_needed:
             continue
-        reason = own_availability_reason(eligibility, client_id) or competition_reason(
-            eligibility, client_id, scheduled, appointments
-        )
+        own = own_availability_reason(eligibility, client_id)
+        payer = authorization_reason(eligibility, client_id, services[client_id])
+        if payer is not None:
+            reason = f"{payer}; {own}" if own else payer
+        else:
+            reason = own or competition_reason(eligibility, client_id, scheduled, appointments)
         entries.append(
             Unmet(client=client_id, short_hours=short_hours(options, scheduled), reason=reason)
         )

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from .exchange import Instance, Solution, Window, to_minutes
+from .exchange import Client, Instance, Solution, Window, to_minutes
 
 DAY_ORDER = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -73,6 +73,42 @@ def _overlaps(owner: str, items: list[_Busy], report: CheckReport) -> None:
             report.add("double-booked", f"{owner} is in {first.label} and {second.label} at once")
 
 
+def _payer_units(unit: str, items: list[_Busy], appointments: set[int]) -> int:
+    """Units the items use, as the payer counts them (``authorizations.rules.units_of``)."""
+    if unit == "day":
+        return len({b.day for b in items})
+    if unit == "session":
+        return len(items)
+    if unit == "visit":
+        return sum(1 for b in items if id(b) in appointments)
+    return sum((b.end - b.start) // 15 for b in items)
+
+
+def _authorization(
+    client: Client, items: list[_Busy], appointments: set[int], report: CheckReport
+) -> None:
+    """No service on a day no authorization covers, and no limit exceeded."""
+    if client.authorization is None:
+        return
+    allowed = {DAY_ORDER[day] for day in client.authorization.days}
+    for item in sorted(items, key=lambda b: (b.day, b.start, b.label)):
+        if item.day not in allowed:
+            report.add(
+                "authorization",
+                f"client {client.id} has {item.label} on a day no authorization covers",
+            )
+    for limit in client.authorization.limits:
+        on = {DAY_ORDER[day] for day in limit.days}
+        counted = _payer_units(limit.unit, [b for b in items if b.day in on], appointments)
+        if counted > limit.units:
+            why = f" ({limit.reason})" if limit.reason else ""
+            report.add(
+                "authorization",
+                f"client {client.id} uses {counted} {limit.unit} units on "
+                f"{', '.join(limit.days)}, authorized {limit.units}{why}",
+            )
+
+
 def check(instance: Instance, solution: Solution) -> CheckReport:
     """Recompute every hard rule and the four objective terms from the raw files."""
     report = CheckReport(clients=len(instance.clients))
@@ -85,6 +121,7 @@ def check(instance: Instance, solution: Solution) -> CheckReport:
 
     staff_items: dict[str, list[_Busy]] = defaultdict(list)
     client_items: dict[str, list[_Busy]] = defaultdict(list)
+    appointment_items: set[int] = set()  # ids of the client items that are appointments
     room_items: dict[str, list[_Busy]] = defaultdict(list)
 
     # Sessions: run once, leader and room fit.
@@ -199,6 +236,7 @@ def check(instance: Instance, solution: Solution) -> CheckReport:
         else:
             report.add("unknown-id", f"{who}: staff {appt.staff} is not in the instance")
         client_items[appt.client].append(item)
+        appointment_items.add(id(item))
         kinds[(appt.client, appt.kind)] += 1
     for (cid, kind), count in sorted(kinds.items()):
         client = clients[cid]
@@ -249,6 +287,7 @@ def check(instance: Instance, solution: Solution) -> CheckReport:
         days = {b.day for b in items}
         if len(days) > rule.max_days:
             report.add("client-days", f"client {cid} attends {len(days)} days > {rule.max_days}")
+        _authorization(client, items, appointment_items, report)
         report.shortfall_hours += max(0.0, rule.min_hours - hours)
         booked = min(kinds[(cid, "individual")], client.individual_sessions) + min(
             kinds[(cid, "family")], client.family_sessions
