@@ -91,3 +91,23 @@ def test_payment_order_is_in_force_by_rank_with_self_pay_last(
     assert {c.id for c in order} == {c.id for c in coverages if c.in_force(DAY)}
     keys = [(c.self_pay, c.rank) for c in order]
     assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("checked_ago", "period_in", "due"),
+    [
+        (None, None, True),  # never checked
+        (30, None, True),  # a month on
+        (29, None, False),
+        (10, 2, True),  # a period starts in two days, last check before the lead time
+        (10, 5, False),  # ... not yet within the lead time
+        (1, 2, False),  # checked within the lead time already
+        (10, 0, True),  # the period starts today
+    ],
+)
+def test_reverification_is_monthly_and_before_each_authorization_period(
+    checked_ago: int | None, period_in: int | None, due: bool
+) -> None:
+    checked = DAY - timedelta(days=checked_ago) if checked_ago is not None else None
+    period = DAY + timedelta(days=period_in) if period_in is not None else None
+    assert rules.reverification_due(checked, DAY, period) is due

@@ -9,6 +9,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from stepdown.authorizations import service as authorizations_service
+from stepdown.authorizations.rules import UnitType
+from stepdown.authorizations.schemas import AuthorizationRequest
 from stepdown.coverage import eligibility, service
 from stepdown.coverage.clearinghouse.simulator import SimulatorGateway
 from stepdown.coverage.models import CheckMethod, EligibilityCheck
@@ -66,3 +69,35 @@ def test_the_job_is_registered_to_run_before_the_day_starts() -> None:
     assert job.periodic
     assert job.at is not None
     assert job.at.hour < 7
+
+
+def test_a_coverage_is_verified_again_before_its_authorization_period(session: Session) -> None:
+    programs_service.create_program(session, actor=SYSTEM, name="Harbor", time_zone="UTC")
+    programs_service.update_program(
+        session, actor=SYSTEM, name="Harbor", phone="", address="", npi="1234567893"
+    )
+    person = make_client(session, site=make_site(session))
+    episode = make_episode(session, client=person)
+    coverage = make_coverage(
+        session, service.Owner(client_id=person.id), make_payer(session), member_id="ACT2"
+    )
+    day = today()
+    assert eligibility.reverify_in_care(session, actor=SYSTEM, route=_route(), today=day) == 1
+    first = session.scalars(select(EligibilityCheck)).one()
+    first.checked_at -= timedelta(days=10)  # checked ten days ago: not due monthly
+    session.flush()
+    assert eligibility.reverify_in_care(session, actor=SYSTEM, route=_route(), today=day) == 0
+    authorizations_service.request_authorization(
+        session,
+        actor=SYSTEM,
+        episode_id=episode.id,
+        data=AuthorizationRequest(
+            coverage_id=coverage.id,
+            level_code="IOP",
+            unit_type=UnitType.DAY,
+            requested_units=12,
+            starts_on=day + timedelta(days=2),
+            ends_on=day + timedelta(days=30),
+        ),
+    )
+    assert eligibility.reverify_in_care(session, actor=SYSTEM, route=_route(), today=day) == 1

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
+from stepdown.authorizations.models import Authorization
+from stepdown.authorizations.rules import AuthStatus
 from stepdown.clients import repository as clients_repository
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, EpisodeStatus
@@ -501,9 +503,32 @@ def route_for(settings: Settings) -> Route:
 REVERIFY_BATCH = 200
 
 
+def _next_periods(
+    session: Session, coverage_ids: Sequence[uuid.UUID], today: date
+) -> dict[uuid.UUID, date]:
+    """Each coverage's authorization period starting soonest from ``today`` on (within the
+    lead time, or already begun today), requested or approved."""
+    horizon = today + timedelta(days=rules.PERIOD_LEAD_DAYS)
+    rows = session.execute(
+        select(Authorization.coverage_id, Authorization.starts_on)
+        .where(
+            Authorization.coverage_id.in_(coverage_ids),
+            Authorization.status.in_([AuthStatus.PENDING, AuthStatus.APPROVED, AuthStatus.PARTIAL]),
+            Authorization.starts_on >= today,
+            Authorization.starts_on <= horizon,
+        )
+        .order_by(Authorization.starts_on)
+    )
+    found: dict[uuid.UUID, date] = {}
+    for coverage_id, starts_on in rows:
+        found.setdefault(coverage_id, starts_on)
+    return found
+
+
 def reverify_in_care(session: Session, *, actor: Actor, route: Route, today: date) -> int:
     """Check again every payer coverage in force of the clients in care whose last check
-    is due (``rules.reverification_due``), oldest first; returns how many were checked. A
+    is due (``rules.reverification_due``: monthly, and before an authorization period),
+    oldest first; returns how many were checked. A
     coverage that cannot be asked (no payer id, no NPI, bad demographics) is skipped and
     stays due; the chart shows it unverified."""
     in_care = select(Episode.client_id).where(Episode.status == EpisodeStatus.ACTIVE)
@@ -518,12 +543,15 @@ def reverify_in_care(session: Session, *, actor: Actor, route: Route, today: dat
         if rules.Ranked(c.id, c.rank, c.self_pay, c.starts_on, c.ends_on).in_force(today)
     ]
     last = latest(session, [c.id for c in candidates])
+    periods = _next_periods(session, [c.id for c in candidates], today)
     due = sorted(
         (
             c
             for c in candidates
             if rules.reverification_due(
-                clock.local(last[c.id].checked_at).date() if c.id in last else None, today
+                clock.local(last[c.id].checked_at).date() if c.id in last else None,
+                today,
+                periods.get(c.id),
             )
         ),
         # Never checked first, then the longest unchecked.

@@ -9,7 +9,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 from stepdown.coverage.benefits import BenefitsSnapshot, Member
@@ -201,6 +201,21 @@ def mismatch(
 REVERIFY_DAYS: Final = 30
 
 
-def reverification_due(last_checked_on: date | None, today: date) -> bool:
-    """Never checked, or last checked ``REVERIFY_DAYS`` or more days ago."""
-    return last_checked_on is None or (today - last_checked_on).days >= REVERIFY_DAYS
+# ... and before each authorization period: a payer asked to approve days for a plan that
+# lapsed denies them, so the coverage is verified within this many days of the period's
+# first day (issue 15: "before each authorization period").
+PERIOD_LEAD_DAYS: Final = 3
+
+
+def reverification_due(
+    last_checked_on: date | None, today: date, period_starts_on: date | None = None
+) -> bool:
+    """Never checked; last checked ``REVERIFY_DAYS`` or more days ago; or an authorization
+    period starts within ``PERIOD_LEAD_DAYS`` (or has just started) and the coverage was
+    last checked before that lead time."""
+    if last_checked_on is None or (today - last_checked_on).days >= REVERIFY_DAYS:
+        return True
+    if period_starts_on is None:
+        return False
+    lead_from = period_starts_on - timedelta(days=PERIOD_LEAD_DAYS)
+    return lead_from <= today and last_checked_on < lead_from
