@@ -151,8 +151,11 @@ def check_workers(server_pid: int, port: int, expected: int) -> None:
     accepted socket has TCP_NODELAY."""
     workers = _children(server_pid) if expected > 1 else [server_pid]
     seen: dict[int, int] = {}  # worker pid -> its fd for one of our connections
+    # A worker takes a few seconds to import the app under load: keep connecting (each new
+    # connection goes to whichever worker accepts it) until each has taken one, up to 30 s.
+    deadline = time.monotonic() + 30
     with ExitStack() as stack:
-        for _ in range(60):
+        while time.monotonic() < deadline:
             conn = stack.enter_context(connection(port))
             status, _ = get(conn, "/healthz")
             assert status == 200
@@ -165,7 +168,7 @@ def check_workers(server_pid: int, port: int, expected: int) -> None:
                 assert statistics.median(timings) < NAGLE_MS, (pid, timings)
             if len(seen) == expected:
                 break
-            time.sleep(0.05)
+            time.sleep(0.1)
         assert len(seen) == expected, f"only {sorted(seen)} of {workers} accepted connections"
         options = {pid: _nodelay_in(pid, fd) for pid, fd in seen.items()}
     if None in options.values():
