@@ -50,6 +50,7 @@ from stepdown.treatment_plans.schemas import ProgressNoteInput, StatusChangeInpu
 from tests.coverage.factories import make_coverage, make_payer
 from tests.factories import (
     SYSTEM,
+    make_aftercare_plan,
     make_client,
     make_occurrence,
     make_plan,
@@ -324,8 +325,8 @@ class TestBuild:
         assert objective.url == base + "plan"
 
         discharge = _section(found, "discharge_plan")
-        assert discharge.withheld.startswith("Not shown to utilization review")
-        assert discharge.items == ()
+        assert discharge.withheld == ""  # UR reads it for the packet (aftercare.access.REVIEW)
+        assert discharge.empty == "No aftercare plan for this episode yet."
 
     def test_one_export_entry_per_build(self, session: Session, chart: Chart) -> None:
         packet.build_packet(
@@ -345,7 +346,7 @@ class TestBuild:
         assert entry.detail is not None
         assert entry.detail["from"] == MONDAY.isoformat()
         assert entry.detail["purpose"] == "internal_preparation"
-        assert entry.detail["withheld"] == ["discharge_plan"]
+        assert entry.detail["withheld"] == []
 
     def test_the_director_reads_the_discharge_plan_section(
         self, session: Session, chart: Chart
@@ -361,6 +362,23 @@ class TestBuild:
         assert discharge.withheld == ""
         assert discharge.empty == "No aftercare plan for this episode yet."
         assert _section(found, "drug_tests").items == ()
+
+    def test_utilization_review_reads_the_episodes_aftercare_plan_for_the_packet(
+        self, session: Session, chart: Chart
+    ) -> None:
+        other = make_client(session, site=session.get(Site, chart.person.site_id))  # type: ignore[arg-type]
+        plan = make_aftercare_plan(session, client=other)
+        found = packet.build_packet(
+            session,
+            actor=chart.review_actor,
+            episode_id=plan.episode_id,
+            starts_on=today() - timedelta(days=20),
+            ends_on=today(),
+        )
+        discharge = _section(found, "discharge_plan")
+        assert discharge.withheld == ""
+        assert discharge.items
+        assert all(i.url.endswith("aftercare") for i in discharge.items)
 
     def test_other_roles_are_refused(self, session: Session, chart: Chart) -> None:
         with pytest.raises(Forbidden):

@@ -3,9 +3,12 @@
 - Staff who follow clients after treatment: clinicians (their caseload), case managers
   (their site; aftercare is mostly theirs: referrals, check-ins, follow-up calls) and the
   director. They read and write.
-- Utilization review, admissions and administrators: none. Aftercare is not billed
-  continued stay, and none of those roles needs its content (minimum necessary,
-  45 CFR 164.502(b)).
+- Utilization review reads one thing: the episode's plan inside the concurrent-review
+  packet (``REVIEW``), because a payer's continued-stay reviewer asks for the discharge
+  plan (issue 15), and a disclosure for payment may carry what the payer needs for it
+  (45 CFR 164.506(c), limited by 164.502(b)). Nowhere else: no plan pages, no check-ins.
+- Admissions and administrators: none. Aftercare is not billed continued stay, and neither
+  role needs its content (minimum necessary, 45 CFR 164.502(b)).
 - Clients: their own final plan (page and PDF), marking their own check-ins done and
   answering their own follow-ups, in the portal.
 """
@@ -29,3 +32,9 @@ PDF = policy(
     description="print an aftercare plan",
 )
 PORTAL = policy("aftercare.portal", Role.CLIENT, description="see your own aftercare plan")
+REVIEW = policy(
+    "aftercare.review",
+    Role.UTILIZATION_REVIEW,
+    Role.DIRECTOR,
+    description="read the discharge plan for a concurrent review",
+)

@@ -61,8 +61,8 @@ from stepdown.treatment_plans import service as treatment_plans_service
 from stepdown.treatment_plans.models import ObjectiveStatus, ObjectiveStatusChange, PlanStatus
 
 # Utilization review prepares concurrent reviews; the director covers for it. Every section
-# the packet gathers is one these roles already read at its source (each domain's access.py),
-# except the aftercare plan, which utilization review does not read (see ``_discharge_plan``).
+# the packet gathers is one these roles read at its source (each domain's access.py); the
+# aftercare plan only here (``aftercare.access.REVIEW``).
 
 # A packet covers at most one calendar quarter (the longest is 92 days). Ours, not a payer's
 # rule: concurrent reviews look at the days since the last review, and a longer packet
@@ -474,11 +474,14 @@ def _plan(session: Session, actor: Actor, episode: Episode, ends_on: date) -> Se
 
 
 def _discharge_plan(session: Session, actor: Actor, episode: Episode) -> Section:
-    """The episode's aftercare plan. Utilization review does not read aftercare plans at
-    their source (``aftercare.access``: minimum necessary, 45 CFR 164.502(b)), so its packet
-    says the section is withheld rather than reading around that rule."""
+    """The episode's aftercare plan, which utilization review reads for this packet only
+    (``aftercare.access.REVIEW``); a role allowed neither that nor the aftercare pages is
+    told the section is withheld."""
     title = "Discharge and aftercare plan"
-    if actor.role is not Role.SYSTEM and not aftercare_access.STAFF.allows(actor.role):
+    allowed = aftercare_access.STAFF.allows(actor.role) or aftercare_access.REVIEW.allows(
+        actor.role
+    )
+    if actor.role is not Role.SYSTEM and not allowed:
         return Section(
             "discharge_plan",
             title,
