@@ -187,50 +187,70 @@ def client_services(
 ) -> list[Service]:
     """The client's services between the dates: attended ones (from attendance) and booked
     ones not yet attended or excused (from the calendar), as the rules count them."""
-    services: list[Service] = []
+    return services_of(session, [client_id], starts_on, ends_on).get(client_id, [])
+
+
+def services_of(
+    session: Session, client_ids: Sequence[uuid.UUID], starts_on: date, ends_on: date
+) -> dict[uuid.UUID, list[Service]]:
+    """``client_services`` for many clients in three queries (a list of authorizations, the
+    UR desk, the census), by client."""
+    found: dict[uuid.UUID, list[Service]] = {c: [] for c in client_ids}
+    if not client_ids:
+        return found
     recorded: set[uuid.UUID] = set()
     for record in session.scalars(
         select(AttendanceRecord).where(
-            AttendanceRecord.client_id == client_id,
+            AttendanceRecord.client_id.in_(client_ids),
             AttendanceRecord.day >= starts_on,
             AttendanceRecord.day <= ends_on,
         )
     ):
         recorded.add(record.seat_id or record.appointment_id)  # type: ignore[arg-type]
         if record.status in ATTENDED:
-            services.append(
+            found[record.client_id].append(
                 Service(
                     record.day, True, record.appointment_id is not None, record.credited_minutes
                 )
             )
     seats = session.execute(
         select(
-            SessionSeat.id, SessionOccurrence.day, SessionOccurrence.start, SessionOccurrence.end
+            SessionSeat.id,
+            SessionSeat.client_id,
+            SessionOccurrence.day,
+            SessionOccurrence.start,
+            SessionOccurrence.end,
         )
         .join(SessionOccurrence, SessionOccurrence.id == SessionSeat.occurrence_id)
         .where(
-            SessionSeat.client_id == client_id,
+            SessionSeat.client_id.in_(client_ids),
             SessionSeat.status == BookingStatus.SCHEDULED,
             SessionOccurrence.status == BookingStatus.SCHEDULED,
             SessionOccurrence.day >= starts_on,
             SessionOccurrence.day <= ends_on,
         )
     )
-    for seat_id, day, start, end in seats:
+    for seat_id, client_id, day, start, end in seats:
         if seat_id not in recorded:
-            services.append(Service(day, False, False, _minutes(start, end)))
+            found[client_id].append(Service(day, False, False, _minutes(start, end)))
     appointments = session.execute(
-        select(Appointment.id, Appointment.day, Appointment.start, Appointment.end).where(
-            Appointment.client_id == client_id,
+        select(
+            Appointment.id,
+            Appointment.client_id,
+            Appointment.day,
+            Appointment.start,
+            Appointment.end,
+        ).where(
+            Appointment.client_id.in_(client_ids),
             Appointment.status == BookingStatus.SCHEDULED,
             Appointment.day >= starts_on,
             Appointment.day <= ends_on,
         )
     )
-    for appointment_id, day, start, end in appointments:
+    for appointment_id, client_id, day, start, end in appointments:
         if appointment_id not in recorded:
-            services.append(Service(day, False, True, _minutes(start, end)))
-    return services
+            found[client_id].append(Service(day, False, True, _minutes(start, end)))
+    return found
 
 
 def _minutes(start: str, end: str) -> int:
@@ -250,14 +270,32 @@ class AuthorizationView:
 
 
 def view_of(session: Session, found: Authorization, *, on: date | None = None) -> AuthorizationView:
-    services = client_services(session, found.client_id, found.starts_on, found.ends_on)
-    balance = rules.balance(
-        found.unit_type, found.approved_units, found.starts_on, found.ends_on, services
+    return views_of(session, [found], on=on)[0]
+
+
+def views_of(
+    session: Session, found: Sequence[Authorization], *, on: date | None = None
+) -> list[AuthorizationView]:
+    """Each authorization with its balance, the services of all of them read at once."""
+    if not found:
+        return []
+    day = on or today()
+    services = services_of(
+        session,
+        list(dict.fromkeys(a.client_id for a in found)),
+        min(a.starts_on for a in found),
+        max(a.ends_on for a in found),
     )
-    usable = found.status in rules.USABLE
-    return AuthorizationView(
-        found, balance, usable and rules.running_out(balance, found.ends_on, on or today())
-    )
+    views = []
+    for a in found:
+        balance = rules.balance(
+            a.unit_type, a.approved_units, a.starts_on, a.ends_on, services[a.client_id]
+        )
+        usable = a.status in rules.USABLE
+        views.append(
+            AuthorizationView(a, balance, usable and rules.running_out(balance, a.ends_on, day))
+        )
+    return views
 
 
 def for_episode(
@@ -271,7 +309,7 @@ def for_episode(
         .where(Authorization.episode_id == episode.id)
         .order_by(Authorization.starts_on.desc(), Authorization.created_at.desc())
     )
-    views = [view_of(session, row) for row in rows]
+    views = views_of(session, list(rows))
     audit_service.record_reads(
         session, actor=actor, entity_type=ENTITY, client_ids=[episode.client_id]
     )
@@ -336,7 +374,7 @@ def chart_tab(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Author
             .where(Authorization.episode_id == episode.id)
             .order_by(Authorization.starts_on.desc(), Authorization.created_at.desc())
         )
-        sections.append(EpisodeAuthorizations(episode, [view_of(session, r) for r in rows]))
+        sections.append(EpisodeAuthorizations(episode, views_of(session, list(rows))))
     audit_service.record_reads(session, actor=actor, entity_type=ENTITY, client_ids=[client_id])
     can_write = actor.role is Role.SYSTEM or access.WRITE.allows(actor.role)
     coverages = (
@@ -431,7 +469,12 @@ def desk(
             .order_by(Authorization.next_review_on, Authorization.ends_on)
         )
     )
-    rows = [DeskRow(view_of(session, a, on=day), c) for a, c in open_rows]
+    rows = [
+        DeskRow(view, client)
+        for view, (_, client) in zip(
+            views_of(session, [a for a, _ in open_rows], on=day), open_rows, strict=True
+        )
+    ]
     usable_now = {
         r.authorization.client_id
         for r in rows
@@ -563,20 +606,23 @@ def in_force_labels(
         return {}
     day = on or today()
     labels: dict[uuid.UUID, str] = {}
-    rows = session.scalars(
-        select(Authorization)
-        .where(
-            Authorization.episode_id.in_(episode_ids),
-            Authorization.starts_on <= day,
-            Authorization.ends_on >= day,
-            Authorization.status != AuthStatus.CANCELLED,
+    rows = list(
+        session.scalars(
+            select(Authorization)
+            .where(
+                Authorization.episode_id.in_(episode_ids),
+                Authorization.starts_on <= day,
+                Authorization.ends_on >= day,
+                Authorization.status != AuthStatus.CANCELLED,
+            )
+            .order_by(Authorization.starts_on)
         )
-        .order_by(Authorization.starts_on)
     )
+    usable = views_of(session, [r for r in rows if r.status in rules.USABLE], on=day)
+    for view in usable:
+        found, b = view.authorization, view.balance
+        labels[found.episode_id] = f"{b.remaining} of {b.approved} {found.unit_type.label} left"
     for found in rows:
-        if found.status in rules.USABLE:
-            b = view_of(session, found, on=day).balance
-            labels[found.episode_id] = f"{b.remaining} of {b.approved} {found.unit_type.label} left"
-        else:
+        if found.status not in rules.USABLE:
             labels.setdefault(found.episode_id, found.status.label.lower())
     return labels

@@ -367,7 +367,7 @@ def _payers_page(
         "coverage/payers.html",
         {
             "payers": payers,
-            "plans": {p.id: service.plans_of(session, p.id) for p in payers},
+            "plans": service.plans_by_payer(session, [p.id for p in payers]),
             "payer_options": [(str(p.id), p.name) for p in payers],
             "kinds": [(k.value, k.label) for k in PlanKind],
             "errors": {(error.field or "form"): error.message} if error else {},

@@ -61,11 +61,20 @@ def list_payers(session: Session, *, include_inactive: bool = False) -> list[Pay
 
 
 def plans_of(session: Session, payer_id: uuid.UUID) -> list[PayerPlan]:
-    return list(
-        session.scalars(
-            select(PayerPlan).where(PayerPlan.payer_id == payer_id).order_by(PayerPlan.name)
-        )
+    return plans_by_payer(session, [payer_id]).get(payer_id, [])
+
+
+def plans_by_payer(
+    session: Session, payer_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PayerPlan]]:
+    """The plans of many payers in one query, by payer, by name."""
+    found: dict[uuid.UUID, list[PayerPlan]] = {p: [] for p in payer_ids}
+    rows = session.scalars(
+        select(PayerPlan).where(PayerPlan.payer_id.in_(payer_ids)).order_by(PayerPlan.name)
     )
+    for plan in rows:
+        found[plan.payer_id].append(plan)
+    return found
 
 
 def _payer(session: Session, payer_id: uuid.UUID, field: str = "payer_id") -> Payer:
@@ -467,10 +476,11 @@ def panel(session: Session, *, actor: Actor, owner: Owner, back: str) -> Panel:
         )
     can_write = actor.role is Role.SYSTEM or access.WRITE.allows(actor.role)
     payers = list_payers(session) if can_write else []
+    by_payer = plans_by_payer(session, [p.id for p in payers])
     plans = [
         (str(plan.id), f"{payer.name}: {plan.name}")
         for payer in payers
-        for plan in plans_of(session, payer.id)
+        for plan in by_payer[payer.id]
         if plan.is_active
     ]
     return Panel(owner, rows, payers, plans, can_write, back, today())
