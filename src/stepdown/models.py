@@ -43,10 +43,18 @@ from stepdown.clinical_notes.models import (
     ClinicalNoteReturn,
     DocumentationSettings,
 )
+from stepdown.consents.models import (
+    ClientContact,
+    Consent,
+    ConsentRecipient,
+    ConsentSettings,
+    NoticeAcknowledgement,
+)
 from stepdown.continuum.models import Episode, LevelOfCare, PartnerProvider, Segment
 from stepdown.coverage.models import Coverage, EligibilityCheck, Payer, PayerPlan
 from stepdown.diagnoses.models import Diagnosis, PrincipalPeriod
 from stepdown.discharge_summaries.models import DischargeSummary, DischargeSummaryAddendum
+from stepdown.disclosures.models import Disclosure, DisclosureRecipient
 from stepdown.documents.models import Document
 from stepdown.drug_testing.models import (
     AnalyteResult,
@@ -119,18 +127,24 @@ __all__ = [
     "CareTeamMember",
     "CheckIn",
     "Client",
+    "ClientContact",
     "ClientScheduleProfile",
     "ClinicalNote",
     "ClinicalNoteAddendum",
     "ClinicalNoteObjective",
     "ClinicalNoteReturn",
     "CommunityResource",
+    "Consent",
+    "ConsentRecipient",
+    "ConsentSettings",
     "Coverage",
     "CrisisContact",
     "Diagnosis",
     "DimensionalAssessment",
     "DischargeSummary",
     "DischargeSummaryAddendum",
+    "Disclosure",
+    "DisclosureRecipient",
     "Document",
     "DocumentationSettings",
     "EligibilityCheck",
@@ -157,6 +171,7 @@ __all__ = [
     "MutualHelpMeeting",
     "Need",
     "NeedStatusChange",
+    "NoticeAcknowledgement",
     "Objective",
     "ObjectiveStatusChange",
     "PartnerProvider",

@@ -143,7 +143,8 @@ class Appointment(IdMixin, TimestampMixin, Base):
 
 
 class CalendarFeed(IdMixin, TimestampMixin, Base):
-    """A private iCalendar subscription for one staff member or one client.
+    """A private iCalendar subscription for one staff member, one client, or one client's
+    schedule shared with a recipient under their consent.
 
     Only a SHA-256 of the secret in the URL is stored, so a database reader cannot subscribe;
     the URL is shown once when the feed is made, and revoking (or resetting) ends it.
@@ -161,6 +162,13 @@ class CalendarFeed(IdMixin, TimestampMixin, Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # A client's schedule for someone outside the program (a parent, a sponsor): every
+    # fetch goes through the disclosure gate for this recipient and purpose, so revoking
+    # the consent stops the feed at its next fetch.
+    recipient_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("disclosure_recipient.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(30), default="", server_default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
