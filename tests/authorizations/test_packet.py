@@ -457,7 +457,7 @@ class TestPages:
         }
         page = client.get(url, params=query)
         assert page.status_code == 200
-        assert "For internal preparation only." in page.text
+        assert "For internal preparation only:" in page.text
         assert "42 CFR 2.32" in page.text
         assert f'href="/assessments/{c.assessment.id}"' in page.text
         assert "ASAM dimension ratings" in page.text

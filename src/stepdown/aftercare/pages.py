@@ -20,9 +20,13 @@ from sqlalchemy.orm import Session
 from stepdown.aftercare import access, pdf, service
 from stepdown.aftercare.schemas import ContactInput, FollowUpInput, MeetingInput, PlanUpdate
 from stepdown.chart import tabs
+from stepdown.consents.models import InformationClass
+from stepdown.disclosures import gate, outbound
+from stepdown.disclosures.models import Channel
+from stepdown.disclosures.responses import refused
 from stepdown.kit.clock import today as program_today
 from stepdown.kit.clock import utc_now
-from stepdown.kit.errors import Invalid, StepdownError
+from stepdown.kit.errors import Forbidden, Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
@@ -52,6 +56,8 @@ tabs.register(
 
 Form = dict[str, str]
 S = TypeVar("S", bound=BaseModel)
+# The plan lists the medication for recovery beside the plan itself.
+PLAN_CLASSES = frozenset({InformationClass.PLANS, InformationClass.MEDICATIONS})
 
 
 def _today(request: Request) -> date:
@@ -228,10 +234,32 @@ def plan_pdf(
     request: Request,
     session: DbSession,
     actor: Annotated[Actor, allow(access.PDF)],
+    target: Annotated[outbound.ReleaseTarget, outbound.release_to(Channel.AFTERCARE_PLAN)],
 ) -> Response:
-    """The final plan to print or save; staff in scope, or the client themselves."""
+    """The final plan to print or save: the client's own copy (staff in scope, or the
+    client), or (``?recipient=&purpose=``) a copy sent to a provider under the client's
+    consent, with the § 2.32 notice, recorded as a disclosure."""
     view = service.plan_for_print(session, actor=actor, plan_id=plan_id)
-    content = pdf.render(view, program=request.app.state.program.current(), printed_at=utc_now())
+    release = None
+    if target.recipient_id is not None and target.purpose is not None:
+        if not actor.is_staff:
+            raise Forbidden("staff send the plan to a provider; ask your case manager")
+        try:
+            release = gate.disclose(
+                session,
+                actor=actor,
+                client_id=view.plan.client_id,
+                recipient_id=target.recipient_id,
+                purpose=target.purpose,
+                classes=PLAN_CLASSES,
+                channel=Channel.AFTERCARE_PLAN,
+                description="aftercare plan",
+            )
+        except gate.DisclosureRefused as exc:
+            return refused(request, exc, back=f"/aftercare/plans/{plan_id}")
+    content = pdf.render(
+        view, program=request.app.state.program.current(), printed_at=utc_now(), release=release
+    )
     return Response(
         content,
         media_type="application/pdf",

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from stepdown.aftercare import rules
 from stepdown.aftercare.models import SoberLivingStatus
 from stepdown.aftercare.service import PlanView
+from stepdown.disclosures import pdf as disclosure_pdf
+from stepdown.disclosures.gate import Screening
 from stepdown.kit.pdf import Document, Sizes
 from stepdown.programs.card import ProgramCard
 
@@ -25,7 +27,13 @@ def _when(day: date | None) -> str:
     return day.strftime("%A, %B %-d, %Y") if day else ""
 
 
-def render(view: PlanView, *, program: ProgramCard, printed_at: datetime) -> bytes:
+def render(
+    view: PlanView,
+    *,
+    program: ProgramCard,
+    printed_at: datetime,
+    release: Screening | None = None,
+) -> bytes:
     """The plan as the client takes it home, headed with how to reach the program."""
     plan = view.plan
     doc = Document(f"Aftercare plan for {view.client.display_name}", sizes=SIZES)
@@ -103,4 +111,6 @@ def render(view: PlanView, *, program: ProgramCard, printed_at: datetime) -> byt
         f"{plan.checkin_months} months. We will e-mail you when one is due."
     )
     doc.bullets([c.due_on.strftime("%a %b %-d, %Y") for c in view.checkins], empty="")
+    if release is not None:  # without one, the copy is the client's own
+        disclosure_pdf.close(doc, release)
     return doc.bytes()

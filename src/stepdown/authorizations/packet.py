@@ -16,10 +16,11 @@ Building the packet is audited as one export of the client's record: it is made 
 printed or saved as a PDF, and so to leave the system.
 
 Consent (42 CFR Part 2). A disclosure of these records to a payer needs the client's written
-consent naming that payer (42 CFR 2.31(a)(4)); with it the disclosure is permitted (42 CFR
-2.33(a)) and must carry the notice of 42 CFR 2.32. The program records no such consent yet
-(issue 13 adds it), so every packet is marked for internal preparation only and says it must
-not be sent until that consent is on the client's record.
+consent naming that payer, or the single TPO consent (42 CFR 2.31(a)(4), 2.33(a)); with it
+the disclosure is permitted and must carry the notice of 42 CFR 2.32. The packet is built
+for internal preparation; the packet pages send it to a payer only through the disclosure
+gate (``disclosures.gate``), which keeps what the consent covers, attaches the notice and
+records the disclosure.
 """
 
 from __future__ import annotations
@@ -71,9 +72,9 @@ MAX_DAYS = 92
 ENTITY = "review_packet"  # the audit entry's entity type
 
 INTERNAL_NOTICE = (
-    "For internal preparation only. Do not send this packet to the payer: the client's "
-    "written consent to disclose these records to that payer is not recorded "
-    "(42 CFR 2.31, 2.33). A disclosure made with consent must carry the notice of "
+    "For internal preparation only: not for release outside the program. To send it to "
+    'the payer, choose the payer under "For": the client\'s written consent decides what '
+    "it may carry (42 CFR 2.31, 2.33), and the released copy carries the notice of "
     "42 CFR 2.32."
 )
 # Risk ratings 0-4 as the assessment form names them (placement/_fields.html), ASAM 3rd ed.

@@ -10,6 +10,7 @@ packet. Both forms are audited exports (``packet.build_packet``).
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated
 
@@ -17,6 +18,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from stepdown.authorizations import access, packet
+from stepdown.consents.models import InformationClass
+from stepdown.disclosures import gate, outbound
+from stepdown.disclosures import pdf as disclosure_pdf
+from stepdown.disclosures.models import Channel
+from stepdown.disclosures.responses import refused
 from stepdown.kit import bounds
 from stepdown.kit.clock import local, today, utc_now
 from stepdown.kit.errors import Invalid
@@ -29,6 +35,19 @@ from stepdown.security.deps import allow
 from stepdown.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+Target = Annotated[outbound.ReleaseTarget, outbound.release_to(Channel.REVIEW_PACKET)]
+# What each section is, for the gate: a payer receives the sections the consent covers.
+SECTION_CLASSES: dict[str, InformationClass] = {
+    "dimensions": InformationClass.ASSESSMENTS,
+    "trends": InformationClass.ASSESSMENTS,
+    "diagnoses": InformationClass.DIAGNOSES,
+    "medications": InformationClass.MEDICATIONS,
+    "hours": InformationClass.ATTENDANCE,
+    "drug_tests": InformationClass.DRUG_TESTS,
+    "plan": InformationClass.PLANS,
+    "discharge_plan": InformationClass.PLANS,
+}
+WITHHELD = "Withheld from this recipient: no consent of the client's covers it."
 Builder = Annotated[Actor, allow(access.REVIEW_PACKET)]
 From = Annotated[str | None, Query(alias="from")]
 To = Annotated[str | None, Query(alias="to")]
@@ -53,6 +72,36 @@ def _authorization_id(value: str | None) -> uuid.UUID | None:
         raise Invalid(CHOOSE, field="authorization") from None
 
 
+def _release(
+    session: DbSession, actor: Actor, found: packet.Packet, target: outbound.ReleaseTarget
+) -> tuple[packet.Packet, gate.Screening | None]:
+    """The packet as it may leave for ``target``: the sections the consent covers, the
+    rest marked withheld (raises ``DisclosureRefused`` when nothing is covered)."""
+    if target.recipient_id is None or target.purpose is None:
+        return found, None
+    release = gate.disclose(
+        session,
+        actor=actor,
+        client_id=found.client_id,
+        recipient_id=target.recipient_id,
+        purpose=target.purpose,
+        classes=frozenset(SECTION_CLASSES[s.key] for s in found.sections if not s.withheld),
+        channel=Channel.REVIEW_PACKET,
+        description=(
+            f"concurrent-review packet {found.starts_on.isoformat()} to {found.ends_on.isoformat()}"
+        ),
+        partial=True,
+    )
+    sections = tuple(
+        s
+        if s.withheld or SECTION_CLASSES[s.key] in release.allowed
+        else replace(s, withheld=WITHHELD)
+        for s in found.sections
+    )
+    notice = f"Released to {release.recipient_label} under the client's written consent."
+    return replace(found, sections=sections, notice=notice), release
+
+
 def _printer(session: DbSession, actor: Actor) -> str:
     if actor.user_id is None:
         return actor.username
@@ -67,11 +116,13 @@ def packet_page(
     request: Request,
     session: DbSession,
     actor: Builder,
+    target: Target,
     start: From = None,
     end: To = None,
     authorization: str | None = None,
 ) -> Response:
-    """The packet on a page made for paper; an audited export."""
+    """The packet on a page made for paper, for internal preparation or (``?recipient=``)
+    released to the payer through the gate; an audited export."""
     form = {"from": start or "", "to": end or "", "authorization": authorization or ""}
     context: dict[str, object] = {"episode_id": episode_id, "form": form, "today": today()}
     try:
@@ -88,8 +139,16 @@ def packet_page(
     except Invalid as exc:
         context["error"] = exc
         return render(request, "authorizations/packet.html", context, status_code=422)
+    back = f"/clients/{found.client_id}?tab=authorizations"
+    try:
+        found, release = _release(session, actor, found, target)
+    except gate.DisclosureRefused as exc:
+        return refused(request, exc, back=back)
     context.update(
         packet=found,
+        release=release,
+        target=target,
+        choices=outbound.choices(session, found.client_id),
         printed_by=_printer(session, actor),
         synthetic=SYNTHETIC,
         pdf_query=request.url.query,
@@ -103,11 +162,13 @@ def packet_pdf(
     request: Request,
     session: DbSession,
     actor: Builder,
+    target: Target,
     start: From = None,
     end: To = None,
     authorization: str | None = None,
 ) -> Response:
-    """The packet as a PDF; an audited export. A refused range answers 422 naming the field."""
+    """The packet as a PDF; an audited export. A refused range answers 422 naming the field;
+    a refused release answers 403 with the gate's reason."""
     first, last = _range(start, end)
     found = packet.build_packet(
         session,
@@ -118,11 +179,16 @@ def packet_pdf(
         authorization_id=_authorization_id(authorization),
         form="pdf",
     )
+    try:
+        found, release = _release(session, actor, found, target)
+    except gate.DisclosureRefused as exc:
+        return refused(request, exc, back=f"/clients/{found.client_id}?tab=authorizations")
     content = render_pdf(
         found,
         program=request.app.state.program.current(),
         printed_at=utc_now(),
         printed_by=_printer(session, actor),
+        release=release,
     )
     return Response(
         content,
@@ -132,7 +198,12 @@ def packet_pdf(
 
 
 def render_pdf(
-    found: packet.Packet, *, program: ProgramCard, printed_at: datetime, printed_by: str
+    found: packet.Packet,
+    *,
+    program: ProgramCard,
+    printed_at: datetime,
+    printed_by: str,
+    release: gate.Screening | None = None,
 ) -> bytes:
     """The packet's sections in the page's order, every item with its date and record."""
     doc = Document(f"Concurrent-review packet for {found.client_name}", sizes=SIZES)
@@ -179,4 +250,6 @@ def render_pdf(
         f"Printed {local(printed_at):%Y-%m-%d %H:%M} by {printed_by}. "
         f"Times are {program.time_zone}. Record links are paths in {program.name}'s Stepdown."
     )
+    if release is not None:
+        disclosure_pdf.close(doc, release)
     return doc.bytes()

@@ -22,8 +22,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from stepdown.chart import tabs
+from stepdown.consents.models import InformationClass
 from stepdown.discharge_summaries import access, pdf, rules, service
 from stepdown.discharge_summaries.models import Prognosis, SummaryStatus
+from stepdown.disclosures import gate, outbound
+from stepdown.disclosures.models import Channel
+from stepdown.disclosures.responses import refused
 from stepdown.kit import bounds
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Invalid, StepdownError
@@ -273,16 +277,37 @@ def _summary_page(
 
 @router.get("/discharge-summaries/{summary_id}.pdf")
 def summary_pdf(
-    summary_id: uuid.UUID, request: Request, session: DbSession, actor: Reader
+    summary_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Reader,
+    target: Annotated[outbound.ReleaseTarget, outbound.release_to(Channel.DISCHARGE_SUMMARY)],
 ) -> Response:
-    """The signed summary as a PDF, to download or send with the client's consent; an
-    audited export."""
+    """The signed summary as a PDF: the program's copy, or (``?recipient=&purpose=``) one
+    sent under the client's consent with the § 2.32 notice, recorded as a disclosure; an
+    audited export either way."""
     view = service.for_print(session, actor=actor, summary_id=summary_id, form="pdf")
+    release = None
+    if target.recipient_id is not None and target.purpose is not None:
+        try:
+            release = gate.disclose(
+                session,
+                actor=actor,
+                client_id=view.client.id,
+                recipient_id=target.recipient_id,
+                purpose=target.purpose,
+                classes=frozenset({InformationClass.DISCHARGE_SUMMARY}),
+                channel=Channel.DISCHARGE_SUMMARY,
+                description=f"{view.summary.kind.label.lower()}",
+            )
+        except gate.DisclosureRefused as exc:
+            return refused(request, exc, back=_url(summary_id))
     content = pdf.render(
         view,
         program=request.app.state.program.current(),
         printed_at=utc_now(),
         printed_by=_printer(session, actor),
+        release=release,
     )
     return Response(
         content,

@@ -16,6 +16,8 @@ from datetime import datetime
 from stepdown.discharge_summaries import rules
 from stepdown.discharge_summaries.models import SummaryKind
 from stepdown.discharge_summaries.service import SummaryView
+from stepdown.disclosures import pdf as disclosure_pdf
+from stepdown.disclosures.gate import Screening
 from stepdown.kit.clock import local
 from stepdown.kit.pdf import Document, Sizes
 from stepdown.programs.card import ProgramCard
@@ -107,7 +109,12 @@ def _section(doc: Document, section: rules.Section, facts: rules.Facts) -> None:
 
 
 def render(
-    view: SummaryView, *, program: ProgramCard, printed_at: datetime, printed_by: str
+    view: SummaryView,
+    *,
+    program: ProgramCard,
+    printed_at: datetime,
+    printed_by: str,
+    release: Screening | None = None,
 ) -> bytes:
     """The summary as signed, the sections the printer's role reads, its signatures and
     addenda."""
@@ -192,4 +199,5 @@ def render(
         f"Printed {local(printed_at):%Y-%m-%d %H:%M} by {printed_by}. "
         f"Times are {program.time_zone}."
     )
+    disclosure_pdf.close(doc, release)
     return doc.bytes()

@@ -198,8 +198,11 @@ def disclose(
     channel: Channel,
     description: str,
     on: date | None = None,
+    partial: bool = False,
 ) -> Screening:
-    """All of ``classes`` or nothing: a packet is not sent with holes in it."""
+    """All of ``classes`` or nothing: a packet is not sent with holes in it. With
+    ``partial`` the packet goes with what the consent covers (the rest left out and named),
+    and is refused only when nothing is covered."""
     if not classes:
         raise ValueError("a disclosure carries at least one class of information")
     probe = _probe(
@@ -210,7 +213,7 @@ def disclose(
         classes=classes,
         on=on,
     )
-    if probe:
+    if probe and (not partial or set(probe) == classes):
         audit_service.record(
             session,
             actor=actor,
