@@ -32,6 +32,9 @@ from stepdown.calendar.models import (
 )
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
+from stepdown.consents.models import InformationClass, Purpose
+from stepdown.disclosures import gate
+from stepdown.disclosures.models import Channel
 from stepdown.kit.clock import utc_now
 from stepdown.kit.errors import Forbidden, NotFound
 from stepdown.programs.models import Room, Site
@@ -41,6 +44,8 @@ from stepdown.security.models import User
 from stepdown.security.roles import Role
 
 FEED_ENTITY = "calendar_feed"
+# A shared feed carries when and where the client is expected: their attendance.
+SHARED = frozenset({InformationClass.ATTENDANCE})
 
 
 def feed_path(secret: str) -> str:
@@ -138,6 +143,54 @@ def revoke_client_feed(session: Session, *, actor: Actor, client_id: uuid.UUID) 
     client = _feed_client(session, actor=actor, client_id=client_id)
     feed = repository.live_feed(session, client_id=client.id)
     return _revoke_live(session, actor=actor, feed=feed, client_id=client.id)
+
+
+def share_client_feed(
+    session: Session,
+    *,
+    actor: Actor,
+    client_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    purpose: Purpose,
+) -> tuple[str, CalendarFeed]:
+    """A feed of the client's schedule for someone outside the program (a parent following
+    an adolescent's week), made only while a consent lets their attendance go to that
+    recipient for that purpose; each fetch goes through the gate again, so a revoked or
+    expired consent stops the feed at its next fetch. Staff make it; the URL is given to
+    the recipient."""
+    client = _feed_client(session, actor=actor, client_id=client_id)
+    if not actor.is_staff:
+        raise Forbidden("staff share a client's schedule, with the client's consent")
+    withheld = gate.check(
+        session,
+        client_id=client.id,
+        recipient_id=recipient_id,
+        purpose=purpose,
+        classes=SHARED,
+        on=None,
+    )
+    if withheld:
+        raise gate.DisclosureRefused(f"not shared: {withheld[InformationClass.ATTENDANCE]}")
+    secret = tokens.new_secret()
+    feed = CalendarFeed(
+        token_hash=tokens.digest(secret),
+        client_id=client.id,
+        recipient_id=recipient_id,
+        purpose=purpose.value,
+        created_by=actor.user_id,
+    )
+    session.add(feed)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type=FEED_ENTITY,
+        entity_id=feed.id,
+        client_id=client.id,
+        detail={"recipient_id": str(recipient_id), "purpose": purpose.value},
+    )
+    return secret, feed
 
 
 def client_feed(session: Session, *, actor: Actor, client_id: uuid.UUID) -> CalendarFeed | None:
@@ -271,6 +324,18 @@ def render_feed(
     if feed is None:
         raise NotFound("no such calendar feed")
     start, end = rules.feed_window(now.astimezone(zone).date())
+    system = Actor.system(f"calendar feed {feed.id}")
+    if feed.recipient_id is not None and feed.client_id is not None:
+        gate.disclose(
+            session,
+            actor=system,
+            client_id=feed.client_id,
+            recipient_id=feed.recipient_id,
+            purpose=Purpose(feed.purpose),
+            classes=SHARED,
+            channel=Channel.CALENDAR_FEED,
+            description=f"calendar feed {start.isoformat()} to {end.isoformat()}",
+        )
     if feed.client_id is not None:
         events = _client_events(
             session, feed.client_id, start, end, program=program_name, zone=zone
@@ -285,7 +350,7 @@ def render_feed(
     feed.last_used_at = now
     audit_service.record(
         session,
-        actor=Actor.system(f"calendar feed {feed.id}"),
+        actor=system,
         action=AuditAction.DISCLOSE,
         entity_type=FEED_ENTITY,
         entity_id=feed.id,

@@ -18,9 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from stepdown.calendar import access, feeds, notices, rules, service
 from stepdown.calendar.models import CalendarFeed
 from stepdown.chart import tabs
+from stepdown.disclosures import gate, outbound
+from stepdown.disclosures.models import Channel
+from stepdown.disclosures.responses import refused
 from stepdown.kit import bounds
 from stepdown.kit.clock import today, utc_now
-from stepdown.kit.errors import NotFound
+from stepdown.kit.errors import Invalid, NotFound
 from stepdown.kit.web import DbSession
 from stepdown.programs import service as programs_service
 from stepdown.security import service as security_service
@@ -210,6 +213,33 @@ def create_client_feed(
     )
 
 
+@router.post("/calendar/feeds/client/{client_id}/share", response_class=HTMLResponse)
+def share_client_feed(
+    client_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Annotated[Actor, allow(access.CLIENT_FEED)],
+    recipient: Annotated[str, Form()] = "",
+) -> Response:
+    """A feed of the client's schedule for a recipient their consent names; refused (403,
+    with the reason) when no consent in force lets their attendance go there."""
+    target = outbound.parse_target(recipient, None)
+    if target.recipient_id is None or target.purpose is None:
+        raise Invalid("choose who to share the schedule with", field="recipient")
+    back = f"/clients/{client_id}?tab=schedule"
+    try:
+        secret, feed = feeds.share_client_feed(
+            session,
+            actor=actor,
+            client_id=client_id,
+            recipient_id=target.recipient_id,
+            purpose=target.purpose,
+        )
+    except gate.DisclosureRefused as exc:
+        return refused(request, exc, back=back)
+    return _created(request, secret, feed, heading="A shared schedule feed", back=back)
+
+
 @router.post("/calendar/feeds/client/{client_id}/revoke", response_class=HTMLResponse)
 def revoke_client_feed(
     client_id: uuid.UUID,
@@ -248,13 +278,18 @@ def feed(
     _: Annotated[
         Actor | None, open_route("calendar apps fetch the feed by its secret URL, not signed in")
     ],
+    __: Annotated[None, outbound.gated(Channel.CALENDAR_FEED)],
 ) -> Response:
     settings = request.app.state.settings
-    body = feeds.render_feed(
-        session,
-        secret=secret,
-        program_name=request.app.state.program.current().name,
-        zone=ZoneInfo(settings.timezone),
-        now=utc_now(),
-    )
+    try:
+        body = feeds.render_feed(
+            session,
+            secret=secret,
+            program_name=request.app.state.program.current().name,
+            zone=ZoneInfo(settings.timezone),
+            now=utc_now(),
+        )
+    except gate.DisclosureRefused as exc:
+        # Returned, not raised, so the refusal stays in the audit trail.
+        return Response(exc.message, status_code=403, media_type="text/plain; charset=utf-8")
     return Response(body, media_type="text/calendar; charset=utf-8")

@@ -131,10 +131,25 @@ def live_feed(
     if user_id is not None:
         stmt = stmt.where(CalendarFeed.user_id == user_id)
     elif client_id is not None:
-        stmt = stmt.where(CalendarFeed.client_id == client_id)
+        stmt = stmt.where(CalendarFeed.client_id == client_id, CalendarFeed.recipient_id.is_(None))
     else:
         raise ValueError("a feed belongs to a staff member or a client")
     return session.scalar(stmt.order_by(CalendarFeed.created_at.desc()).limit(1))
+
+
+def live_shares(session: Session, client_id: uuid.UUID) -> list[CalendarFeed]:
+    """The client's schedule feeds shared with recipients, not revoked."""
+    return list(
+        session.scalars(
+            select(CalendarFeed)
+            .where(
+                CalendarFeed.client_id == client_id,
+                CalendarFeed.recipient_id.is_not(None),
+                CalendarFeed.revoked_at.is_(None),
+            )
+            .order_by(CalendarFeed.created_at)
+        )
+    )
 
 
 def feed_by_hash(session: Session, token_hash: str) -> CalendarFeed | None:

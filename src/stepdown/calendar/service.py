@@ -30,6 +30,7 @@ from stepdown.calendar.models import (
 )
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
+from stepdown.disclosures import outbound
 from stepdown.kit.errors import Forbidden, NotFound
 from stepdown.programs.models import Room, Site
 from stepdown.programs.rules import TOPIC_LABELS
@@ -418,12 +419,16 @@ class ScheduleTab:
     weeks: tuple[ClientWeek, ClientWeek]
     feed: CalendarFeed | None
     can_manage_feed: bool
+    # The schedule shared with recipients, and who an active consent would let it go to.
+    shares: tuple[CalendarFeed, ...] = ()
+    share_choices: tuple[outbound.ReleaseChoice, ...] = ()
 
 
 def chart_tab(
     session: Session, *, actor: Actor, client: Client, today: date, can_manage_feed: bool
 ) -> ScheduleTab:
     this_week = rules.week_start(today)
+    sharing = can_manage_feed and actor.is_staff
     return ScheduleTab(
         weeks=(
             _client_week(session, actor=actor, client=client, week_of=this_week),
@@ -431,4 +436,6 @@ def chart_tab(
         ),
         feed=repository.live_feed(session, client_id=client.id),
         can_manage_feed=can_manage_feed,
+        shares=tuple(repository.live_shares(session, client.id)) if sharing else (),
+        share_choices=tuple(outbound.choices(session, client.id)) if sharing else (),
     )

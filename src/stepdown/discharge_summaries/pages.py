@@ -326,7 +326,11 @@ def _printer(session: DbSession, actor: Actor) -> str:
 
 @router.get("/discharge-summaries/{summary_id}/print", response_class=HTMLResponse)
 def print_page(
-    summary_id: uuid.UUID, request: Request, session: DbSession, actor: Reader
+    summary_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Reader,
+    _: Annotated[None, outbound.internal_copy("the chart's paper copy; the PDF is released")],
 ) -> Response:
     """The signed summary on a page made for paper; an audited export."""
     view = service.for_print(session, actor=actor, summary_id=summary_id, form="html")

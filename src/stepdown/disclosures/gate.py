@@ -205,7 +205,7 @@ def disclose(
     and is refused only when nothing is covered."""
     if not classes:
         raise ValueError("a disclosure carries at least one class of information")
-    probe = _probe(
+    probe = check(
         session,
         client_id=client_id,
         recipient_id=recipient_id,
@@ -244,7 +244,7 @@ def disclose(
     )
 
 
-def _probe(
+def check(
     session: Session,
     *,
     client_id: uuid.UUID,
@@ -253,7 +253,8 @@ def _probe(
     classes: frozenset[InformationClass],
     on: date | None,
 ) -> dict[InformationClass, str]:
-    """What would be withheld, without recording anything."""
+    """What would be withheld, without recording anything: for a form that offers only
+    what may go, or a feed made to be fetched later (each fetch goes through the gate)."""
     recipient = session.get(DisclosureRecipient, recipient_id)
     client = session.get(Client, client_id)
     if recipient is None or client is None or recipient.client_id not in (None, client_id):

@@ -70,6 +70,17 @@ def release_to(channel: Channel) -> Any:
     return Depends(dependency)
 
 
+def gated(channel: Channel) -> Any:
+    """Dependency for an outbound route whose service passes every response through the
+    gate itself (a calendar feed shared with a recipient, the FHIR API)."""
+
+    def dependency() -> None:
+        return None
+
+    setattr(dependency, OUTBOUND_MARKER, channel)
+    return Depends(dependency)
+
+
 def internal_copy(reason: str) -> Any:
     """Dependency for a document that only ever serves the program itself (the chart's own
     print of an intake, a staff member's own calendar)."""

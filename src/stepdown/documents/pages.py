@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from stepdown.chart import tabs
+from stepdown.disclosures import outbound
 from stepdown.documents import access, rules, service, storage
 from stepdown.documents.models import KIND_LABELS, DocumentKind
 from stepdown.kit import bounds
@@ -205,7 +206,11 @@ def document_file(
 
 @router.get("/documents/{document_id}/download")
 def document_download(
-    document_id: uuid.UUID, request: Request, session: DbSession, actor: Reader
+    document_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Reader,
+    _: Annotated[None, outbound.internal_copy("a filed paper opened by staff in the chart")],
 ) -> Response:
     """Saved to the computer (audited as an export)."""
     return _file(request, session, actor, document_id, download=True)

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from stepdown.chart import tabs
+from stepdown.disclosures import outbound
 from stepdown.intake import access, rules, service
 from stepdown.intake.models import (
     Answer,
@@ -292,7 +293,11 @@ def intake_page(
 
 @router.get("/intakes/{intake_id}/print", response_class=HTMLResponse)
 def print_page(
-    intake_id: uuid.UUID, request: Request, session: DbSession, actor: Reader
+    intake_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    actor: Reader,
+    _: Annotated[None, outbound.internal_copy("the chart's own paper copy of the intake")],
 ) -> Response:
     view = service.get_intake(session, actor=actor, intake_id=intake_id)
     return render(
