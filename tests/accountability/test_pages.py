@@ -195,3 +195,69 @@ def test_anonymous_callers_are_turned_away(client: TestClient, session: Session)
     assert page.status_code == 303
     assert page.headers["location"].startswith("/sign-in")
     assert client.get(f"/api/v1/clients/{person.id}/accountability").status_code == 401
+
+
+def test_a_copy_for_the_probation_officer_goes_through_the_gate(
+    client: TestClient, session: Session
+) -> None:
+    """With the client's consent to share attendance and drug tests, the officer's copy
+    holds those sections only, with the notice and the consent's scope, and is recorded;
+    after revocation the next one is refused and nothing is released."""
+    from sqlalchemy import func, select
+
+    from stepdown.consents import service as consents
+    from stepdown.consents.models import ContactRelationship, InformationClass, Purpose
+    from stepdown.disclosures.models import Disclosure
+    from stepdown.disclosures.notice import current
+
+    _, clinician, person = _setup(session)
+    staff = security_service.actor_for(clinician)
+    officer = consents.add_contact(
+        session,
+        actor=staff,
+        client_id=person.id,
+        name="Pat Officer",
+        relationship=ContactRelationship.PROBATION_OFFICER,
+    )
+    consent = consents.record_consent(
+        session,
+        actor=staff,
+        client_id=person.id,
+        data=consents.ConsentInput(
+            kind=consents.ConsentKind.SPECIFIC,
+            disclosers="the program",
+            information=frozenset({InformationClass.ATTENDANCE, InformationClass.DRUG_TESTS}),
+            information_description="attendance and drug tests",
+            recipient_ids=frozenset({officer.recipient_id}),
+            recipient_classes=frozenset(),
+            purposes=frozenset({Purpose.COURT_SUPERVISION}),
+            purpose_description="probation reports",
+            expires_on=today() + timedelta(days=90),
+            expiry_event="",
+            client_signature="signed",
+            signed_on=today(),
+        ),
+    )
+    session.commit()
+    sign_in(client, clinician.username)
+    url = f"/clients/{person.id}/accountability"
+    own = client.get(url)
+    assert "Internal copy for the program" in own.text
+    assert f'value="{officer.recipient_id}|court_supervision"' in own.text
+    params = {"recipient": f"{officer.recipient_id}|court_supervision"}
+    sent = client.get(url, params=params)
+    assert sent.status_code == 200
+    assert "Released to Pat Officer" in sent.text
+    assert current().text.split(".")[0] in sent.text
+    assert ">Attendance</h2>" in sent.text
+    assert ">Drug tests and results</h2>" in sent.text
+    assert ">Daily check-ins</h2>" not in sent.text
+    assert ">Treatment plan objectives</h2>" not in sent.text
+    count = select(func.count()).select_from(Disclosure).where(Disclosure.client_id == person.id)
+    assert session.scalar(count) == 1
+    consents.revoke(session, actor=staff, consent_id=consent.id, note="written revocation")
+    session.commit()
+    refused = client.get(url, params=params)
+    assert refused.status_code == 403
+    assert "was revoked on" in refused.text
+    assert session.scalar(count) == 1
