@@ -20,6 +20,7 @@ from stepdown.cli import (
     context,
     coverage,
     db,
+    disclosures,
     serving,
     users,
 )
@@ -50,6 +51,8 @@ app.add_typer(clients.clients_app, name="clients")
 app.add_typer(coverage.app, name="coverage")
 app.add_typer(authorizations.auth_app, name="auth")
 app.add_typer(authorizations.ur_app, name="ur")
+app.add_typer(disclosures.consents_app, name="consents")
+app.add_typer(disclosures.disclosures_app, name="disclosures")
 app.command("init")(init)
 app.command("census")(clients.census)
 app.command("backup")(backup.backup)

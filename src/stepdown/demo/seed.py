@@ -31,6 +31,7 @@ from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
 from stepdown.clinical_notes.demo import INTERN, seed_demo_clinical_notes
+from stepdown.consents.demo import seed_demo_consents
 from stepdown.coverage.demo import seed_demo_coverage
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
@@ -296,6 +297,7 @@ def seed(
     seed_demo_discharge_summaries(session, actor=actor, clients=demo_clients)
     seed_demo_documents(session, documents, actor=actor, clients=demo_clients, today=today())
     seed_demo_coverage(session, actor=actor, clients=demo_clients, today=today())
+    seed_demo_consents(session, actor=actor, clients=demo_clients, today=today())
     seed_demo_authorizations(session, actor=actor, clients=demo_clients, today=today())
     # Last: the review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
