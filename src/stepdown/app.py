@@ -61,6 +61,7 @@ from stepdown.diagnoses import api as diagnoses_api
 from stepdown.diagnoses import pages as diagnoses_pages
 from stepdown.discharge_summaries import api as discharge_summaries_api
 from stepdown.discharge_summaries import pages as discharge_summaries_pages
+from stepdown.disclosures import pages as disclosures_pages
 from stepdown.documents import api as documents_api
 from stepdown.documents import pages as documents_pages
 from stepdown.documents import rules as documents_rules
@@ -241,6 +242,7 @@ def create_app(
         discharge_summaries_pages.router,
         discharge_summaries_api.router,
         accountability_pages.router,
+        disclosures_pages.router,
         accountability_api.router,
         aftercare_pages.router,
         aftercare_api.router,
