@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint typecheck pytest browser pgtools bench clean
+.PHONY: demo test lint typecheck pytest browser pgtools fhirvalidator bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	@echo "Serving the demo program on http://127.0.0.1:8000 (Ctrl-C stops it)"
 	$(BIN)/stepdown serve
 
-test: $(STAMP) browser pgtools lint typecheck pytest
+test: $(STAMP) browser pgtools fhirvalidator lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -43,8 +43,20 @@ pgtools:
 	  echo "installing Debian's postgresql-client for the backup tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; }
 
+# The FHIR tests validate every exported resource with the npm package "fhir" (offline R4
+# validation); install Node.js and npm where missing, then the locked packages.
+FHIR_VALIDATOR := fhir-validator/node_modules/.package-lock.json
+$(FHIR_VALIDATOR): fhir-validator/package.json fhir-validator/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's nodejs and npm for the FHIR validator"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd fhir-validator && npm ci --no-audit --no-fund --silent
+	touch $@
+
+fhirvalidator: $(FHIR_VALIDATOR)
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis fhir-validator/node_modules

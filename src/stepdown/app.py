@@ -67,6 +67,7 @@ from stepdown.documents import pages as documents_pages
 from stepdown.documents import rules as documents_rules
 from stepdown.drug_testing import api as drug_testing_api
 from stepdown.drug_testing import pages as drug_testing_pages
+from stepdown.fhir import api as fhir_api
 from stepdown.group_notes import api as group_notes_api
 from stepdown.group_notes import pages as group_notes_pages
 from stepdown.home import pages as home_pages
@@ -257,6 +258,7 @@ def create_app(
         alumni_api.router,
         transitions_pages.router,
         transitions_api.router,
+        fhir_api.router,
     ):
         app.include_router(router)
     # The last added runs first: the request context wraps the body limit, so a 413 gets
@@ -536,6 +538,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # The exception's headers go out with the answer: a 405 must say which methods
         # the address does allow (``Allow``, RFC 9110 section 15.5.6).
+        if request.url.path.startswith("/fhir/"):
+            return fhir_api.refusal(exc.status_code, str(exc.detail), exc.headers)
         if wants_html(request):
             heading = HEADINGS.get(exc.status_code, "Error")
             message = (

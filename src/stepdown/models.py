@@ -63,6 +63,7 @@ from stepdown.drug_testing.models import (
     TestCollection,
     TestOrder,
 )
+from stepdown.fhir.models import FhirAccessToken, FhirClient
 from stepdown.group_notes.models import GroupNote, GroupNoteMember
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
 from stepdown.intake.models import Intake, IntakeAddendum, IntakeSubstance
@@ -149,6 +150,8 @@ __all__ = [
     "DocumentationSettings",
     "EligibilityCheck",
     "Episode",
+    "FhirAccessToken",
+    "FhirClient",
     "FollowUp",
     "Goal",
     "GroupNote",

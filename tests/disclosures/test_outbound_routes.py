@@ -61,4 +61,7 @@ def test_the_release_paths_named_by_the_rule_are_gated() -> None:
         "/episodes/{episode_id}/review-packet",
         "/episodes/{episode_id}/review-packet.pdf",
         "/calendar/feeds/{secret}.ics",
+        "/fhir/{resource_type}/{resource_id}",
+        "/fhir/{resource_type}",
+        "/fhir/Patient/{patient_id}/$everything",
     } <= gated

@@ -35,6 +35,10 @@ ALLOWED_OPEN = {
     # A client making their portal account is not signed in yet: the one-time link is the
     # credential (portal.invitations).
     "/invitation/{secret}",
+    # The FHIR server's CapabilityStatement is public by the standard (it holds no PHI), and
+    # a backend system gets its token with the client credentials in the request.
+    "/fhir/metadata",
+    "/fhir/auth/token",
 }
 
 

@@ -25,6 +25,7 @@ from stepdown.cli import (
     users,
 )
 from stepdown.drug_testing.cli import app as testing_app
+from stepdown.fhir.cli import app as fhir_app
 from stepdown.inquiries.cli import app as inquiries_app
 from stepdown.jobs.cli import app as worker_app
 from stepdown.placement.cli import app as placement_app
@@ -53,6 +54,7 @@ app.add_typer(authorizations.auth_app, name="auth")
 app.add_typer(authorizations.ur_app, name="ur")
 app.add_typer(disclosures.consents_app, name="consents")
 app.add_typer(disclosures.disclosures_app, name="disclosures")
+app.add_typer(fhir_app, name="fhir")
 app.command("init")(init)
 app.command("census")(clients.census)
 app.command("backup")(backup.backup)

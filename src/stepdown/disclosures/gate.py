@@ -270,6 +270,23 @@ def check(
     return {item: reason for item, reason in decided.items() if isinstance(reason, str)}
 
 
+def acknowledges(
+    session: Session, *, client_id: uuid.UUID, recipient_id: uuid.UUID, on: date | None = None
+) -> bool:
+    """Whether a consent in force names the recipient (or its TPO class). Without one the
+    program may not even acknowledge to them that the client is its patient (§ 2.13(c)):
+    an outside system's search finds no such person."""
+    recipient = session.get(DisclosureRecipient, recipient_id)
+    if recipient is None or recipient.client_id not in (None, client_id):
+        return False
+    facts = _recipient_facts(session, recipient)
+    day = on or program_today()
+    return any(
+        consent_rules.names_recipient(c, facts) and consent_rules.inactive_reason(c, on=day) is None
+        for c in consent_repository.consent_facts(session, client_id)
+    )
+
+
 def _recipient_facts(
     session: Session, recipient: DisclosureRecipient
 ) -> consent_rules.RecipientFacts:

@@ -131,6 +131,8 @@ async def csrf_protect(request: Request, session: DbSession) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return
+    if request.url.path == "/fhir/auth/token":  # OAuth client credentials: no cookie involved
+        return
     expected = expected_csrf_token(request, session)
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
