@@ -12,9 +12,12 @@ import uuid
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from stepdown.cli import context
 from stepdown.consents.models import Purpose
+from stepdown.disclosures.models import DisclosureRecipient
 from stepdown.fhir import oauth
 
 app = typer.Typer(help="FHIR API backend clients.", no_args_is_help=True)
@@ -23,16 +26,15 @@ app = typer.Typer(help="FHIR API backend clients.", no_args_is_help=True)
 @app.command("add")
 def add(
     name: str = typer.Argument(..., help="What the system is, e.g. 'Partner clinic EHR'."),
-    recipient: str = typer.Option(..., help="Its recipient directory entry's id."),
+    recipient: str = typer.Option(
+        ..., help="Its recipient directory entry: its id or its exact name."
+    ),
     purpose: Purpose = typer.Option(Purpose.TREATMENT, help="Why it reads the records."),
     scopes: str = typer.Option("system/*.read", help="SMART system scopes it may be granted."),
 ) -> None:
     """Register a client; its id and secret are printed once."""
-    try:
-        recipient_id = uuid.UUID(recipient)
-    except ValueError:
-        context.fail(f"recipient: {recipient!r} is not an id")
     with context.unit_of_work() as session:
+        recipient_id = _recipient_id(session, recipient)
         client, secret = oauth.register_client(
             session,
             actor=context.system_actor(),
@@ -43,6 +45,22 @@ def add(
         )
         typer.echo(f"client_id={client.client_id}")
         typer.echo(secret)
+
+
+def _recipient_id(session: Session, given: str) -> uuid.UUID:
+    """The program-wide directory entry named by id or by its exact name."""
+    try:
+        return uuid.UUID(given)
+    except ValueError:
+        pass
+    found = session.scalars(
+        select(DisclosureRecipient.id).where(
+            DisclosureRecipient.name == given, DisclosureRecipient.client_id.is_(None)
+        )
+    ).all()
+    if len(found) != 1:
+        context.fail(f"recipient: no single directory entry is named {given!r}")
+    return found[0]
 
 
 @app.command("list")
