@@ -38,7 +38,7 @@ from stepdown.security import signing
 from stepdown.security.actor import Actor
 from stepdown.security.roles import Role
 
-# The § 2.22 written summary's version (templates/consents/_notice.html holds its text).
+# The § 2.22 Notice of Privacy Practices' version (templates/consents/_notice.html holds its text).
 NOTICE_VERSION = "2026-12"
 ENTITY = "consent"
 CONTACT_ENTITY = "client_contact"
@@ -357,6 +357,7 @@ def record_consent(
             entity_id=consent.id,
             client_id=client.id,
             content=signed_content(consent, [r.id for r in recipients]),
+            client_may_sign=True,
         )
     audit_service.record(
         session,
@@ -429,7 +430,7 @@ def revoke(
     if consent.revoked_at is not None:
         raise Conflict("this consent was already revoked")
     if actor.role is Role.CLIENT:
-        signing.confirm_signer(session, actor=actor, secret=secret)
+        signing.confirm_signer(session, actor=actor, secret=secret, client_may_sign=True)
     elif not note.strip():
         raise Invalid(
             "say how the client revoked it in writing (e.g. 'signed revocation form')",
@@ -529,7 +530,7 @@ def acknowledge_notice(
     client = client_for(session, actor=actor, client_id=client_id)
     portal = actor.role is Role.CLIENT
     if portal:
-        signing.confirm_signer(session, actor=actor, secret=secret)
+        signing.confirm_signer(session, actor=actor, secret=secret, client_may_sign=True)
     ack = NoticeAcknowledgement(
         client_id=client.id,
         notice_version=NOTICE_VERSION,

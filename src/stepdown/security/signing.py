@@ -79,9 +79,12 @@ def content_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _signer(session: Session, actor: Actor) -> User:
+def _signer(session: Session, actor: Actor, *, client_may_sign: bool = False) -> User:
+    """The signer's account: a staff member's, or a client's where the record is the
+    client's own to sign (a consent, its revocation, the privacy notice)."""
     user = session.get(User, actor.user_id) if actor.user_id is not None else None
-    if user is None or not user.is_active or not actor.is_staff:
+    allowed = actor.is_staff or (client_may_sign and actor.role is Role.CLIENT)
+    if user is None or not user.is_active or not allowed:
         raise Forbidden("only a staff member signs clinical records")
     return user
 
@@ -95,10 +98,13 @@ def _require_unpaused(key: str) -> None:
         )
 
 
-def confirm_signer(session: Session, *, actor: Actor, secret: str) -> SignatureMethod:
+def confirm_signer(
+    session: Session, *, actor: Actor, secret: str, client_may_sign: bool = False
+) -> SignatureMethod:
     """The method by which ``actor`` proved themselves with ``secret`` (their password or
-    their signing PIN), or a refusal naming the field."""
-    user = _signer(session, actor)
+    their signing PIN), or a refusal naming the field. ``client_may_sign`` lets a client
+    confirm with their own password, for records that are theirs to sign."""
+    user = _signer(session, actor, client_may_sign=client_may_sign)
     if not secret:
         raise Invalid("type your password (or signing PIN) to sign", field=SECRET_FIELD)
     if len(secret) > MAX_SECRET:
@@ -126,10 +132,11 @@ def sign(
     client_id: uuid.UUID | None,
     content: Mapping[str, Any],
     meaning: SignatureMeaning = SignatureMeaning.AUTHOR,
+    client_may_sign: bool = False,
 ) -> Signature:
     """Confirm the signer and record their signature on ``content``; the caller freezes
     the record in the same transaction."""
-    method = confirm_signer(session, actor=actor, secret=secret)
+    method = confirm_signer(session, actor=actor, secret=secret, client_may_sign=client_may_sign)
     assert actor.user_id is not None  # confirm_signer refuses anyone without an account
     signature = Signature(
         entity_type=entity_type,
