@@ -98,7 +98,9 @@ def test_a_clinician_prints_a_clients_accountability_summary(
     expect(page.locator("form.printable-range")).to_be_hidden()
     for heading in SECTIONS:
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-    expect(page.locator("footer.printable-foot")).to_contain_text("do not redisclose")
+    expect(page.locator("footer.printable-foot")).to_contain_text(
+        "42 CFR part 2 prohibits unauthorized use or disclosure"
+    )
     page.emulate_media(media="screen")
     expect(toolbar).to_be_visible()
     context.close()
