@@ -72,6 +72,7 @@ def test_add_list_and_disable(database: str) -> None:
 
 def test_refusals_are_one_line(database: str) -> None:
     wrong = run("add", "X", "--recipient", "nope")
-    assert (wrong.exit_code, wrong.stderr) == (2, "error: recipient: 'nope' is not an id\n")
+    refusal = "error: recipient: no single directory entry is named 'nope'\n"
+    assert (wrong.exit_code, wrong.stderr) == (2, refusal)
     unknown = run("disable", "fhir-nobody")
     assert (unknown.exit_code, unknown.stderr) == (2, "error: no such FHIR client\n")
