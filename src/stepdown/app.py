@@ -53,6 +53,7 @@ from stepdown.clients import merge_pages as clients_merge_pages
 from stepdown.clients import pages as clients_pages
 from stepdown.clinical_notes import api as clinical_notes_api
 from stepdown.clinical_notes import pages as clinical_notes_pages
+from stepdown.consents import family_pages as consents_family_pages
 from stepdown.consents import pages as consents_pages
 from stepdown.continuum import api as continuum_api
 from stepdown.continuum import pages as continuum_pages
@@ -251,6 +252,7 @@ def create_app(
         case_management_pages.router,
         case_management_api.router,
         consents_pages.router,
+        consents_family_pages.router,
         coverage_pages.router,
         authorizations_pages.router,
         authorizations_packet_pages.router,

@@ -81,7 +81,7 @@ def test_every_route_declares_a_policy() -> None:
 
 ALL = set(USER_ROLES)
 ADMIN_DIRECTOR = {Role.ADMIN, Role.DIRECTOR}
-STAFF = ALL - {Role.CLIENT}
+STAFF = ALL - {Role.CLIENT, Role.GUARDIAN}
 # route -> roles allowed; everyone else gets 403 (and anonymous callers 401 / a redirect).
 MATRIX: dict[str, set[Role]] = {
     "/": ALL,
@@ -131,6 +131,7 @@ MATRIX: dict[str, set[Role]] = {
     "/api/v1/group-notes": {Role.CLINICIAN, Role.DIRECTOR},
     "/my-group-notes": {Role.CLIENT},
     "/portal": {Role.CLIENT},
+    "/family": {Role.GUARDIAN},
     "/aftercare": {Role.DIRECTOR, Role.CLINICIAN, Role.CASE_MANAGER},
     "/api/v1/aftercare/worklist": {Role.DIRECTOR, Role.CLINICIAN, Role.CASE_MANAGER},
     "/portal/aftercare": {Role.CLIENT},
@@ -143,8 +144,9 @@ MATRIX: dict[str, set[Role]] = {
     "/api/v1/alumni/volunteers": {Role.CLINICIAN, Role.CASE_MANAGER, Role.DIRECTOR},
     "/api/v1/alumni/mentorships": {Role.CLINICIAN, Role.CASE_MANAGER, Role.DIRECTOR},
 }
-# A client's home is their portal: "/" sends them there instead of rendering a page.
-REDIRECTS = {("/", Role.CLIENT): "/portal"}
+# A client's home is their portal, a guardian's the page for their family member: "/"
+# sends them there instead of rendering a page.
+REDIRECTS = {("/", Role.CLIENT): "/portal", ("/", Role.GUARDIAN): "/family"}
 
 
 @pytest.mark.parametrize("role", USER_ROLES, ids=lambda r: r.value)

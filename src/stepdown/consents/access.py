@@ -50,3 +50,8 @@ DIRECTORY = policy(
     Role.UTILIZATION_REVIEW,
     description="keep the directory of providers, payers and agencies records may go to",
 )
+FAMILY = policy(
+    "consents.family",
+    Role.GUARDIAN,
+    description="see what a minor's consents let their guardian see",
+)

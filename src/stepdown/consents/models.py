@@ -236,6 +236,11 @@ class ClientContact(IdMixin, TimestampMixin, Base):
     # A minor who may consent alone may refuse any disclosure to this parent or guardian
     # (42 CFR 2.14(b)); the gate refuses it whatever else was signed.
     minor_refuses_disclosure: Mapped[bool] = mapped_column(default=False)
+    # A guardian's own portal account, where the program's rule allows one
+    # (``consents.guardians``).
+    portal_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), unique=True
+    )
     recipient_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("disclosure_recipient.id", ondelete="RESTRICT"), unique=True
     )

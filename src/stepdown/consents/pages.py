@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from stepdown.chart import tabs
 from stepdown.chart.pages import chart_page
 from stepdown.clients.models import Client
-from stepdown.consents import access, pdf, program_rules, repository, rules, service
+from stepdown.consents import access, guardians, pdf, program_rules, repository, rules, service
 from stepdown.consents import settings as consent_settings
 from stepdown.consents.models import (
     ClientContact,
@@ -173,6 +173,8 @@ class ConsentsTab(Labels):
     # A minor under the minor-alone rule may refuse disclosure to a parent (§ 2.14(b)).
     minor_may_refuse: bool
     can_write: bool
+    # Guardians may have their own portal account under the program's rule (guardians.py).
+    guardian_portal: bool = False
     notice_version: ClassVar = service.NOTICE_VERSION
 
     @property
@@ -196,6 +198,7 @@ def _tab(session: Session, actor: Actor, client: Client) -> ConsentsTab:
         minor_may_refuse=rules.is_minor(client.date_of_birth, on)
         and rule is MinorConsentRule.MINOR_ALONE,
         can_write=access.WRITE.allows(actor.role),
+        guardian_portal=guardians.rule_refusal(session, client=client, on=on) is None,
     )
 
 

@@ -73,6 +73,7 @@ class Channel(StrEnum):
     DISCHARGE_SUMMARY = "discharge_summary"
     CALENDAR_FEED = "calendar_feed"
     FHIR = "fhir"
+    GUARDIAN_PORTAL = "guardian_portal"
     CLAIM = "claim"
 
     @property
@@ -84,6 +85,7 @@ class Channel(StrEnum):
             Channel.DISCHARGE_SUMMARY: "Discharge summary",
             Channel.CALENDAR_FEED: "Calendar feed",
             Channel.FHIR: "FHIR API",
+            Channel.GUARDIAN_PORTAL: "Guardian's portal",
             Channel.CLAIM: "Claim",
         }[self]
 

@@ -12,7 +12,12 @@
 from stepdown.security.policy import policy
 from stepdown.security.roles import USER_ROLES, Role
 
-READ = policy("fhir.read", *USER_ROLES, description="read the record through the FHIR API")
+# A guardian's access is the guardian portal's, screened for them as a recipient.
+READ = policy(
+    "fhir.read",
+    *(r for r in USER_ROLES if r is not Role.GUARDIAN),
+    description="read the record through the FHIR API",
+)
 MANAGE_CLIENTS = policy(
     "fhir.clients",
     Role.DIRECTOR,

@@ -26,6 +26,8 @@ def home(
 ) -> Response:
     if actor.role is Role.CLIENT:
         return RedirectResponse("/portal", status_code=303)
+    if actor.role is Role.GUARDIAN:
+        return RedirectResponse("/family", status_code=303)
     context = service.home_context(session, actor=actor)
     context["schedule_notices"] = calendar_notices.unread(session, actor=actor)
     return render(request, f"home/{actor.role.value}.html", context)

@@ -26,7 +26,7 @@ from stepdown.kit.clock import utc_now
 from stepdown.programs import service as programs_service
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
-from stepdown.security.roles import Role
+from stepdown.security.roles import STAFF_ROLES, Role
 from stepdown.transitions import service as transitions_service
 from stepdown.treatment_plans import service as treatment_plans_service
 
@@ -45,7 +45,7 @@ def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
         users = security_service.list_users(session, actor=actor)
         now = utc_now()
         context["clients_by_site"] = clients_service.count_by_site(session, actor=actor)
-        context["staff_by_role"] = Counter(u.role for u in users if u.role is not Role.CLIENT)
+        context["staff_by_role"] = Counter(u.role for u in users if u.role in STAFF_ROLES)
         context["accounts"] = {
             "active": sum(u.is_active for u in users),
             "disabled": sum(not u.is_active for u in users),

@@ -18,8 +18,10 @@ from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
+from stepdown.consents import guardians
+from stepdown.consents.models import ClientContact
 from stepdown.kit import mail
-from stepdown.kit.clock import utc_now
+from stepdown.kit.clock import today, utc_now
 from stepdown.kit.errors import Conflict, Forbidden, NotFound
 from stepdown.portal.models import PortalInvitation
 from stepdown.security import service as security_service
@@ -60,6 +62,7 @@ def invite(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Invitatio
         update(PortalInvitation)
         .where(
             PortalInvitation.client_id == client.id,
+            PortalInvitation.contact_id.is_(None),
             PortalInvitation.used_at.is_(None),
             PortalInvitation.revoked_at.is_(None),
         )
@@ -83,6 +86,53 @@ def invite(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Invitatio
         entity_id=invitation.id,
         client_id=client.id,
         detail={"expires_at": invitation.expires_at.isoformat()},
+    )
+    return Invitation(secret=secret, expires_at=invitation.expires_at, client=client)
+
+
+def invite_guardian(session: Session, *, actor: Actor, contact_id: uuid.UUID) -> Invitation:
+    """A link for a minor's guardian to make their own portal account, where the program's
+    rule allows it (``consents.guardians.refusal``); earlier open links for them stop."""
+    if actor.role not in INVITERS:
+        raise Forbidden("your role does not invite people to the portal")
+    contact = session.get(ClientContact, contact_id)
+    if contact is None:
+        raise NotFound("no such contact")
+    client = clients_service.get_client(session, actor=actor, client_id=contact.client_id)
+    if contact.portal_user_id is not None:
+        raise Conflict("this guardian already has a portal account", rule=ALREADY_LINKED)
+    refusal = guardians.refusal(session, contact=contact, client=client, on=today())
+    if refusal:
+        raise Conflict(refusal)
+    now = utc_now()
+    session.execute(
+        update(PortalInvitation)
+        .where(
+            PortalInvitation.contact_id == contact.id,
+            PortalInvitation.used_at.is_(None),
+            PortalInvitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    secret = tokens.new_secret()
+    invitation = PortalInvitation(
+        client_id=client.id,
+        contact_id=contact.id,
+        token_hash=tokens.digest(secret),
+        created_at=now,
+        created_by=actor.user_id,
+        expires_at=now + LIFETIME,
+    )
+    session.add(invitation)
+    session.flush()
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity_type="portal_invitation",
+        entity_id=invitation.id,
+        client_id=client.id,
+        detail={"guardian": True, "expires_at": invitation.expires_at.isoformat()},
     )
     return Invitation(secret=secret, expires_at=invitation.expires_at, client=client)
 
@@ -161,6 +211,8 @@ def accept(session: Session, *, secret: str, username: str, password: str) -> Us
     use up the link. The password policy and username rules are the staff ones."""
     now = utc_now()
     invitation = _usable(session, secret, now)
+    if invitation.contact_id is not None:
+        return _accept_as_guardian(session, invitation, username, password, now)
     client = session.get(Client, invitation.client_id)
     if client is None or client.portal_user_id is not None:
         raise Conflict("this client already has a portal account", rule=ALREADY_LINKED)
@@ -185,5 +237,42 @@ def accept(session: Session, *, secret: str, username: str, password: str) -> Us
         entity_id=invitation.id,
         client_id=client.id,
         detail={"used_at": now.isoformat(), "user_id": str(user.id)},
+    )
+    return user
+
+
+def _accept_as_guardian(
+    session: Session, invitation: PortalInvitation, username: str, password: str, now: datetime
+) -> User:
+    """A guardian's account, linked to their contact row; the program's rule is checked
+    again now, since it may have changed since the invitation."""
+    contact = session.get(ClientContact, invitation.contact_id)
+    client = session.get(Client, invitation.client_id)
+    if contact is None or client is None or contact.portal_user_id is not None:
+        raise Conflict("this guardian already has a portal account", rule=ALREADY_LINKED)
+    refusal = guardians.refusal(session, contact=contact, client=client, on=today())
+    if refusal:
+        raise Conflict(refusal, rule=NOT_USABLE)
+    user = security_service.create_user(
+        session,
+        actor=ACCEPTING,
+        username=username,
+        display_name=contact.name,
+        role=Role.GUARDIAN,
+        password=password,
+        email=contact.email,
+        is_synthetic=client.is_synthetic,
+    )
+    contact.portal_user_id = user.id
+    invitation.used_at = now
+    session.flush()
+    audit_service.record(
+        session,
+        actor=ACCEPTING,
+        action=AuditAction.UPDATE,
+        entity_type="portal_invitation",
+        entity_id=invitation.id,
+        client_id=client.id,
+        detail={"used_at": now.isoformat(), "user_id": str(user.id), "guardian": True},
     )
     return user

@@ -18,6 +18,11 @@ class PortalInvitation(IdMixin, Base):
     client_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("client.id", ondelete="CASCADE"), index=True
     )
+    # Set for a guardian's invitation (consents.guardians): the account made with it is
+    # the guardian's, linked to this contact, not the client's.
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("client_contact.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[uuid.UUID | None] = mapped_column(

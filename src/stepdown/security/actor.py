@@ -22,4 +22,4 @@ class Actor:
 
     @property
     def is_staff(self) -> bool:
-        return self.role not in (Role.CLIENT, Role.SYSTEM)
+        return self.role not in (Role.CLIENT, Role.GUARDIAN, Role.SYSTEM)

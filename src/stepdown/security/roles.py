@@ -13,6 +13,9 @@ class Role(StrEnum):
     ADMISSIONS = "admissions"
     UTILIZATION_REVIEW = "utilization_review"
     CLIENT = "client"
+    # A minor's parent or guardian with their own portal access, where the program's rule
+    # for minors allows it (consents.guardians): sees only what the minor's consents let go.
+    GUARDIAN = "guardian"
     # Not assignable to a user: the actor behind CLI commands and background jobs.
     SYSTEM = "system"
 
@@ -29,8 +32,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ADMISSIONS: "Admissions",
     Role.UTILIZATION_REVIEW: "Utilization review",
     Role.CLIENT: "Client",
+    Role.GUARDIAN: "Parent or guardian",
     Role.SYSTEM: "System",
 }
 
 USER_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.SYSTEM)
-STAFF_ROLES: frozenset[Role] = frozenset(USER_ROLES) - {Role.CLIENT}
+STAFF_ROLES: frozenset[Role] = frozenset(USER_ROLES) - {Role.CLIENT, Role.GUARDIAN}

@@ -18,7 +18,7 @@ from stepdown.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from stepdown.security import passwords, repository, rules, throttle, tokens
 from stepdown.security.actor import Actor
 from stepdown.security.models import ApiToken, User, WebSession
-from stepdown.security.roles import Role
+from stepdown.security.roles import STAFF_ROLES, Role
 
 ANONYMOUS = Actor(user_id=None, role=Role.SYSTEM, username="anonymous")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
@@ -105,9 +105,7 @@ def list_users(session: Session, *, actor: Actor) -> list[User]:
 def staff_directory(session: Session) -> list[User]:
     """Active staff names and roles, for pickers (no PHI: staff identities are not protected)."""
     return [
-        u
-        for u in session.scalars(repository.users_stmt())
-        if u.is_active and u.role is not Role.CLIENT
+        u for u in session.scalars(repository.users_stmt()) if u.is_active and u.role in STAFF_ROLES
     ]
 
 

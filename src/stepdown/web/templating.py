@@ -14,7 +14,6 @@ from fastapi.templating import Jinja2Templates
 from stepdown import __version__
 from stepdown.kit import clock
 from stepdown.security.actor import Actor
-from stepdown.security.roles import Role
 from stepdown.web import flash, navigation
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -39,7 +38,7 @@ def time_zone_note(actor: Actor | None) -> str:
     abbreviation = clock.zone_abbreviation()
     if zone == abbreviation:  # "UTC": nothing more to say
         return f"Times are {abbreviation}."
-    if actor is not None and actor.role is not Role.CLIENT:
+    if actor is not None and actor.is_staff:
         return f"Times are {zone} ({abbreviation})."
     city = zone.rsplit("/", 1)[-1].replace("_", " ")  # clients and the public: plain words
     return f"Times are {city} time ({abbreviation})."
