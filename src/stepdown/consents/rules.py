@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from stepdown.consents.models import (
     ConsentKind,
+    ContactRelationship,
     InformationClass,
     MinorConsentRule,
     Purpose,
@@ -268,3 +269,31 @@ def covers(consent: ConsentFacts, *, purpose: Purpose, item: InformationClass) -
     ):
         return False
     return purpose in consent.purposes and item in consent.information
+
+
+# Words a caller uses for who they are to the client, and the relationship they mean;
+# checked in order, so "step-mother" is a parent before anything else matches.
+_RELATIONSHIP_WORDS: tuple[tuple[tuple[str, ...], ContactRelationship], ...] = (
+    (("guardian",), ContactRelationship.GUARDIAN),
+    (("mother", "father", "mom", "dad", "parent"), ContactRelationship.PARENT),
+    (
+        ("wife", "husband", "spouse", "partner", "girlfriend", "boyfriend", "fianc"),
+        ContactRelationship.SPOUSE_PARTNER,
+    ),
+    (("sister", "brother", "sibling"), ContactRelationship.SIBLING),
+    (("son", "daughter", "child"), ContactRelationship.CHILD),
+    (("probation", "parole"), ContactRelationship.PROBATION_OFFICER),
+    (("employer", "boss", "supervisor", "manager"), ContactRelationship.EMPLOYER),
+    (("sponsor",), ContactRelationship.SPONSOR),
+    (("friend",), ContactRelationship.FRIEND),
+)
+
+
+def relationship_from_words(words: str, *, family: bool) -> ContactRelationship:
+    """The relationship an inquiry's caller named in their own words ("his mom"); a family
+    caller whose words say nothing known is other family, anyone else other."""
+    text = words.lower()
+    for keys, relationship in _RELATIONSHIP_WORDS:
+        if any(key in text for key in keys):
+            return relationship
+    return ContactRelationship.OTHER_FAMILY if family else ContactRelationship.OTHER

@@ -24,10 +24,12 @@ from stepdown.clients import service as clients_service
 from stepdown.clients.duplicates import LikelyDuplicate
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
+from stepdown.consents import rules as consent_rules
+from stepdown.consents import service as consents_service
 from stepdown.coverage import service as coverage_service
 from stepdown.inquiries import access, repository, rules
 from stepdown.inquiries.models import Inquiry, InquiryStatusChange
-from stepdown.inquiries.rules import InquiryStatus, MoveDetails, Urgency
+from stepdown.inquiries.rules import CallerType, InquiryStatus, MoveDetails, Urgency
 from stepdown.inquiries.schemas import (
     InquiryCreate,
     InquiryFields,
@@ -255,6 +257,23 @@ class LikelyDuplicates(Conflict):
 DUPLICATE_RULE = "clients.rules.match_reasons"
 
 
+def _caller_as_contact(session: Session, actor: Actor, inquiry: Inquiry, client: Client) -> None:
+    """Someone who called for the client becomes one of their contacts, with no release:
+    nothing may be told them until the client signs a consent naming them."""
+    if inquiry.caller_type is CallerType.SELF or not inquiry.caller_name.strip():
+        return
+    consents_service.add_contact(
+        session,
+        actor=actor,
+        client_id=client.id,
+        name=inquiry.caller_name,
+        relationship=consent_rules.relationship_from_words(
+            inquiry.caller_relationship, family=inquiry.caller_type is CallerType.FAMILY
+        ),
+        may_be_told="",
+    )
+
+
 def convert_to_client(
     session: Session,
     *,
@@ -318,6 +337,7 @@ def convert_to_client(
     )
     # The coverages admissions recorded (and verified) on the inquiry are the client's now.
     coverage_service.carry_over(session, actor=actor, inquiry_id=inquiry.id, client_id=client.id)
+    _caller_as_contact(session, actor, inquiry, client)
     if primary_clinician_id or case_manager_id:
         # The care team chosen at admission, checked as on the chart (active staff of the
         # right role); a new admission with no clinician waits on the home pages instead.

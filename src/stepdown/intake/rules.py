@@ -675,3 +675,33 @@ def dimension_prefill(facts: IntakeFacts) -> dict[str, Prefill]:
     """Per placement dimension (``placement.models.DIMENSIONS``), the intake's facts that
     bear on it. Evidence only: no rating, no level, no decision."""
     return {key: Prefill(key, label, tuple(_BUILDERS[key](facts))) for key, label in DIMENSIONS}
+
+
+# What a caller named at inquiry, as the intake's DSM-5 classes; the assessor confirms or
+# corrects each row (an inquiry records worry, not a diagnosis).
+FROM_INQUIRY: Final[dict[str, tuple[Substance, str]]] = {
+    "alcohol": (Substance.ALCOHOL, ""),
+    "opioids": (Substance.OPIOID, ""),
+    "fentanyl": (Substance.OPIOID, "fentanyl named at inquiry"),
+    "stimulants": (Substance.OTHER_STIMULANT, ""),
+    "cocaine": (Substance.COCAINE, ""),
+    "methamphetamine": (Substance.AMPHETAMINE, "methamphetamine named at inquiry"),
+    "cannabis": (Substance.CANNABIS, ""),
+    "benzodiazepines": (Substance.SEDATIVE, "benzodiazepines named at inquiry"),
+}
+
+
+def rows_from_inquiry(named: Sequence[str]) -> list[SubstanceRow]:
+    """The intake's first substance rows from what the inquiry recorded, one per class in
+    the order named ("other" is left for the assessor to name)."""
+    rows: dict[Substance, SubstanceRow] = {}
+    for word in named:
+        found = FROM_INQUIRY.get(word)
+        if found is None:
+            continue
+        substance, pattern = found
+        if substance in rows:
+            earlier = rows[substance].pattern
+            pattern = "; ".join(p for p in (earlier, pattern) if p)
+        rows[substance] = SubstanceRow(substance=substance, pattern=pattern)
+    return list(rows.values())[:MAX_SUBSTANCES]

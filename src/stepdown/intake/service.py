@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
@@ -27,6 +28,7 @@ from stepdown.clinical_notes import rules as clinical_notes_rules
 from stepdown.clinical_notes import service as clinical_notes_service
 from stepdown.continuum import repository as continuum_repository
 from stepdown.continuum.models import Episode
+from stepdown.inquiries.models import Inquiry
 from stepdown.intake import access, repository, rules
 from stepdown.intake.models import (
     Intake,
@@ -167,6 +169,18 @@ def start_intake(
     )
     session.add(intake)
     session.flush()
+    named = session.scalars(
+        select(Inquiry.substances)
+        .where(Inquiry.client_id == client.id)
+        .order_by(Inquiry.created_at.desc())
+        .limit(1)
+    ).first()
+    session.add_all(
+        IntakeSubstance(
+            intake_id=intake.id, position=i, substance=row.substance, pattern=row.pattern
+        )
+        for i, row in enumerate(rules.rows_from_inquiry(named or []))
+    )
     _audit(session, actor, AuditAction.CREATE, intake, {"episode": episode.id.hex})
     return intake
 
