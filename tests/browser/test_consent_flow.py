@@ -117,3 +117,19 @@ def test_a_consent_to_the_probation_officer_from_signature_to_revocation(
     assert violations(person) == []
     staff_context.close()
     portal.close()
+
+
+def test_the_demo_guardian_sees_their_childs_week(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    """The demo's adolescent signed a family release with their parent, whose own portal
+    account shows the week the release covers, and nothing of the chart."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    _sign_in(page, live_server, "guardian")
+    expect(page.get_by_role("heading", name="My family member", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Coming up", exact=False)).to_be_visible()
+    expect(page.get_by_text("Not shared")).to_have_count(0)
+    assert violations(page) == []
+    assert page.goto(f"{live_server.url}/clients").status == 403  # type: ignore[union-attr]
+    context.close()

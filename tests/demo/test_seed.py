@@ -18,7 +18,7 @@ from stepdown.documents.storage import LocalDirectoryStorage
 from stepdown.programs.models import Room, Site
 from stepdown.security import service as security_service
 from stepdown.security.models import User
-from stepdown.security.roles import USER_ROLES, Role
+from stepdown.security.roles import STAFF_ROLES, USER_ROLES
 from stepdown.settings import Settings
 from stepdown.transitions.models import LevelReview, ReviewStatus
 from stepdown.transitions.rules import ProposalKind
@@ -53,12 +53,12 @@ def test_the_demo_program_is_complete_and_seeds_once(
 def _people_and_places(session: Session, sign_ins: list[SignIn]) -> tuple[int, int, int, int]:
     counts = (_count(session, Site), _count(session, Room), _count(session, Client))
     users = list(session.scalars(select(User)))
-    staff = [u for u in users if u.role is not Role.CLIENT]
+    staff = [u for u in users if u.role in STAFF_ROLES]
     # 60 demo clients, plus the one admitted from a demo inquiry through the pipeline.
     assert counts == (2, 7, CLIENT_COUNT + 1)
     # Ten staff, and the intern the progress notes add (supervised by the demo clinician).
     assert len(staff) == 11
-    assert {u.role for u in staff} == set(USER_ROLES) - {Role.CLIENT}
+    assert {u.role for u in staff} == STAFF_ROLES
     assert all(u.is_synthetic for u in users)
     assert all(c.is_synthetic for c in session.scalars(select(Client)))
     assert {s.role for s in sign_ins} == set(USER_ROLES)

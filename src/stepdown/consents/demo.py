@@ -1,6 +1,8 @@
 """Synthetic consents for the demo program.
 
-- The program's rule for minors: minor and guardian sign together (the stricter choice).
+- The program's rule for minors: minor and guardian sign together (the stricter choice),
+  and guardians may have their own portal account: the demo's "guardian" sign-in is the
+  first adolescent's parent (``demo_guardian``).
 - A directory of made-up outside recipients (names end "(demo)"): a partner clinic, and
   each demo payer as a health plan, both HIPAA covered entities.
 - Every demo client in care acknowledged the § 2.22 notice and signed the single consent
@@ -32,6 +34,7 @@ from stepdown.consents.models import (
     ClientContact,
     Consent,
     ConsentKind,
+    ConsentRecipient,
     ConsentSettings,
     ContactRelationship,
     InformationClass,
@@ -61,7 +64,7 @@ def seed_demo_consents(
             ConsentSettings(
                 id=1,
                 minor_rule=MinorConsentRule.MINOR_AND_GUARDIAN,
-                guardian_portal_access=False,
+                guardian_portal_access=True,
                 updated_at=utc_now(),
             )
         )
@@ -217,3 +220,21 @@ def _family(
             guardian_contact_id=guardian.id if guardian else None,
         ),
     )
+
+
+def demo_guardian(session: Session) -> ClientContact | None:
+    """The contact the demo's guardian sign-in belongs to: the first minor's parent who
+    signed the family release with them (so the guardian portal has something to show)."""
+    released = select(ConsentRecipient.recipient_id).join(
+        Consent, Consent.id == ConsentRecipient.consent_id
+    )
+    return session.scalars(
+        select(ClientContact)
+        .where(
+            ClientContact.is_legal_guardian,
+            ClientContact.removed_at.is_(None),
+            ClientContact.recipient_id.in_(released),
+        )
+        .order_by(ClientContact.name)
+        .limit(1)
+    ).first()

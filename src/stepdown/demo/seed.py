@@ -31,7 +31,7 @@ from stepdown.clients import service as clients_service
 from stepdown.clients.models import Client
 from stepdown.clients.schemas import ClientCreate
 from stepdown.clinical_notes.demo import INTERN, seed_demo_clinical_notes
-from stepdown.consents.demo import seed_demo_consents
+from stepdown.consents.demo import demo_guardian, seed_demo_consents
 from stepdown.coverage.demo import seed_demo_coverage
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
@@ -95,6 +95,8 @@ STAFF = (
     ("review", "Taylor Reviewson (demo)", Role.UTILIZATION_REVIEW, None),
 )
 CLIENT_USERNAME = "client"
+# A demo adolescent's parent with the guardian portal (consents.demo.demo_guardian).
+GUARDIAN_USERNAME = "guardian"
 OUTBOX = "outbox"  # under var_dir
 DEMO_SENDER = "reminders@example.org"  # RFC 2606: a domain that is never anyone's
 
@@ -298,6 +300,17 @@ def seed(
     seed_demo_documents(session, documents, actor=actor, clients=demo_clients, today=today())
     seed_demo_coverage(session, actor=actor, clients=demo_clients, today=today())
     seed_demo_consents(session, actor=actor, clients=demo_clients, today=today())
+    guardian_contact = demo_guardian(session)
+    if guardian_contact is not None and guardian_contact.portal_user_id is None:
+        guardian_contact.portal_user_id = _user(
+            session,
+            actor,
+            secret_key,
+            username=GUARDIAN_USERNAME,
+            name=guardian_contact.name,
+            role=Role.GUARDIAN,
+            site=None,
+        ).id
     seed_demo_authorizations(session, actor=actor, clients=demo_clients, today=today())
     # Last: the review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
@@ -305,6 +318,8 @@ def seed(
     for username, _, role, _ in STAFF:
         first_of_role.setdefault(role, username)
     first_of_role[Role.CLIENT] = CLIENT_USERNAME
+    if security_repository.user_by_username(session, GUARDIAN_USERNAME) is not None:
+        first_of_role[Role.GUARDIAN] = GUARDIAN_USERNAME
     sign_ins = [
         SignIn(role, username, demo_password(secret_key, username))
         for role, username in first_of_role.items()
