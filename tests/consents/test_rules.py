@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from hypothesis import given
@@ -153,7 +153,7 @@ FACTS = rules.ConsentFacts(
     expires_on=date(2026, 12, 1),
     expiry_event="",
     expiry_event_on=None,
-    revoked_at=None,
+    revoked_on=None,
 )
 
 
@@ -163,7 +163,7 @@ FACTS = rules.ConsentFacts(
         ({}, date(2026, 12, 1), None),
         ({}, date(2026, 12, 2), "expired on 2026-12-01"),
         (
-            {"revoked_at": datetime(2026, 7, 1, tzinfo=UTC)},
+            {"revoked_on": date(2026, 7, 1)},
             date(2026, 7, 2),
             "revoked on 2026-07-01",
         ),

@@ -16,6 +16,7 @@ from stepdown.consents.models import (
     Purpose,
     RecipientClass,
 )
+from stepdown.kit.clock import local
 
 
 def consent_facts(session: Session, client_id: uuid.UUID) -> list[rules.ConsentFacts]:
@@ -45,7 +46,7 @@ def consent_facts(session: Session, client_id: uuid.UUID) -> list[rules.ConsentF
             expires_on=c.expires_on,
             expiry_event=c.expiry_event,
             expiry_event_on=c.expiry_event_on,
-            revoked_at=c.revoked_at,
+            revoked_on=local(c.revoked_at).date() if c.revoked_at else None,
         )
         for c in consents
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from stepdown.consents.models import (
     ConsentKind,
@@ -226,14 +226,15 @@ class ConsentFacts:
     expires_on: date | None
     expiry_event: str
     expiry_event_on: date | None
-    revoked_at: datetime | None
+    # The day it was revoked on the program's clock (the repository converts the instant).
+    revoked_on: date | None
 
 
 def inactive_reason(consent: ConsentFacts, *, on: date) -> str | None:
     """Why the consent no longer works on ``on``, or None while it does."""
     signed = consent.signed_on.isoformat()
-    if consent.revoked_at is not None:
-        return f"the consent signed {signed} was revoked on {consent.revoked_at.date().isoformat()}"
+    if consent.revoked_on is not None:
+        return f"the consent signed {signed} was revoked on {consent.revoked_on.isoformat()}"
     if consent.expires_on is not None and on > consent.expires_on:
         return f"the consent signed {signed} expired on {consent.expires_on.isoformat()}"
     if consent.expiry_event_on is not None and on >= consent.expiry_event_on:
