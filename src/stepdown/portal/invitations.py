@@ -57,37 +57,7 @@ def invite(session: Session, *, actor: Actor, client_id: uuid.UUID) -> Invitatio
     client = clients_service.get_client(session, actor=actor, client_id=client_id)
     if client.portal_user_id is not None:
         raise Conflict("this client already has a portal account", rule=ALREADY_LINKED)
-    now = utc_now()
-    session.execute(
-        update(PortalInvitation)
-        .where(
-            PortalInvitation.client_id == client.id,
-            PortalInvitation.contact_id.is_(None),
-            PortalInvitation.used_at.is_(None),
-            PortalInvitation.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-    )
-    secret = tokens.new_secret()
-    invitation = PortalInvitation(
-        client_id=client.id,
-        token_hash=tokens.digest(secret),
-        created_at=now,
-        created_by=actor.user_id,
-        expires_at=now + LIFETIME,
-    )
-    session.add(invitation)
-    session.flush()
-    audit_service.record(
-        session,
-        actor=actor,
-        action=AuditAction.CREATE,
-        entity_type="portal_invitation",
-        entity_id=invitation.id,
-        client_id=client.id,
-        detail={"expires_at": invitation.expires_at.isoformat()},
-    )
-    return Invitation(secret=secret, expires_at=invitation.expires_at, client=client)
+    return _new_invitation(session, actor=actor, client=client, contact_id=None)
 
 
 def invite_guardian(session: Session, *, actor: Actor, contact_id: uuid.UUID) -> Invitation:
@@ -104,11 +74,25 @@ def invite_guardian(session: Session, *, actor: Actor, contact_id: uuid.UUID) ->
     refusal = guardians.refusal(session, contact=contact, client=client, on=today())
     if refusal:
         raise Conflict(refusal)
+    return _new_invitation(session, actor=actor, client=client, contact_id=contact.id)
+
+
+def _new_invitation(
+    session: Session, *, actor: Actor, client: Client, contact_id: uuid.UUID | None
+) -> Invitation:
+    """A new link for the client (``contact_id`` None) or for one of their guardians; the
+    open links for the same person stop working."""
     now = utc_now()
+    same_person = (
+        PortalInvitation.contact_id == contact_id
+        if contact_id is not None
+        else PortalInvitation.contact_id.is_(None)
+    )
     session.execute(
         update(PortalInvitation)
         .where(
-            PortalInvitation.contact_id == contact.id,
+            PortalInvitation.client_id == client.id,
+            same_person,
             PortalInvitation.used_at.is_(None),
             PortalInvitation.revoked_at.is_(None),
         )
@@ -117,7 +101,7 @@ def invite_guardian(session: Session, *, actor: Actor, contact_id: uuid.UUID) ->
     secret = tokens.new_secret()
     invitation = PortalInvitation(
         client_id=client.id,
-        contact_id=contact.id,
+        contact_id=contact_id,
         token_hash=tokens.digest(secret),
         created_at=now,
         created_by=actor.user_id,
@@ -132,7 +116,10 @@ def invite_guardian(session: Session, *, actor: Actor, contact_id: uuid.UUID) ->
         entity_type="portal_invitation",
         entity_id=invitation.id,
         client_id=client.id,
-        detail={"guardian": True, "expires_at": invitation.expires_at.isoformat()},
+        detail={
+            "guardian": contact_id is not None,
+            "expires_at": invitation.expires_at.isoformat(),
+        },
     )
     return Invitation(secret=secret, expires_at=invitation.expires_at, client=client)
 
