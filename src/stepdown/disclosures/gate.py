@@ -104,37 +104,147 @@ def screen(
         return Screening(allowed=classes)
     if recipient_id is None:
         raise Forbidden("a disclosure outside the program must name its recipient")
-    recipient = session.get(DisclosureRecipient, recipient_id)
-    if recipient is None or recipient.client_id not in (None, client_id):
-        raise NotFound("no such recipient for this client")
-    client = session.get(Client, client_id)
-    if client is None:
-        raise NotFound("no such client")
-    day = on or program_today()
-    facts = _recipient_facts(session, recipient)
-    decided = _decide(
-        session, client=client, recipient=facts, purpose=purpose, classes=classes, on=day
+    decision = _decision(
+        session,
+        client_id=client_id,
+        recipient_id=recipient_id,
+        purpose=purpose,
+        classes=classes,
+        on=on,
     )
-    withheld = {item: reason for item, reason in decided.items() if isinstance(reason, str)}
+    if decision.withheld:
+        _audit_refusal(session, actor, decision, client_id, channel, purpose)
+    return _release(session, actor, decision, client_id, channel, purpose, description)
+
+
+def disclose(
+    session: Session,
+    *,
+    actor: Actor,
+    client_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    purpose: Purpose,
+    classes: frozenset[InformationClass],
+    channel: Channel,
+    description: str,
+    on: date | None = None,
+    partial: bool = False,
+) -> Screening:
+    """All of ``classes`` or nothing: a packet is not sent with holes in it. With
+    ``partial`` the packet goes with what the consent covers (the rest left out and named),
+    and is refused only when nothing is covered."""
+    if not classes:
+        raise ValueError("a disclosure carries at least one class of information")
+    decision = _decision(
+        session,
+        client_id=client_id,
+        recipient_id=recipient_id,
+        purpose=purpose,
+        classes=classes,
+        on=on,
+    )
+    withheld = decision.withheld
+    if withheld:
+        _audit_refusal(session, actor, decision, client_id, channel, purpose)
+        if not partial or not decision.used:
+            raise DisclosureRefused(f"not disclosed: {withheld[min(withheld)]}")
+    return _release(session, actor, decision, client_id, channel, purpose, description)
+
+
+def check(
+    session: Session,
+    *,
+    client_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    purpose: Purpose,
+    classes: frozenset[InformationClass],
+    on: date | None,
+) -> dict[InformationClass, str]:
+    """What would be withheld, without recording anything: for a form that offers only
+    what may go, or a feed made to be fetched later (each fetch goes through the gate)."""
+    return _decision(
+        session,
+        client_id=client_id,
+        recipient_id=recipient_id,
+        purpose=purpose,
+        classes=classes,
+        on=on,
+    ).withheld
+
+
+@dataclass(frozen=True)
+class _Decision:
+    recipient: DisclosureRecipient
+    withheld: dict[InformationClass, str]
+    used: dict[uuid.UUID, set[InformationClass]]  # consent -> the classes it lets go
+
+
+def _decision(
+    session: Session,
+    *,
+    client_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    purpose: Purpose,
+    classes: frozenset[InformationClass],
+    on: date | None,
+) -> _Decision:
+    recipient = session.get(DisclosureRecipient, recipient_id)
+    client = session.get(Client, client_id)
+    if recipient is None or client is None or recipient.client_id not in (None, client_id):
+        raise NotFound("no such recipient for this client")
+    decided = _decide(
+        session,
+        client=client,
+        recipient=_recipient_facts(session, recipient),
+        purpose=purpose,
+        classes=classes,
+        on=on or program_today(),
+    )
+    withheld: dict[InformationClass, str] = {}
     used: dict[uuid.UUID, set[InformationClass]] = defaultdict(set)
     for item, outcome in decided.items():
-        if isinstance(outcome, uuid.UUID):
+        if isinstance(outcome, str):
+            withheld[item] = outcome
+        else:
             used[outcome].add(item)
-    if withheld:
-        audit_service.record(
-            session,
-            actor=actor,
-            action=AuditAction.DISCLOSE,
-            entity_type=AUDIT_ENTITY,
-            entity_id=recipient.id,
-            client_id=client_id,
-            detail={
-                "refused": sorted(withheld),
-                "reasons": sorted(set(withheld.values())),
-                "channel": channel.value,
-                "purpose": purpose.value,
-            },
-        )
+    return _Decision(recipient, withheld, used)
+
+
+def _audit_refusal(
+    session: Session,
+    actor: Actor,
+    decision: _Decision,
+    client_id: uuid.UUID,
+    channel: Channel,
+    purpose: Purpose,
+) -> None:
+    audit_service.record(
+        session,
+        actor=actor,
+        action=AuditAction.DISCLOSE,
+        entity_type=AUDIT_ENTITY,
+        entity_id=decision.recipient.id,
+        client_id=client_id,
+        detail={
+            "refused": sorted(decision.withheld),
+            "reasons": sorted(set(decision.withheld.values())),
+            "channel": channel.value,
+            "purpose": purpose.value,
+        },
+    )
+
+
+def _release(
+    session: Session,
+    actor: Actor,
+    decision: _Decision,
+    client_id: uuid.UUID,
+    channel: Channel,
+    purpose: Purpose,
+    description: str,
+) -> Screening:
+    """Record what the decision lets go, one row per consent used, and say how it goes."""
+    recipient, withheld, used = decision.recipient, decision.withheld, decision.used
     if not used:
         return Screening(allowed=frozenset(), withheld=withheld, recipient_label=recipient.display)
     notice = current_notice()
@@ -185,89 +295,6 @@ def screen(
         recipient_label=recipient.display,
         disclosure_ids=tuple(row.id for row in rows),
     )
-
-
-def disclose(
-    session: Session,
-    *,
-    actor: Actor,
-    client_id: uuid.UUID,
-    recipient_id: uuid.UUID,
-    purpose: Purpose,
-    classes: frozenset[InformationClass],
-    channel: Channel,
-    description: str,
-    on: date | None = None,
-    partial: bool = False,
-) -> Screening:
-    """All of ``classes`` or nothing: a packet is not sent with holes in it. With
-    ``partial`` the packet goes with what the consent covers (the rest left out and named),
-    and is refused only when nothing is covered."""
-    if not classes:
-        raise ValueError("a disclosure carries at least one class of information")
-    probe = check(
-        session,
-        client_id=client_id,
-        recipient_id=recipient_id,
-        purpose=purpose,
-        classes=classes,
-        on=on,
-    )
-    if probe and (not partial or set(probe) == classes):
-        audit_service.record(
-            session,
-            actor=actor,
-            action=AuditAction.DISCLOSE,
-            entity_type=AUDIT_ENTITY,
-            entity_id=recipient_id,
-            client_id=client_id,
-            detail={
-                "refused": sorted(probe),
-                "reasons": sorted(set(probe.values())),
-                "channel": channel.value,
-                "purpose": purpose.value,
-            },
-        )
-        first = sorted(probe)[0]
-        raise DisclosureRefused(f"not disclosed: {probe[first]}")
-    return screen(
-        session,
-        actor=actor,
-        client_id=client_id,
-        audience=Audience.RECIPIENT,
-        recipient_id=recipient_id,
-        purpose=purpose,
-        classes=classes,
-        channel=channel,
-        description=description,
-        on=on,
-    )
-
-
-def check(
-    session: Session,
-    *,
-    client_id: uuid.UUID,
-    recipient_id: uuid.UUID,
-    purpose: Purpose,
-    classes: frozenset[InformationClass],
-    on: date | None,
-) -> dict[InformationClass, str]:
-    """What would be withheld, without recording anything: for a form that offers only
-    what may go, or a feed made to be fetched later (each fetch goes through the gate)."""
-    recipient = session.get(DisclosureRecipient, recipient_id)
-    client = session.get(Client, client_id)
-    if recipient is None or client is None or recipient.client_id not in (None, client_id):
-        raise NotFound("no such recipient for this client")
-    decided = _decide(
-        session,
-        client=client,
-        recipient=_recipient_facts(session, recipient),
-        purpose=purpose,
-        classes=classes,
-        on=on or program_today(),
-    )
-    return {item: reason for item, reason in decided.items() if isinstance(reason, str)}
 
 
 def acknowledges(
