@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from stepdown.cli import context
 from stepdown.clients import repository as clients_repository
 from stepdown.clients.models import Client
+from stepdown.consents import rules as consent_rules
 from stepdown.consents import service as consents_service
-from stepdown.consents.models import Consent, InformationClass, Purpose
+from stepdown.consents.models import InformationClass, Purpose
 from stepdown.disclosures import accounting, breach
 from stepdown.kit import bounds
 from stepdown.kit.clock import local, parse_local, today
@@ -58,11 +59,6 @@ def _day(value: str | None, field: str) -> date | None:
         context.fail(f"{field}: {exc.message}")
 
 
-def _expires(consent: Consent) -> str:
-    parts = [consent.expires_on.isoformat() if consent.expires_on else "", consent.expiry_event]
-    return " or ".join(p for p in parts if p)
-
-
 @consents_app.command("list")
 def list_consents(
     record: str = typer.Argument(..., help="The client's record number (e.g. C-000123)."),
@@ -97,7 +93,7 @@ def list_consents(
                 ", ".join(InformationClass(i).label for i in c.information),
                 ", ".join(Purpose(p).label for p in c.purposes),
                 c.signed_on.isoformat(),
-                _expires(c),
+                consent_rules.expiry_text(c.expires_on, c.expiry_event),
                 status,
             )
     console = _console()

@@ -230,6 +230,13 @@ class ConsentFacts:
     revoked_on: date | None
 
 
+def expiry_text(expires_on: date | None, event: str) -> str:
+    """When a consent stops, as written on it: a date, an event, or either, first come."""
+    return " or ".join(
+        part for part in (expires_on.isoformat() if expires_on else "", event) if part
+    )
+
+
 def inactive_reason(consent: ConsentFacts, *, on: date) -> str | None:
     """Why the consent no longer works on ``on``, or None while it does."""
     signed = consent.signed_on.isoformat()

@@ -393,14 +393,7 @@ def scope_of(consent: Consent, session: Session) -> str:
     ]
     items = ", ".join(InformationClass(i).label.lower() for i in consent.information)
     purposes = ", ".join(Purpose(p).label.lower() for p in consent.purposes)
-    expiry = " or ".join(
-        part
-        for part in (
-            consent.expires_on.isoformat() if consent.expires_on else "",
-            consent.expiry_event,
-        )
-        if part
-    )
+    expiry = consent_rules.expiry_text(consent.expires_on, consent.expiry_event)
     return (
         f"Disclosed under the written consent of {consent.patient_name}, signed "
         f"{consent.signed_on.isoformat()} ({consent.kind.label.lower()}): {items}; to "
