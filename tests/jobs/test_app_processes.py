@@ -15,7 +15,9 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -23,8 +25,10 @@ from sqlalchemy.orm import Session
 
 from stepdown.jobs import service
 from stepdown.jobs.models import JobRun, RunStatus
-from stepdown.jobs.registry import default_registry
+from stepdown.jobs.registry import Job, default_registry
+from stepdown.kit.clock import utc_now
 from stepdown.kit.db import make_engine, make_sessionmaker, session_scope
+from stepdown.settings import Settings
 from tests import databases
 from tests.served import served, server_env
 
@@ -50,13 +54,27 @@ main(sys.argv[1:])
 """
 
 
+def _latest_slots(jobs: list[Job], start: datetime, end: datetime) -> list[str]:
+    """Each periodic job's name once for every distinct latest slot between the two
+    instants, in the servers' time zone (the default: the test gives them none)."""
+    zone = ZoneInfo(Settings(_env_file=None).timezone)  # type: ignore[call-arg]
+    return sorted(
+        job.name
+        for job in jobs
+        for slot in {job.latest_slot(start, zone), job.latest_slot(end, zone)}
+        if slot is not None
+    )
+
+
 @pytest.mark.postgres
 def test_two_served_processes_run_each_due_job_once(tmp_path: Path) -> None:
     base = databases.pg_base_url()
     if base is None:
         pytest.skip(databases.PG_SKIP_REASON)
     effects = tmp_path / "effects"
-    periodic = {job.name for job in default_registry().jobs() if job.periodic}
+    jobs = [job for job in default_registry().jobs() if job.periodic]
+    periodic = {job.name for job in jobs}
+    started = utc_now()
     with databases.fresh_pg_database(base) as url:
         databases.migrated(url)
         env = server_env(
@@ -82,6 +100,20 @@ def test_two_served_processes_run_each_due_job_once(tmp_path: Path) -> None:
                         break
                     assert time.monotonic() < deadline, Counter(r.status for r in done)
                     time.sleep(0.2)
+                # A periodic slot that falls due while the test runs (20:00 program time,
+                # say) is queued too: expect the latest slot of each job at the start and
+                # now, and give the runners until the deadline to queue and claim them.
+                while True:
+                    expected = _latest_slots(jobs, started, utc_now())
+                    slots = [r for r in rows if r.name in periodic]
+                    claimed = all(r.attempts >= 1 for r in slots)
+                    if sorted(r.name for r in slots) == expected and claimed:
+                        break
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(0.2)
+                    with Session(engine) as session:
+                        rows = list(session.scalars(select(JobRun)))
                 pids = {first.process.pid, second.process.pid}
         finally:
             engine.dispose()
@@ -93,6 +125,6 @@ def test_two_served_processes_run_each_due_job_once(tmp_path: Path) -> None:
     assert {(r.status, r.attempts) for r in done} == {(RunStatus.SUCCEEDED, 1)}
     # Both runners queued each periodic job's latest slot at start; one row each, claimed
     # by one of them, once.
-    slots = [r for r in rows if r.name in periodic]
-    assert sorted(r.name for r in slots) == sorted(periodic)
+    assert sorted(r.name for r in slots) == expected
+    assert set(expected) == periodic
     assert {r.attempts for r in slots} == {1}
