@@ -124,7 +124,7 @@ def test_a_clinician_accepts_a_seeded_step_down(live_server: LiveServer, browser
     row.get_by_role("link").click()
 
     expect(page.locator("#review-proposal")).to_contain_text(f"Step down to {target}")
-    expect(page.get_by_text("Rule table version 2")).to_be_visible()
+    expect(page.get_by_text("Rule table version 3")).to_be_visible()
     assert violations(page) == []
     page.get_by_label("Note (optional)").fill("Agreed at today's session.")
     page.get_by_role("button", name="Accept: step down").click()

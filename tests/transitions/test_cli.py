@@ -66,7 +66,7 @@ def test_an_unknown_site_is_one_line_and_exit_2(database: str) -> None:
 def test_rules_prints_the_table(database: str) -> None:
     result = CliRunner().invoke(app, ["reviews", "rules"])
     assert result.exit_code == 0, result.output
-    assert "version 2 (built-in)" in result.output
+    assert "version 3 (built-in)" in result.output
     lines = result.output.splitlines()
     order = [
         next(i for i, line in enumerate(lines) if rule in line)
@@ -117,7 +117,7 @@ def test_the_documented_example_steps_down_with_its_evidence() -> None:
         "OP",
     )
     assert (found["discharge"], found["safety"], found["urgency"]) == (False, False, 35)
-    assert (found["next_review_due"], found["table_version"]) == ("2026-12-07", 2)
+    assert (found["next_review_due"], found["table_version"]) == ("2026-12-07", 3)
     (deciding,) = [r for r in found["reasons"] if r["drives"]]
     assert deciding["rule_id"] == "DOWN-IOP-COMPLETE"
     evidence = {e["fact"]: (e["value"], e["on"]) for e in deciding["evidence"]}

@@ -4,15 +4,17 @@ through the domains' own services, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
 from stepdown.alerts import service as alerts_service
 from stepdown.alerts.models import AlertKind, Severity
+from stepdown.assessments import service as assessments_service
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
+from stepdown.continuum.models import Track
 from stepdown.drug_testing import service as drug_testing_service
 from stepdown.drug_testing.models import (
     Analyte,
@@ -342,3 +344,125 @@ class TestGather:
         assert found.safety_state is GateState.ASSESSMENT_REQUIRED
         assert [r.rule_id for r in found.safety_reasons] == ["SAFETY-OPEN-ALERT"]
         assert found.moud_missing_alerts == 0
+
+
+class TestPhq9NotImproving:
+    """A PHQ-9 of 10 or more not down by half by week 8 of care asks for a reassessment
+    (``REASSESS-PHQ9-NO-RESPONSE``; NCQA HEDIS DRR-E response), on fixed dates."""
+
+    ADMITTED = date(2026, 3, 2)
+    REVIEW_DAY = date(2026, 9, 28)  # 210 days in aftercare: otherwise completing the program
+
+    @staticmethod
+    def _at(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, 15, tzinfo=UTC)  # midday in New York
+
+    def _doing_well(self, session: Session, site: Site, clinician: User) -> Client:
+        """In aftercare since ADMITTED; a negative specimen and a calm check-in in the week
+        before REVIEW_DAY."""
+        client = make_client(session, site=site, clinician=clinician)
+        continuum_service.admit(
+            session,
+            actor=SYSTEM,
+            client_id=client.id,
+            level_code="AFTERCARE",
+            track=Track.NONE,
+            on=self.ADMITTED,
+            reason="test admission",
+        )
+        day = self.REVIEW_DAY - timedelta(days=2)
+        order = drug_testing_service.order_test(
+            session, actor=SYSTEM, client_id=client.id, reason=OrderReason.ADMISSION, on=day
+        )
+        collection = drug_testing_service.record_collection(
+            session,
+            actor=SYSTEM,
+            order_id=order.id,
+            specimen_type=SpecimenType.URINE,
+            observed=True,
+            collected_at=self._at(day),
+        )
+        drug_testing_service.record_results(
+            session,
+            actor=SYSTEM,
+            collection_id=collection.id,
+            entries=[
+                ResultEntry(analyte=a, method=Method.PRESUMPTIVE, result=N)
+                for a in (Analyte.COCAINE, Analyte.OPIATES)
+            ],
+        )
+        make_checkin(session, client=client, submitted_at=self._at(day))
+        return client
+
+    def test_no_response_by_week_8_reaches_the_review(
+        self, session: Session, actor: Actor, site: Site, clinician: User
+    ) -> None:
+        client = self._doing_well(session, site, clinician)
+        # A PHQ-9 from before this episode is not its index.
+        make_response(
+            session,
+            client=client,
+            answers=[0, 0, 1, 1, 0, 0, 0, 0, 0],
+            administered_at=self._at(self.ADMITTED - timedelta(days=20)),
+        )
+        make_response(
+            session,
+            client=client,
+            answers=[2, 2, 2, 2, 2, 2, 1, 1, 0],  # the index: 14, item 9 answered 0
+            administered_at=self._at(date(2026, 3, 4)),
+        )
+        # Half the index, but entered in error: not the latest.
+        mistaken = make_response(
+            session,
+            client=client,
+            answers=[1, 1, 1, 1, 1, 1, 1, 0, 0],
+            administered_at=self._at(date(2026, 9, 24)),
+        )
+        assessments_service.mark_entered_in_error(
+            session, actor=SYSTEM, response_id=mistaken.id, reason="wrong client"
+        )
+        make_response(
+            session,
+            client=client,
+            answers=[2, 2, 1, 1, 1, 1, 1, 1, 0],  # 10: down 4 from 14, not by half
+            administered_at=self._at(date(2026, 9, 21)),
+        )
+        review = service.run_for_client(
+            session, actor=actor, client_id=client.id, day=self.REVIEW_DAY
+        )
+        assert (review.kind, review.discharge) == (ProposalKind.REASSESS, False)
+        assert _driving(review) == ["REASSESS-PHQ9-NO-RESPONSE"]
+        assert "DOWN-AFTERCARE-COMPLETE" in _all_ids(review)
+        (reason,) = [r for r in review.reasons if r["rule_id"] == "REASSESS-PHQ9-NO-RESPONSE"]
+        assert reason["sentence"] == (
+            "PHQ-9 14 (the first since admission) has not dropped by half by week 8 of care "
+            "(latest 10 on 2026-09-21): reassess dimension 3 and the treatment plan"
+        )
+        shown = {e["fact"]: (e["value"], e["on"]) for e in reason["evidence"]}
+        assert shown["phq9_baseline"] == ("14", "2026-03-04")
+        assert shown["phq9_not_improving"] == (
+            "yes",
+            "2026-03-02 to 2026-09-28 (week 8 of care from 2026-04-27)",
+        )
+
+    def test_a_response_by_half_leaves_the_step_down(
+        self, session: Session, actor: Actor, site: Site, clinician: User
+    ) -> None:
+        client = self._doing_well(session, site, clinician)
+        make_response(
+            session,
+            client=client,
+            answers=[2, 2, 2, 2, 2, 2, 1, 1, 0],  # 14
+            administered_at=self._at(date(2026, 3, 4)),
+        )
+        make_response(
+            session,
+            client=client,
+            answers=[1, 1, 1, 1, 1, 1, 1, 0, 0],  # 7: half of 14
+            administered_at=self._at(date(2026, 9, 21)),
+        )
+        review = service.run_for_client(
+            session, actor=actor, client_id=client.id, day=self.REVIEW_DAY
+        )
+        assert (review.kind, review.discharge) == (ProposalKind.STEP_DOWN, True)
+        assert "REASSESS-PHQ9-NO-RESPONSE" not in _all_ids(review)

@@ -141,7 +141,7 @@ def test_the_rules_page_lists_the_table_strongest_first(
     _, clinician, _ = _setup(session)
     sign_in(client, clinician.username)
     html = client.get("/reviews/rules").text
-    assert "Version 2 (built-in)" in html
+    assert "Version 3 (built-in)" in html
     ids = [
         html.index(f"<code>{rule}</code>")
         for rule in (

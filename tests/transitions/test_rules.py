@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stepdown.safety.rules import GateState, SafetyReason
-from stepdown.transitions import rules
+from stepdown.transitions import phq9_progress, rules
 from stepdown.transitions.rule_table import DEFAULT_TABLE, Action, ReviewTable, Rule
 from stepdown.transitions.rules import Evidence, ProposalKind, RuleTableError
 
@@ -226,6 +226,24 @@ HISTORIES = (
         "(4 → 10)",
     ),
     Case(
+        "iop completed, but no phq-9 response by week 8",
+        history(
+            "IOP",
+            9,
+            objectives_met=2,
+            admitted_on=AS_OF - timedelta(weeks=12),
+            phq9_baseline=16,
+            phq9_baseline_on=AS_OF - timedelta(weeks=12),
+            phq9_latest=9,
+            phq9_latest_on=AS_OF - timedelta(days=3),
+        ),
+        REASSESS,
+        None,
+        "REASSESS-PHQ9-NO-RESPONSE",
+        "PHQ-9 16 (the first since admission) has not dropped by half by week 8 of care "
+        "(latest 9 on 2026-11-27)",
+    ),
+    Case(
         "iop refused a test",
         history("IOP", 9, objectives_met=2, refused=1),
         STAY,
@@ -385,7 +403,7 @@ class TestSafetyFirst:
 
     def test_the_table_has_no_safety_rows_left(self) -> None:
         assert not [r.id for r in DEFAULT_TABLE.rules if r.action is Action.SAFETY]
-        assert DEFAULT_TABLE.version == 2
+        assert DEFAULT_TABLE.version == 3
 
 
 class TestNotEnoughEvidence:
@@ -518,7 +536,7 @@ class TestProposalJson:
         assert (found["target_level"], found["discharge"], found["table_version"]) == (
             "IOP",
             False,
-            2,
+            3,
         )
         assert found["next_review_due"] == "2026-12-07"
         assert found["reasons"][0]["rule_id"] == "DOWN-PHP-STABLE"
@@ -627,6 +645,203 @@ class TestTableChecks:
         rules.check_table(DEFAULT_TABLE)
 
 
+# --- PHQ-9 not improving by week 8 of care (phq9_progress) ------------------------------
+# NCQA HEDIS DRR-E: index an elevated PHQ-9 (> 9), response the most recent PHQ-9 at least
+# 50 % lower; the program judges it from week 8 of care (admission + 56 days).
+
+ADMITTED = date(2026, 9, 1)
+WEEK_8 = date(2026, 10, 27)  # ADMITTED + 56 days
+INDEX_ON = date(2026, 9, 3)
+LATER = date(2026, 10, 20)
+Score = phq9_progress.Phq9Score
+
+
+@dataclass(frozen=True)
+class Phq9Case:
+    name: str
+    scores: tuple[phq9_progress.Phq9Score, ...]
+    not_improving: bool | None
+    since_index: str | None = None
+    as_of: date = WEEK_8
+
+
+NO_FOLLOW_UP = "no PHQ-9 since the index"
+PHQ9_CASES = (
+    Phq9Case(
+        "index 10 is elevated",
+        (Score(INDEX_ON, 10), Score(LATER, 9)),
+        True,
+        "latest 9 on 2026-10-20",
+    ),
+    Phq9Case("index 9 is not", (Score(INDEX_ON, 9), Score(LATER, 9)), None),
+    Phq9Case(
+        "index 10 halved to 5",
+        (Score(INDEX_ON, 10), Score(LATER, 5)),
+        False,
+        "latest 5 on 2026-10-20",
+    ),
+    Phq9Case("index 10 down to 6", (Score(INDEX_ON, 10), Score(LATER, 6)), True),
+    Phq9Case(
+        "a drop of exactly 50 % is a response", (Score(INDEX_ON, 20), Score(LATER, 10)), False
+    ),
+    Phq9Case("a drop of 45 % is not", (Score(INDEX_ON, 20), Score(LATER, 11)), True),
+    # The nearest whole PHQ-9 totals come to a 49 % drop: 27 to 14 is 48 %, 27 to 13 is 52 %.
+    Phq9Case("a drop of 48 % is not", (Score(INDEX_ON, 27), Score(LATER, 14)), True),
+    Phq9Case("a drop of 52 % is", (Score(INDEX_ON, 27), Score(LATER, 13)), False),
+    Phq9Case(
+        "day 55 is before week 8",
+        (Score(INDEX_ON, 14), Score(LATER, 12)),
+        None,
+        as_of=WEEK_8 - timedelta(days=1),
+    ),
+    Phq9Case(
+        "day 56 is week 8", (Score(INDEX_ON, 14), Score(LATER, 12)), True, "latest 12 on 2026-10-20"
+    ),
+    Phq9Case(
+        "no PHQ-9 since the index is not improving", (Score(INDEX_ON, 14),), True, NO_FOLLOW_UP
+    ),
+    Phq9Case(
+        "a repeat on the index day is not a follow-up",
+        (Score(INDEX_ON, 14), Score(INDEX_ON, 4)),
+        True,
+        NO_FOLLOW_UP,
+    ),
+    Phq9Case(
+        "a follow-up entered in error is ignored",
+        (Score(INDEX_ON, 14), Score(LATER, 4, entered_in_error=True)),
+        True,
+        NO_FOLLOW_UP,
+    ),
+    Phq9Case(
+        "an index entered in error is ignored",
+        (
+            Score(INDEX_ON, 6, entered_in_error=True),
+            Score(LATER - timedelta(days=30), 14),
+            Score(LATER, 10),
+        ),
+        True,
+        "latest 10 on 2026-10-20",
+    ),
+    Phq9Case(
+        "the index entered in error leaves a low one",
+        (Score(INDEX_ON, 20, entered_in_error=True), Score(LATER, 8)),
+        None,
+    ),
+    Phq9Case(
+        "a score before admission is no index",
+        (Score(ADMITTED - timedelta(days=10), 20), Score(INDEX_ON, 8), Score(LATER, 8)),
+        None,
+    ),
+    Phq9Case(
+        "a low score before admission is not the index either",
+        (Score(ADMITTED - timedelta(days=10), 6), Score(INDEX_ON, 16), Score(LATER, 8)),
+        False,
+    ),
+    Phq9Case("only scores before admission", (Score(ADMITTED - timedelta(days=10), 20),), None),
+    Phq9Case("no PHQ-9 at all", (), None),
+    Phq9Case(
+        "a score after the review day is not known yet",
+        (Score(INDEX_ON, 14), Score(LATER, 12), Score(WEEK_8 + timedelta(days=5), 3)),
+        True,
+        "latest 12 on 2026-10-20",
+    ),
+    Phq9Case(
+        "the latest counts, not the lowest",
+        (Score(INDEX_ON, 14), Score(LATER - timedelta(days=14), 5), Score(LATER, 12)),
+        True,
+    ),
+)
+
+
+@pytest.mark.parametrize("case", PHQ9_CASES, ids=lambda c: c.name)
+def test_phq9_not_improving_by_week_8(case: Phq9Case) -> None:
+    found = phq9_progress.progress(case.scores, admitted_on=ADMITTED, as_of=case.as_of)
+    assert found.not_improving is case.not_improving
+    if case.since_index is not None:
+        assert found.since_index == case.since_index
+    if case.not_improving is None:
+        assert found.since_index is None
+
+
+def test_week_8_is_day_56_after_admission() -> None:
+    assert phq9_progress.week_8(ADMITTED) == WEEK_8 == ADMITTED + timedelta(days=56)
+
+
+def _phq9_history(index: int | None, latest: int | None, **facts: object) -> Evidence:
+    """An IOP client who would step down (AS_OF), admitted 12 weeks before, with a PHQ-9
+    ``index`` two days after admission and ``latest`` (None: none since) three days ago."""
+    admitted = AS_OF - timedelta(weeks=12)
+    values: dict[str, object] = {
+        "objectives_met": 2,
+        "admitted_on": admitted,
+        "phq9_baseline": index,
+        "phq9_baseline_on": admitted + timedelta(days=2),
+        "phq9_latest": index if latest is None else latest,
+        "phq9_latest_on": admitted + timedelta(days=2)
+        if latest is None
+        else AS_OF - timedelta(days=3),
+    }
+    values.update(facts)
+    return history("IOP", 9, **values)
+
+
+class TestPhq9NotImproving:
+    def test_no_response_turns_a_step_down_into_a_reassessment(self) -> None:
+        proposal = rules.propose(_phq9_history(14, 10))
+        assert (proposal.kind, proposal.target_level) == (REASSESS, None)
+        (reason,) = proposal.top_reasons
+        assert reason.rule_id == "REASSESS-PHQ9-NO-RESPONSE"
+        assert reason.sentence == (
+            "PHQ-9 14 (the first since admission) has not dropped by half by week 8 of care "
+            "(latest 10 on 2026-11-27): reassess dimension 3 and the treatment plan"
+        )
+        assert proposal.urgency == 55
+        assert proposal.next_review_due == AS_OF + timedelta(days=3)
+        assert [r.rule_id for r in proposal.reasons if not r.drives] == ["DOWN-IOP-COMPLETE"]
+        assert [(e.fact, e.value, e.on) for e in reason.evidence] == [
+            (
+                "phq9_not_improving",
+                "yes",
+                "2026-09-07 to 2026-11-30 (week 8 of care from 2026-11-02)",
+            ),
+            ("phq9_baseline", "14", "2026-09-09"),
+            ("phq9_since_index", "latest 10 on 2026-11-27", "2026-11-27"),
+        ]
+
+    def test_no_phq9_since_the_index_says_so(self) -> None:
+        proposal = rules.propose(_phq9_history(14, None))
+        (reason,) = proposal.top_reasons
+        assert "(no PHQ-9 since the index)" in reason.sentence
+        since = {e.fact: e.on for e in reason.evidence}["phq9_since_index"]
+        assert since == "2026-09-09 to 2026-11-30"
+
+    def test_a_response_leaves_the_step_down(self) -> None:
+        proposal = rules.propose(_phq9_history(14, 7))
+        assert (proposal.kind, proposal.target_level) == (DOWN, "OP")
+        assert "REASSESS-PHQ9-NO-RESPONSE" not in {r.rule_id for r in proposal.reasons}
+
+    @pytest.mark.parametrize(
+        "evidence",
+        [
+            _phq9_history(9, 9),  # index not elevated
+            _phq9_history(None, None),  # no PHQ-9
+            _phq9_history(14, 12, admitted_on=None),  # an evidence file without admission
+            _phq9_history(14, 12, admitted_on=AS_OF - timedelta(days=55)),  # day 55
+        ],
+        ids=["index 9", "no phq-9", "admission unknown", "day 55"],
+    )
+    def test_not_recorded_fires_nothing(self, evidence: Evidence) -> None:
+        values = evidence.fact_values()
+        assert (values["phq9_not_improving"], values["phq9_since_index"]) == (None, None)
+        assert rules.propose(evidence).kind is DOWN
+
+    def test_a_worsening_step_up_still_wins(self) -> None:
+        proposal = rules.propose(_phq9_history(10, 18))
+        assert (proposal.kind, proposal.target_level) == (UP, "PHP")
+        background = {r.rule_id for r in proposal.reasons if not r.drives}
+        assert {"REASSESS-PHQ9-NO-RESPONSE", "REASSESS-PHQ9-WORSE"} <= background
+
+
 # --- Properties ------------------------------------------------------------------------
 
 LEVELS = (*rules.IN_HOUSE_ORDER, "RESIDENTIAL")
@@ -647,6 +862,7 @@ def evidence(draw: st.DrawFn) -> Evidence:
         window_start=rules.window(AS_OF, since)[0],
         typical_weeks_min=low,
         typical_weeks_max=high,
+        admitted_on=draw(st.none() | st.integers(0, 120).map(lambda d: since - timedelta(days=d))),
         attendance_rate=draw(st.none() | st.floats(0, 1, allow_nan=False)),
         unexcused_absences=draw(st.integers(0, 8)),
         weeks_judged=draw(st.integers(0, 4)),
@@ -757,3 +973,4 @@ def test_a_step_down_has_every_kind_of_evidence(found: Evidence, order: tuple[st
         assert found.checkin_days > 0
         assert found.use_days == 0
         assert found.instruments_since_admission > 0
+        assert found.fact_values()["phq9_not_improving"] is not True

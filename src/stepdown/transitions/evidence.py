@@ -29,22 +29,24 @@ from stepdown.placement import service as placement_service
 from stepdown.placement.models import AssessmentStatus
 from stepdown.safety import service as safety_service
 from stepdown.security.actor import Actor
-from stepdown.transitions import rules
+from stepdown.transitions import phq9_progress, rules
 from stepdown.treatment_plans import service as treatment_plans_service
 
 
-def _results(
-    responses: Sequence[InstrumentResponse], code: str, day: date
-) -> list[InstrumentResponse]:
-    """A client's valid results of one instrument up to ``day``, oldest first."""
-    found = [
-        r
-        for r in responses
-        if r.instrument == code
-        and not r.entered_in_error
-        and clock.local(r.administered_at).date() <= day
+def _phq9_scores(responses: Sequence[InstrumentResponse]) -> list[phq9_progress.Phq9Score]:
+    """A client's PHQ-9 results, oldest first, each on the program's calendar day it was
+    given; ``phq9_progress`` leaves out those entered in error."""
+    found = sorted(
+        (r for r in responses if r.instrument == "phq9"), key=lambda r: r.administered_at
+    )
+    return [
+        phq9_progress.Phq9Score(
+            on=clock.local(r.administered_at).date(),
+            total=r.total,
+            entered_in_error=r.entered_in_error,
+        )
+        for r in found
     ]
-    return sorted(found, key=lambda r: r.administered_at)
 
 
 def end_of_day(day: date) -> datetime:
@@ -80,12 +82,11 @@ def gather(
         if not r.entered_in_error
         and episode.admitted_on <= clock.local(r.administered_at).date() <= end
     ]
-    phq9 = _results(responses, "phq9", end)
-    since_admission = [
-        r for r in phq9 if clock.local(r.administered_at).date() >= episode.admitted_on
-    ]
-    baseline = since_admission[0] if since_admission else None
-    latest = since_admission[-1] if since_admission else None
+    # The episode's first PHQ-9 (the index of phq9_not_improving) and its latest, from the
+    # same audited read as the instruments.
+    baseline, latest = phq9_progress.first_and_latest(
+        _phq9_scores(responses), admitted_on=episode.admitted_on, day=end
+    )
     gate = safety_service.status(session, actor=actor, client=client, as_of=until)
     moud_missing = [
         a
@@ -110,6 +111,7 @@ def gather(
         window_start=start,
         typical_weeks_min=level.typical_stay_weeks_min,
         typical_weeks_max=level.typical_stay_weeks_max,
+        admitted_on=episode.admitted_on,
         safety_state=gate.state,
         safety_reasons=gate.reasons if gate.live else (),
         attendance_rate=summary.attendance.rate,
@@ -132,9 +134,9 @@ def gather(
         use_days=len(checkins.use_days) if checked_in else None,
         instruments_since_admission=len(instruments),
         phq9_baseline=baseline.total if baseline else None,
-        phq9_baseline_on=clock.local(baseline.administered_at).date() if baseline else None,
+        phq9_baseline_on=baseline.on if baseline else None,
         phq9_latest=latest.total if latest else None,
-        phq9_latest_on=clock.local(latest.administered_at).date() if latest else None,
+        phq9_latest_on=latest.on if latest else None,
         objectives_met=len(objectives.met),
         objectives_overdue=len(summary.objectives.overdue(end)),
         dimensions=(

@@ -17,6 +17,10 @@ Version 2 (issue 11): the SAFE- rows gave way to the safety gate; drug tests are
 specimen (one specimen positive for two drugs is one occasion, not two), with how many a
 definitive test confirmed; tampered specimens, refusals and a missing MOUD hold a step down;
 figures that need a specimen or a check-in are not recorded without one.
+
+Version 3: a PHQ-9 of 10 or more that has not dropped by half by week 8 of care (or has no
+PHQ-9 since) asks for a reassessment (``REASSESS-PHQ9-NO-RESPONSE``, fact
+``phq9_not_improving``, ``stepdown.transitions.phq9_progress``).
 """
 
 from __future__ import annotations
@@ -83,6 +87,12 @@ FACTS: Mapping[str, str] = MappingProxyType(
         "phq9_baseline": "PHQ-9 total since admission, first",
         "phq9_latest": "PHQ-9 total, latest",
         "phq9_change": "PHQ-9 change since admission",
+        "phq9_not_improving": (
+            "PHQ-9 not down by half from its index (the first since admission, 10 or more) by "
+            "week 8 of care (not recorded before week 8, with an index under 10, or without a "
+            "PHQ-9)"
+        ),
+        "phq9_since_index": "PHQ-9 since the index: the latest, or none",
         "objectives_met": "treatment objectives met since admission",
         "objectives_overdue": "objectives in progress past their target date",
         "highest_dimension": "highest dimension rating, assessment signed in this level",
@@ -218,6 +228,14 @@ class ReviewTable:
 #         decides in the evaluator, which an edited table cannot change.
 #   PHQ   Löwe et al. 2004 (Med Care 42:1194): a change of 5 points is clinically significant;
 #         Kroenke 2001: 15 or more is moderately severe or severe depression.
+#   DRR   NCQA HEDIS DRR-E, "Depression Remission or Response for Adolescents and Adults"
+#         (https://www.ncqa.org/report-cards/health-plans/state-of-health-care-quality-report/
+#         measures-list/depression-remission-or-response-for-adolescents-and-adults-drr-e):
+#         the index is an elevated PHQ-9 (> 9; Kroenke, Spitzer & Williams 2001: cut point 10
+#         for moderate depression); a response is a most recent PHQ-9 at least 50 % lower than
+#         the index. The week-8 checkpoint is the program's (project issue): "PHQ-9 without a
+#         50 % drop by week 8 of care is evidence for reassessment". Definition in
+#         transitions/phq9_progress.py.
 #   UDT   SAMHSA TIP 63 / ASAM drug-testing consensus (2017): an unexpected positive is a
 #         clinical signal to review the plan, not a punishment; a refused or missed
 #         collection is recorded as such, never read as negative.
@@ -290,6 +308,18 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         weight=60,
         sentence="PHQ-9 up {phq9_change} since admission ({phq9_baseline} → {phq9_latest}): "
         "reassess dimension 3",
+    ),
+    # DRR (version 3): no response by week 8 of care, an index of 10 or more not down by
+    # half, is evidence for reassessment, never a move by itself. No PHQ-9 since the index
+    # counts as no response (unknown is not good news). Weighted under a worsening (60),
+    # above "not enough evidence" (50).
+    Rule(
+        id="REASSESS-PHQ9-NO-RESPONSE",
+        action=Action.REASSESS,
+        when=("phq9_not_improving == true",),
+        weight=55,
+        sentence="PHQ-9 {phq9_baseline} (the first since admission) has not dropped by half "
+        "by week 8 of care ({phq9_since_index}): reassess dimension 3 and the treatment plan",
     ),
     # --- Stay: each blocks a step down ----------------------------------------------------
     # UDT: one unexpected positive is a signal to review, not yet a pattern. Version 2: one
@@ -500,7 +530,7 @@ DECIDE_WITHIN_DAYS: Mapping[Action, int] = MappingProxyType(
 )
 
 DEFAULT_TABLE = ReviewTable(
-    version=2,
+    version=3,
     rules=DEFAULT_RULES,
     review_every_days=REVIEW_EVERY_DAYS,
     decide_within_days=DECIDE_WITHIN_DAYS,

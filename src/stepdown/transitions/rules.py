@@ -42,6 +42,7 @@ from enum import StrEnum
 from typing import Any
 
 from stepdown.safety.rules import GateState, SafetyReason
+from stepdown.transitions import phq9_progress
 from stepdown.transitions.rule_table import (
     DEFAULT_TABLE,
     FACTS,
@@ -152,6 +153,11 @@ class Evidence:
     there to show it (no readable specimen, no check-in, no complete week judged), and
     ``fact_values`` keeps them ``None`` whatever a caller passes, so no row reads silence
     as good news.
+
+    ``phq9_baseline`` is the episode's first PHQ-9 (the index of ``phq9_not_improving``,
+    ``phq9_progress``) and ``phq9_latest`` its latest, the same result when there is one;
+    ``admitted_on`` is the episode's admission day, without which (an evidence file that
+    does not give it) ``phq9_not_improving`` is not recorded.
     """
 
     as_of: date
@@ -160,6 +166,7 @@ class Evidence:
     window_start: date
     typical_weeks_min: int | None = None
     typical_weeks_max: int | None = None
+    admitted_on: date | None = None  # the episode's admission day: week 8 of care counts from it
     # The safety gate on ``as_of`` (stepdown.safety.rules); live risk overrides every row.
     safety_state: GateState = GateState.CLEAR
     safety_reasons: tuple[SafetyReason, ...] = ()
@@ -230,6 +237,7 @@ class Evidence:
         # Ratings from before this level began describe the client who was placed here.
         current = self.dimensions_on is not None and self.dimensions_on >= self.level_since
         dimensions = self.dimensions if current else None
+        response = self.phq9_response()
         return {
             "level": self.level,
             "weeks_in_level": weeks,
@@ -258,10 +266,26 @@ class Evidence:
             "phq9_baseline": self.phq9_baseline,
             "phq9_latest": self.phq9_latest,
             "phq9_change": phq9_change,
+            "phq9_not_improving": response.not_improving,
+            "phq9_since_index": response.since_index,
             "objectives_met": self.objectives_met,
             "objectives_overdue": self.objectives_overdue,
             "highest_dimension": max(dimensions) if dimensions else None,
         }
+
+    def phq9_response(self) -> phq9_progress.Phq9Progress:
+        """PHQ-9 not improving by week 8 of care (``phq9_progress``: an index above 9 not
+        down by half; NCQA HEDIS DRR-E, Kroenke 2001), judged on ``as_of``."""
+
+        def score(total: int | None, on: date | None) -> phq9_progress.Phq9Score | None:
+            return None if total is None or on is None else phq9_progress.Phq9Score(on, total)
+
+        return phq9_progress.judge(
+            score(self.phq9_baseline, self.phq9_baseline_on),
+            score(self.phq9_latest, self.phq9_latest_on),
+            admitted_on=self.admitted_on,
+            as_of=self.as_of,
+        )
 
     def fact_dates(self) -> dict[str, str]:
         """Where each fact comes from in time, shown next to it as its evidence."""
@@ -271,6 +295,20 @@ class Evidence:
         def on(day: date | None) -> str:
             return day.isoformat() if day else "not recorded"
 
+        response = self.phq9_response()
+        if response.week_8 is None:
+            progress_on = "admission not recorded"
+        else:
+            progress_on = (
+                f"{on(self.admitted_on)} to {self.as_of.isoformat()} "
+                f"(week 8 of care from {response.week_8.isoformat()})"
+            )
+        if response.follow_up is not None:
+            since_index_on = response.follow_up.on.isoformat()
+        elif response.index is not None:
+            since_index_on = f"{response.index.on.isoformat()} to {self.as_of.isoformat()}"
+        else:
+            since_index_on = "not recorded"
         dates = dict.fromkeys(FACTS, window)
         dates.update(
             level=since,
@@ -281,6 +319,8 @@ class Evidence:
             phq9_baseline=on(self.phq9_baseline_on),
             phq9_latest=on(self.phq9_latest_on),
             phq9_change=f"{on(self.phq9_baseline_on)} to {on(self.phq9_latest_on)}",
+            phq9_not_improving=progress_on,
+            phq9_since_index=since_index_on,
             moud_missing_alerts=f"open on {self.as_of.isoformat()}",
             instruments_since_admission=f"admission to {self.as_of.isoformat()}",
             objectives_met=f"admission to {self.as_of.isoformat()}",

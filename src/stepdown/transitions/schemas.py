@@ -122,6 +122,8 @@ class EvidenceInput(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     as_of: Day
+    # The episode's admission: week 8 of care (the PHQ-9 response fact) counts from it.
+    admitted_on: Day | None = None
     level: LevelCode
     level_since: Day
     window_start: Day | None = None  # default: the engine's window (4 weeks or the level)
@@ -161,11 +163,20 @@ class EvidenceInput(BaseModel):
     )
 
     @field_validator(
-        "level_since", "window_start", "phq9_baseline_on", "phq9_latest_on", "dimensions_on"
+        "admitted_on",
+        "level_since",
+        "window_start",
+        "phq9_baseline_on",
+        "phq9_latest_on",
+        "dimensions_on",
     )
     @classmethod
     def _not_after_as_of(cls, value: date | None, info: ValidationInfo) -> date | None:
         _after(info, "as_of", value, str(info.field_name))
+        admitted = info.data.get("admitted_on")
+        late = info.field_name in ("level_since", "phq9_baseline_on")
+        if late and value and admitted and value < admitted:
+            raise ValueError(f"{info.field_name} ({value}) comes before admitted_on ({admitted})")
         first = info.data.get("phq9_baseline_on")
         if info.field_name == "phq9_latest_on" and value and first and value < first:
             raise ValueError(f"phq9_latest_on ({value}) comes before phq9_baseline_on ({first})")
@@ -226,6 +237,7 @@ class EvidenceInput(BaseModel):
         window_start = self.window_start or window(self.as_of, self.level_since)[0]
         return Evidence(
             as_of=self.as_of,
+            admitted_on=self.admitted_on,
             level=self.level,
             level_since=self.level_since,
             window_start=window_start,
