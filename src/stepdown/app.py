@@ -85,6 +85,7 @@ from stepdown.kit.errors import StepdownError, Unauthorized
 from stepdown.kit.web import refuse_unstorable_input, wants_html
 from stepdown.medications import api as medications_api
 from stepdown.medications import pages as medications_pages
+from stepdown.outcomes import pages as outcomes_pages
 from stepdown.placement import api as placement_api
 from stepdown.placement import pages as placement_pages
 from stepdown.portal import invitation_pages
@@ -192,6 +193,7 @@ def create_app(
         clients_pages.router,
         chart_pages.router,
         continuum_pages.router,
+        outcomes_pages.router,
         clients_api.router,
         continuum_api.router,
         account_pages.router,

@@ -28,6 +28,7 @@ from stepdown.drug_testing.cli import app as testing_app
 from stepdown.fhir.cli import app as fhir_app
 from stepdown.inquiries.cli import app as inquiries_app
 from stepdown.jobs.cli import app as worker_app
+from stepdown.outcomes.cli import app as outcomes_app
 from stepdown.placement.cli import app as placement_app
 from stepdown.programs.cli import app as programs_app
 from stepdown.scheduling.cli import app as schedule_app
@@ -69,6 +70,7 @@ app.add_typer(testing_app, name="testing")
 app.add_typer(worker_app, name="worker")
 app.add_typer(plans_app, name="plans")
 app.add_typer(reviews_app, name="reviews")
+app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(attendance_app, name="attendance")
 
 

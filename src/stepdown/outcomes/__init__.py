@@ -1,0 +1,1 @@
+"""Outcomes: the program's results, measured, charted and exported."""
