@@ -375,9 +375,12 @@ def load(session: Session, *, scope: Scope, as_of: date) -> OutcomeData:
         contacts=tuple(_contacts(session, clients, since, checkins)),
         authorizations=tuple(authorizations),
         admissions={k: tuple(sorted(v)) for k, v in admissions.items()},
-        site_names=dict(session.execute(select(Site.id, Site.name)).tuples().all()),
+        site_names={site_id: name for site_id, name in session.execute(select(Site.id, Site.name))},
     )
 
 
 def site_choices(session: Session) -> list[tuple[uuid.UUID, str]]:
-    return list(session.execute(select(Site.id, Site.name).order_by(Site.name)).tuples().all())
+    return [
+        (site_id, name)
+        for site_id, name in session.execute(select(Site.id, Site.name).order_by(Site.name))
+    ]
