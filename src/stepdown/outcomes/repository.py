@@ -375,7 +375,7 @@ def load(session: Session, *, scope: Scope, as_of: date) -> OutcomeData:
         contacts=tuple(_contacts(session, clients, since, checkins)),
         authorizations=tuple(authorizations),
         admissions={k: tuple(sorted(v)) for k, v in admissions.items()},
-        site_names={site_id: name for site_id, name in session.execute(select(Site.id, Site.name))},
+        site_names=dict(session.execute(select(Site.id, Site.name)).all()),
     )
 
 
