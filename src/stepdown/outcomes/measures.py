@@ -73,13 +73,23 @@ def census_by_level(
     at each level that day (clients referred out count at the partner's level, on hold).
     Denominator: clients in care on that Monday."""
     days = [d for d in weeks(start, end) if start <= d <= end] or [start]
+    first = days[0]
     order = [lv.code for lv in sorted(levels, key=lambda lv: lv.order)]
     counts: dict[str, list[int]] = {code: [0] * len(days) for code in order}
     for episode in episodes:
-        for i, day in enumerate(days):
-            stretch = episode.stretch_on(day) if episode.in_care_on(day) else None
-            if stretch is not None:
-                counts.setdefault(stretch.level, [0] * len(days))[i] += 1
+        for stretch in episode.stretches:
+            stop = min(
+                (d for d in (stretch.ends_on, episode.discharged_on) if d is not None),
+                default=date.max,
+            )
+            # Only the Mondays this stretch covers: proportional to the weeks in care, not to
+            # episodes x weeks of the range.
+            lo = max(0, -(-(stretch.starts_on - first).days // 7))
+            row = counts.setdefault(stretch.level, [0] * len(days))
+            for i in range(lo, len(days)):
+                if days[i] >= stop:
+                    break
+                row[i] += 1
     used = tuple(code for code in counts if any(counts[code]))
     return Census(tuple(days), used, {code: tuple(counts[code]) for code in used})
 

@@ -10,6 +10,7 @@ bar cannot give away what its table hides. The drill-down lists behind each figu
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -239,25 +240,15 @@ def _curve_figure(
 
 
 def _step_at(curve: m.Curve, day: float) -> float | None:
-    if day > curve.longest:
-        return None
-    value: float | None = 1.0
-    for d, s in zip(curve.days, curve.survival, strict=True):
-        if d > day:
-            break
-        value = s
-    return value
+    return _band_at(curve, curve.survival, day)
 
 
 def _band_at(curve: m.Curve, band: Sequence[float | None], day: float) -> float | None:
+    """The step function's value at ``day`` (None past the longest follow-up)."""
     if day > curve.longest:
         return None
-    value: float | None = 1.0
-    for d, s in zip(curve.days, band, strict=True):
-        if d > day:
-            break
-        value = s
-    return value
+    i = bisect.bisect_right(curve.days, day)
+    return 1.0 if i == 0 else band[i - 1]
 
 
 def retention_by_level(b: _Builder) -> Figure:
