@@ -13,7 +13,14 @@ from stepdown.audit import service as audit_service
 from stepdown.clients.models import Client
 from stepdown.continuum import service as continuum_service
 from stepdown.continuum.models import DischargeType, Episode, Segment, Transition
-from stepdown.demo.seed import CLIENT_COUNT, DEMO_SENDER, SignIn, demo_mail_settings, seed
+from stepdown.demo.seed import (
+    CLIENT_COUNT,
+    DEMO_SENDER,
+    HISTORY_EPISODES,
+    SignIn,
+    demo_mail_settings,
+    seed,
+)
 from stepdown.documents.storage import LocalDirectoryStorage
 from stepdown.programs.models import Room, Site
 from stepdown.security import service as security_service
@@ -54,8 +61,9 @@ def _people_and_places(session: Session, sign_ins: list[SignIn]) -> tuple[int, i
     counts = (_count(session, Site), _count(session, Room), _count(session, Client))
     users = list(session.scalars(select(User)))
     staff = [u for u in users if u.role in STAFF_ROLES]
-    # 60 demo clients, plus the one admitted from a demo inquiry through the pipeline.
-    assert counts == (2, 7, CLIENT_COUNT + 1)
+    # 60 demo clients, the one admitted from a demo inquiry through the pipeline, and the
+    # clients of the 18 months of history (demo.archive).
+    assert counts == (2, 7, CLIENT_COUNT + 1 + HISTORY_EPISODES)
     # Ten staff, and the intern the progress notes add (supervised by the demo clinician).
     assert len(staff) == 11
     assert {u.role for u in staff} == STAFF_ROLES
@@ -91,7 +99,14 @@ def _histories_cover_the_continuum(session: Session) -> int:
     census = continuum_service.census(session, actor=SYSTEM)
     assert all(census.counts[code] > 0 for code in ("PHP", "IOP", "OP", "AFTERCARE"))
     assert census.counts["RESIDENTIAL"] == 1  # one client away at a partner, episode on hold
-    transitions = Counter(session.scalars(select(Segment.transition)))
+    transitions = Counter(
+        session.scalars(
+            select(Segment.transition)
+            .join(Episode, Episode.id == Segment.episode_id)
+            .join(Client, Client.id == Episode.client_id)
+            .where(Client.record_number.like("DEMO-%"))
+        )
+    )
     assert transitions[Transition.STEP_DOWN] >= 10
     assert transitions[Transition.REFER_OUT] == 2
     assert transitions[Transition.RETURN_FROM_REFERRAL] == 1

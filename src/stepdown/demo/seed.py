@@ -1,7 +1,9 @@
 """Seed the synthetic demo program: 2 sites, rooms, 10 staff (and an intern the clinical
 notes add), 60 clients with care histories and their records (diagnoses, intakes, progress
 notes, case management, discharge summaries, scanned documents), 12 inquiries across the
-admissions pipeline, and a client portal account.
+admissions pipeline, a client portal account, and 240 discharged episodes over the 18 months
+before (``demo.archive``: attendance, tests, scores, check-ins, follow-ups, authorizations)
+for the outcome charts.
 
 Idempotent: everything is keyed by a stable code, so a second run adds nothing. Demo
 passwords are derived from this installation's secret key (never a constant in code), so
@@ -33,6 +35,7 @@ from stepdown.clients.schemas import ClientCreate
 from stepdown.clinical_notes.demo import INTERN, seed_demo_clinical_notes
 from stepdown.consents.demo import demo_guardian, seed_demo_consents
 from stepdown.coverage.demo import seed_demo_coverage
+from stepdown.demo.archive import seed_past_episodes
 from stepdown.demo.histories import seed_histories
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
 from stepdown.demo.routine import seed_demo_routine
@@ -60,6 +63,8 @@ from stepdown.transitions.demo import seed_demo_reviews
 from stepdown.treatment_plans.demo import seed_demo_treatment_plans
 
 CLIENT_COUNT = 60
+# The discharged episodes before them (demo.archive): enough for every outcome chart's shape.
+HISTORY_MONTHS, HISTORY_EPISODES = 18, 240
 SITES = (
     (
         "S1",
@@ -312,8 +317,10 @@ def seed(
             site=None,
         ).id
     seed_demo_authorizations(session, actor=actor, clients=demo_clients, today=today())
-    # Last: the review reads everything seeded above.
+    # The review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
+    # Eighteen months of discharged episodes before them, so every outcome chart has a shape.
+    seed_past_episodes(session, today=today(), months=HISTORY_MONTHS, episodes=HISTORY_EPISODES)
     first_of_role: dict[Role, str] = {}
     for username, _, role, _ in STAFF:
         first_of_role.setdefault(role, username)
