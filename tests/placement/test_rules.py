@@ -635,6 +635,20 @@ def test_live_risk_never_gets_an_outpatient_level(facts: PlacementFacts) -> None
         assert result.level is not None
 
 
+def _calm(facts: PlacementFacts) -> PlacementFacts:
+    """The same facts without any sign of live suicide risk."""
+    calm = facts.model_copy(
+        update={
+            "instruments": facts.instruments.model_copy(
+                update={"cssrs_risk": None, "phq9_item9_positive": False}
+            ),
+            "safety": None,
+        }
+    )
+    assert not calm.live_risk
+    return calm
+
+
 @given(facts=facts_strategy, dimension=st.sampled_from(DIMENSIONS))
 def test_a_worse_rating_never_lowers_intensity(facts: PlacementFacts, dimension: str) -> None:
     """ASAM: the highest-severity dimension drives intensity, so raising one never lowers it."""
@@ -645,7 +659,10 @@ def test_a_worse_rating_never_lowers_intensity(facts: PlacementFacts, dimension:
     before, after = recommend(facts), recommend(worse)
     if facts.live_risk:  # the gate does not read the ratings; what follows it does
         assert (before.level, after.level) in ((None, None), (Level.HOSPITAL, Level.HOSPITAL))
-        before_level, after_level = before.then_level, after.then_level
+        if before.level is None:  # a hold keeps the ratings' whole answer as what follows
+            before_level, after_level = before.then_level, after.then_level
+        else:  # the gate's hospital referral absorbs the ratings' own: read them alone
+            before_level, after_level = recommend(_calm(facts)).level, recommend(_calm(worse)).level
     else:
         before_level, after_level = before.level, after.level
     assert before_level is not None

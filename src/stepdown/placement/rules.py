@@ -422,11 +422,15 @@ def recommend(facts: PlacementFacts, rules: Sequence[Rule] | None = None) -> Rec
         # Live risk overrides every row: no outpatient level. The ratings' level is kept as
         # what follows, so the clinician sees where the client goes once it is safe.
         hold = state is GateState.ASSESSMENT_REQUIRED
+        # A hold keeps the ratings' whole answer, a referral out included (dimension 2 at 4
+        # still needs hospital care once the assessment is done); a hospital referral by the
+        # gate already covers the ratings' own, so what follows it is the in-house level.
+        merged = not hold and level is Level.HOSPITAL
         return Recommendation(
             level=None if hold else Level.HOSPITAL,
             track=Track.NONE,
             referral_out=not hold,
-            then_level=then_level if level is Level.HOSPITAL else level,
+            then_level=then_level if merged else level,
             weekly_hours=None,
             services=tuple(dict.fromkeys(r.drives for r in services)),
             reasons=(*safety, *clinical, *warnings),
