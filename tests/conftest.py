@@ -136,7 +136,13 @@ def demo_engine(
         from tests.factories import SYSTEM
 
         with session_scope(make_sessionmaker(engine)) as session:
-            seed(session, actor=SYSTEM, secret_key=DEMO_KEY, documents=demo_documents)
+            seed(
+                session,
+                actor=SYSTEM,
+                secret_key=DEMO_KEY,
+                documents=demo_documents,
+                history=False,
+            )
         clock.set_program_zone(clock.DEFAULT_ZONE)
         yield engine
 

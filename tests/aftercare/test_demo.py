@@ -38,5 +38,11 @@ def test_demo_aftercare_shows_every_state_and_is_idempotent(
     assert missed == states.count(rules.CheckInState.MISSED)
     assert session.scalar(select(func.count()).select_from(FollowUp))
 
-    seed(session, actor=SYSTEM, secret_key="demo-test-key", documents=demo_documents)
+    seed(
+        session,
+        actor=SYSTEM,
+        secret_key="demo-test-key",
+        documents=demo_documents,
+        history=False,
+    )
     assert session.scalar(select(func.count()).select_from(AftercarePlan)) == len(plans)

@@ -29,6 +29,12 @@ def test_the_demo_has_alumni_work_to_show(
     answers = Counter(session.scalars(select(Rsvp.status)))
     assert answers[RsvpStatus.WAITLISTED] == 1
 
-    seed(session, actor=SYSTEM, secret_key="demo-test-key", documents=demo_documents)
+    seed(
+        session,
+        actor=SYSTEM,
+        secret_key="demo-test-key",
+        documents=demo_documents,
+        history=False,
+    )
     assert session.scalar(select(func.count()).select_from(AlumniEvent)) == events
     assert session.scalar(select(func.count()).select_from(AlumniVolunteer)) == len(views)

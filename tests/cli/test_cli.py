@@ -149,7 +149,7 @@ def test_help_lists_the_command_groups() -> None:
 
 
 def test_clients_and_census_commands(var: Path) -> None:
-    seeded = run(var, "demo", "seed")
+    seeded = run(var, "demo", "seed", "--no-history")
     assert seeded.returncode == 0, seeded.stderr
     # No mail server: the demo's reminders due today are written to var/outbox.
     assert f"go to the outbox {var / 'outbox'}" in seeded.stdout

@@ -39,6 +39,7 @@ def test_the_demo_database_round_trips(kind: str, tmp_path: Path) -> None:
                 actor=SYSTEM,
                 secret_key="round-trip",
                 documents=LocalDirectoryStorage(tmp_path / "documents"),
+                history=False,
             )
         with session_scope(make_sessionmaker(source)) as session:
             checkpoints.write(session, keyring=keys.active(), path=checkpoint_file)

@@ -30,7 +30,7 @@ def run(env_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("schedule-cli")
     assert run(path, "db", "upgrade").returncode == 0
-    assert run(path, "demo", "seed").returncode == 0
+    assert run(path, "demo", "seed", "--no-history").returncode == 0
     return path
 
 

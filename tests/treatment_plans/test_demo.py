@@ -34,5 +34,5 @@ def test_demo_plans(demo_session: Session, demo_documents: LocalDirectoryStorage
         select(func.count()).select_from(Objective).where(Objective.status == ObjectiveStatus.MET)
     )
     assert met
-    seed(session, actor=SYSTEM, secret_key=KEY, documents=demo_documents)
+    seed(session, actor=SYSTEM, secret_key=KEY, documents=demo_documents, history=False)
     assert session.scalar(select(func.count()).select_from(TreatmentPlan)) == len(plans)

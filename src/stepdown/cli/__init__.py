@@ -111,7 +111,13 @@ def config_show() -> None:
 
 
 @demo_app.command("seed")
-def demo_seed() -> None:
+def demo_seed(
+    history: bool = typer.Option(
+        True,
+        "--history/--no-history",
+        help="Also write 18 months of discharged episodes for the outcome charts.",
+    ),
+) -> None:
     """Create the synthetic demo program (idempotent), run today's aftercare job so the
     reminders due today go out (to an outbox directory without a mail server), and print
     a sign-in for each role and where the reminders went."""
@@ -130,6 +136,7 @@ def demo_seed() -> None:
             secret_key=settings.effective_secret_key,
             documents=storage.from_settings(settings),
             time_zone=settings.timezone,
+            history=history,
         )
         tasks.daily(session, actor=actor, settings=mail_settings, day=today())
     table = Table("role", "username", "password", title="Demo sign-ins (synthetic accounts)")

@@ -215,9 +215,12 @@ def seed(
     secret_key: str,
     documents: DocumentStorage,
     time_zone: str = "America/New_York",
+    history: bool = True,
 ) -> list[SignIn]:
     """Create whatever of the demo program is missing; return one sign-in per role. The
-    demo's scanned papers are filed into ``documents``, the store the app reads."""
+    demo's scanned papers are filed into ``documents``, the store the app reads. Without
+    ``history`` the 18 months of discharged episodes are left out (a smaller program for
+    checks that do not read outcomes)."""
     if programs_service.program(session) is None:
         name, phone, address = DEMO_PROGRAM
         programs_service.create_program(
@@ -319,8 +322,8 @@ def seed(
     seed_demo_authorizations(session, actor=actor, clients=demo_clients, today=today())
     # The review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
-    # Eighteen months of discharged episodes before them, so every outcome chart has a shape.
-    seed_past_episodes(session, today=today(), months=HISTORY_MONTHS, episodes=HISTORY_EPISODES)
+    if history:  # eighteen months of discharged episodes, so every outcome chart has a shape
+        seed_past_episodes(session, today=today(), months=HISTORY_MONTHS, episodes=HISTORY_EPISODES)
     first_of_role: dict[Role, str] = {}
     for username, _, role, _ in STAFF:
         first_of_role.setdefault(role, username)
