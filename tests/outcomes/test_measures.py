@@ -23,7 +23,6 @@ from stepdown.outcomes import measures as m
 from stepdown.outcomes.facts import (
     AttendedDay,
     AuthFact,
-    CheckInDay,
     Contact,
     ContactKind,
     EpisodeFact,
@@ -295,18 +294,16 @@ class TestUse:
             Score(A.client_id, "bam", d(1, 6), None, 1, 0, 2),
             Score(A.client_id, "bam", d(2, 10), None, 0, 0, 0),  # day 36: month 2
             Score(C.client_id, "bam", d(2, 20), None, 0, 2, 3),
+            Score(B.client_id, "bam", d(2, 1), None, 4, 4, 12),  # after B's discharge
         )
-        checkins = (
-            CheckInDay(A.client_id, d(1, 6), True),
-            CheckInDay(A.client_id, d(1, 7), False),
-            CheckInDay(C.client_id, d(2, 20), True),  # day 39: month 2
-            CheckInDay(B.client_id, d(2, 1), True),  # after B's discharge: not in care
-        )
+        checkins = {0: (2, 1), 1: (1, 1)}  # counted in SQL (tests/outcomes/test_service.py)
         months = {u.month: u for u in m.use_by_month_of_care(COHORT, scores, checkins, START, END)}
         assert (months[0].bam, months[0].bam_any_use, months[0].bam_use_mean) == (1, 1, 2.0)
         assert (months[1].bam, months[1].bam_any_use, months[1].bam_use_mean) == (2, 1, 1.5)
         assert (months[0].checkins, months[0].checkins_used) == (2, 1)
         assert (months[1].checkins, months[1].checkins_used) == (1, 1)
+        assert months[6].bam == 0
+        assert months[6].bam_use_mean is None
 
 
 class TestContinuum:
@@ -429,3 +426,19 @@ def test_authorizations_by_payer() -> None:
     assert acme.counts == {"approved": 1, "partial": 1, "denied": 1, "pending": 1}
     assert acme.decided == 3
     assert (acme.requested_units, acme.approved_units) == (58, 22)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=400), st.booleans()),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_plain_product_limit_equals_lifelines(pairs: list[tuple[int, bool]]) -> None:
+    durations, observed = [p[0] for p in pairs], [p[1] for p in pairs]
+    fitted, plain = m.kaplan_meier(durations, observed), m.product_limit(durations, observed)
+    assert plain.days == fitted.days
+    assert plain.survival == pytest.approx(fitted.survival, abs=1e-6)
+    for day in (0, 1, 30, 60, 90, 400, 401):
+        assert plain.at(day) == pytest.approx(fitted.at(day), abs=1e-6)

@@ -144,10 +144,41 @@ class TestRepository:
         assert episodes[program.second.id].discharged_on is None
         phq = sorted((s.day, s.total) for s in data.scores if s.client_id == program.first.id)
         assert phq == [(program.base, 18), (program.base + timedelta(days=130), 6)]  # not 27
+        # The step down took effect on day 14; the first attended day after it is day 15.
         assert [(a.day, a.minutes) for a in data.attendance] == [
-            (program.base + timedelta(days=15), 60)
+            (program.base + timedelta(days=15), 1)
         ]
-        assert [c.used for c in data.checkins] == [True]
+        # Minutes per client-week, on the week's Monday (day 14 is a Monday).
+        assert [(a.day, a.minutes) for a in data.attendance_weeks] == [
+            (program.base + timedelta(days=14), 60)
+        ]
+        assert data.checkins == ()  # every check-in only for the per-episode export
+
+    def test_check_ins_by_month_of_care_and_after_discharge(
+        self, session: Session, program: Program
+    ) -> None:
+        """Counted in SQL: day 29 of care is month 0, day 30 month 1; a check-in after the
+        discharge is not in care, but it is the first contact after it."""
+        second_admitted = 7
+        for day, used in ((29, False), (30, True)):
+            make_checkin(
+                session,
+                client=program.second,
+                used_since_last=used,
+                submitted_at=program.at(second_admitted + day),
+            )
+        make_checkin(session, client=program.first, submitted_at=program.at(59))
+        make_checkin(session, client=program.first, submitted_at=program.at(61))
+        data = repository.load(session, scope=_scope(program), as_of=today())
+        months = dict(data.checkin_months)
+        assert months.pop(0) == (1, 0)
+        assert months.pop(1) == (1, 1)
+        assert months == {6: (1, 1)}  # the fixture's check-in today, months later
+        assert [(c.client_id, c.day) for c in data.checkins_after_discharge] == [
+            (program.first.id, program.base + timedelta(days=59))
+        ]
+        detailed = repository.load(session, scope=_scope(program), as_of=today(), detail=True)
+        assert len(detailed.checkins) == 5
 
     def test_filters_choose_episodes(self, session: Session, program: Program) -> None:
         php = repository.load(session, scope=_scope(program, level="PHP"), as_of=today())
@@ -302,16 +333,12 @@ class TestFilters:
 
 
 def test_specimen_outcomes_from_results() -> None:
-    from stepdown.drug_testing.models import Interpretation, OrderStatus, ResultValue
+    from stepdown.drug_testing.models import OrderStatus
 
-    neg = (ResultValue.NEGATIVE, Interpretation.NEGATIVE)
-    expected = (ResultValue.POSITIVE, Interpretation.EXPECTED_POSITIVE)
-    unexpected = (ResultValue.POSITIVE, Interpretation.UNEXPECTED_POSITIVE)
-    invalid = (ResultValue.INVALID, Interpretation.RECOLLECT)
     outcome = repository._outcome  # the rule is small; its table is the test
-    assert outcome(OrderStatus.REFUSED, []) is SpecimenOutcome.REFUSED
-    assert outcome(OrderStatus.MISSED, []) is SpecimenOutcome.MISSED
-    assert outcome(OrderStatus.COLLECTED, []) is SpecimenOutcome.PENDING
-    assert outcome(OrderStatus.COLLECTED, [neg, expected]) is SpecimenOutcome.NEGATIVE
-    assert outcome(OrderStatus.COLLECTED, [neg, unexpected, invalid]) is SpecimenOutcome.POSITIVE
-    assert outcome(OrderStatus.COLLECTED, [neg, invalid]) is SpecimenOutcome.INVALID
+    assert outcome(OrderStatus.REFUSED, 0, False, False) is SpecimenOutcome.REFUSED
+    assert outcome(OrderStatus.MISSED, 0, False, False) is SpecimenOutcome.MISSED
+    assert outcome(OrderStatus.COLLECTED, 0, False, False) is SpecimenOutcome.PENDING
+    assert outcome(OrderStatus.COLLECTED, 5, False, False) is SpecimenOutcome.NEGATIVE
+    assert outcome(OrderStatus.COLLECTED, 5, True, True) is SpecimenOutcome.POSITIVE
+    assert outcome(OrderStatus.COLLECTED, 5, False, True) is SpecimenOutcome.INVALID

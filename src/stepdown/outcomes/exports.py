@@ -124,9 +124,9 @@ def deidentified_csv(data: OutcomeData, measures: m.Measures, *, secret: str) ->
     owner = _Owner(data.episodes)
     tests: dict[uuid.UUID, Counter[SpecimenOutcome]] = defaultdict(Counter)
     for s in data.specimens:
-        episode_id = owner.on(s.client_id, s.day)
+        episode_id = owner.on(s.client_id, s.day) if s.client_id else None
         if episode_id is not None:
-            tests[episode_id][s.outcome] += 1
+            tests[episode_id][s.outcome] += s.n
     checkins: Counter[uuid.UUID] = Counter()
     used: Counter[uuid.UUID] = Counter()
     for c in data.checkins:
@@ -137,7 +137,9 @@ def deidentified_csv(data: OutcomeData, measures: m.Measures, *, secret: str) ->
     dose_weeks: Counter[uuid.UUID] = Counter()
     dose_met: Counter[uuid.UUID] = Counter()
     first = min((e.admitted_on for e in data.episodes), default=data.as_of)
-    for one in m.dose(data.episodes, data.levels, data.attendance, first, data.as_of, data.as_of):
+    for one in m.dose(
+        data.episodes, data.levels, data.attendance_weeks, first, data.as_of, data.as_of
+    ):
         for episode_id, met in one.weeks_by_episode:
             dose_weeks[episode_id] += 1
             dose_met[episode_id] += int(met)

@@ -86,9 +86,13 @@ class SpecimenOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Specimen:
-    client_id: uuid.UUID
+    """``n`` orders of one day with one outcome; ``client_id`` None when they were counted
+    for the whole scope (the page does not need whose they were)."""
+
+    client_id: uuid.UUID | None
     day: date  # ordered on
     outcome: SpecimenOutcome
+    n: int = 1
 
 
 @dataclass(frozen=True)
@@ -163,8 +167,16 @@ class OutcomeData:
     episodes: tuple[EpisodeFact, ...]
     scores: tuple[Score, ...] = ()
     specimens: tuple[Specimen, ...] = ()
+    # Every check-in (the per-episode export only); the page reads the two below.
     checkins: tuple[CheckInDay, ...] = ()
+    # Check-ins in the range while in care by month of care: {month: (check-ins, used)}.
+    checkin_months: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Each discharged episode's first check-in on or after its discharge day.
+    checkins_after_discharge: tuple[CheckInDay, ...] = ()
+    # Attended days that decide follow-up: the first after each step down or return.
     attendance: tuple[AttendedDay, ...] = ()
+    # Credited minutes per client-week, dated on the week's Monday.
+    attendance_weeks: tuple[AttendedDay, ...] = ()
     followups: tuple[FollowUpFact, ...] = ()
     contacts: tuple[Contact, ...] = ()
     authorizations: tuple[AuthFact, ...] = ()

@@ -20,7 +20,7 @@ import math
 import statistics
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -203,6 +203,37 @@ def kaplan_meier(durations: Sequence[int], observed: Sequence[bool]) -> Curve:
     )
 
 
+def product_limit(durations: Sequence[int], observed: Sequence[bool]) -> Curve:
+    """The same Kaplan-Meier estimate without its confidence band, in plain Python: S(t)
+    is the product over event days d <= t of (1 - events on d / at risk on d). For the
+    many small curves of a table (one per admission month), where fitting each with
+    ``lifelines`` would cost a page most of its time; tests hold the two equal."""
+    if len(durations) != len(observed):
+        raise ValueError("durations and observed differ in length")
+    if not durations:
+        return Curve((), (), (), (), n=0, events=0, longest=0)
+    events: Counter[int] = Counter(d for d, o in zip(durations, observed, strict=True) if o)
+    leaving: Counter[int] = Counter(durations)
+    at_risk, value = len(durations), 1.0
+    days: list[float] = []
+    survival: list[float] = []
+    for day in sorted(set(durations) | {0}):
+        if events[day]:
+            value *= 1 - events[day] / at_risk
+        days.append(float(day))
+        survival.append(round(value, 6))
+        at_risk -= leaving[day]
+    return Curve(
+        days=tuple(days),
+        survival=tuple(survival),
+        lower=(None,) * len(days),
+        upper=(None,) * len(days),
+        n=len(durations),
+        events=sum(events.values()),
+        longest=max(durations),
+    )
+
+
 RETENTION_DAYS = (30, 60, 90)
 
 
@@ -231,9 +262,9 @@ def retention(episodes: Sequence[EpisodeFact], start: date, end: date, as_of: da
     until = min(end, as_of)
     admitted = [e for e in episodes if start <= e.admitted_on <= until]
 
-    def curve(group: Iterable[EpisodeFact]) -> Curve:
+    def curve(group: Iterable[EpisodeFact], fit: Callable[..., Curve] = kaplan_meier) -> Curve:
         pairs = [_duration(e, until) for e in group]
-        return kaplan_meier([d for d, _ in pairs], [o for _, o in pairs])
+        return fit([d for d, _ in pairs], [o for _, o in pairs])
 
     by_level: dict[str, list[EpisodeFact]] = defaultdict(list)
     by_cohort: dict[str, list[EpisodeFact]] = defaultdict(list)
@@ -242,7 +273,7 @@ def retention(episodes: Sequence[EpisodeFact], start: date, end: date, as_of: da
         by_cohort[episode.cohort].append(episode)
     return Retention(
         by_first_level={k: curve(v) for k, v in sorted(by_level.items())},
-        by_cohort={k: curve(v) for k, v in sorted(by_cohort.items())},
+        by_cohort={k: curve(v, product_limit) for k, v in sorted(by_cohort.items())},
         overall=curve(admitted),
         observed_until=until,
     )
@@ -445,8 +476,9 @@ def drug_tests_by_week(
     mondays = weeks(start, end)
     counts = {d: dict.fromkeys(SpecimenOutcome, 0) for d in mondays}
     for specimen in specimens:
-        if specimen.client_id in clients and start <= specimen.day <= end:
-            counts[monday(specimen.day)][specimen.outcome] += 1
+        mine = specimen.client_id is None or specimen.client_id in clients
+        if mine and start <= specimen.day <= end:
+            counts[monday(specimen.day)][specimen.outcome] += specimen.n
     return [TestWeek(d, counts[d]) for d in mondays]
 
 
@@ -475,16 +507,17 @@ def _month_of_care(episodes: Sequence[EpisodeFact], day: date) -> int | None:
 def use_by_month_of_care(
     episodes: Sequence[EpisodeFact],
     scores: Sequence[Score],
-    checkins: Sequence[CheckInDay],
+    checkin_months: Mapping[int, tuple[int, int]],
     start: date,
     end: date,
 ) -> list[UseMonth]:
-    """Self-reported use by month of care (30-day months since admission), for reports
-    dated in the range while in care. BAM: the share of administrations reporting any day
-    of alcohol (item 4) or drug use (item 6) in the past 30 days, and the mean Use subscale
-    (items 4+5+6, 0-12; Cacciola et al. 2013). Check-ins: the share of daily check-ins
-    answering yes to "used since your last check-in". Denominators: BAM administrations
-    and check-ins in that month of care."""
+    """Self-reported use by month of care (30-day months since admission, month 0 the first
+    30 days), for reports dated in the range while in care. BAM: the share of
+    administrations reporting any day of alcohol (item 4) or drug use (item 6) in the past
+    30 days, and the mean Use subscale (items 4+5+6, 0-12; Cacciola et al. 2013). Check-ins:
+    the share of daily check-ins answering yes to "used since your last check-in", counted
+    by month of care in SQL (``repository._checkin_months``: {month: (check-ins, used)}).
+    Denominators: BAM administrations and check-ins in that month of care."""
     by_client: dict[uuid.UUID, list[EpisodeFact]] = defaultdict(list)
     for episode in episodes:
         by_client[episode.client_id].append(episode)
@@ -495,17 +528,11 @@ def use_by_month_of_care(
         month = _month_of_care(by_client.get(score.client_id, []), score.day)
         if month is not None:
             bam[month].append(score)
-    daily: dict[int, list[bool]] = defaultdict(list)
-    for checkin in checkins:
-        if not start <= checkin.day <= end:
-            continue
-        month = _month_of_care(by_client.get(checkin.client_id, []), checkin.day)
-        if month is not None:
-            daily[month].append(checkin.used)
     result = []
     for month in range(MONTHS_OF_CARE + 1):
         given = bam.get(month, [])
         subscale = [s.use_subscale for s in given if s.use_subscale is not None]
+        checkins, used = checkin_months.get(month, (0, 0))
         result.append(
             UseMonth(
                 month=month,
@@ -516,8 +543,8 @@ def use_by_month_of_care(
                     if (s.alcohol_days_band or 0) > 0 or (s.drug_days_band or 0) > 0
                 ),
                 bam_use_mean=round(statistics.fmean(subscale), 2) if subscale else None,
-                checkins=len(daily.get(month, [])),
-                checkins_used=sum(daily.get(month, [])),
+                checkins=checkins,
+                checkins_used=used,
             )
         )
     return result
@@ -645,9 +672,14 @@ class FollowUpResult:
 
 
 def _service_days(
-    attendance: Sequence[AttendedDay], contacts: Sequence[Contact], kinds: frozenset[ContactKind]
+    attendance: Sequence[AttendedDay],
+    contacts: Sequence[Contact],
+    kinds: frozenset[ContactKind],
+    checkins: Sequence[CheckInDay] = (),
 ) -> dict[uuid.UUID, list[date]]:
     days: dict[uuid.UUID, set[date]] = defaultdict(set)
+    for checkin in checkins:
+        days[checkin.client_id].add(checkin.day)
     for a in attendance:
         if a.minutes > 0:
             days[a.client_id].add(a.day)
@@ -705,13 +737,14 @@ def aftercare_engagement(
     start: date,
     end: date,
     as_of: date,
+    checkins: Sequence[CheckInDay] = (),
 ) -> list[FollowUpResult]:
     """After a discharge in the range (deaths excluded), any contact within 7 and within
     30 days: a check-in, a relapse-prevention check-in, a reached follow-up call or an
     alumni event attended, dated ``discharged_on``..``discharged_on + N - 1`` (the N days
     after the last day in care). Denominator: discharges in the range whose window has
     closed by ``as_of``."""
-    reached = _service_days((), contacts, frozenset(ContactKind))
+    reached = _service_days((), contacts, frozenset(ContactKind), checkins)
     results = []
     for days in FOLLOW_UP_WINDOWS:
         met: list[uuid.UUID] = []
@@ -839,7 +872,7 @@ def dose(
         minutes[(a.client_id, monday(a.day))] += a.minutes
     cells: dict[tuple[uuid.UUID, str], list[float]] = defaultdict(list)
     whose: dict[tuple[uuid.UUID, str], list[tuple[uuid.UUID, bool]]] = defaultdict(list)
-    short: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = defaultdict(list)
+    short: dict[tuple[uuid.UUID, str], dict[uuid.UUID, None]] = defaultdict(dict)
     for episode in episodes:
         for stretch in episode.stretches:
             required = minimum.get(stretch.level)
@@ -854,8 +887,8 @@ def dose(
                     key = (episode.site_id, stretch.level)
                     cells[key].append(hours)
                     whose[key].append((episode.episode_id, hours >= required))
-                    if hours < required and episode.episode_id not in short[key]:
-                        short[key].append(episode.episode_id)
+                    if hours < required:
+                        short[key][episode.episode_id] = None
                 week += timedelta(weeks=1)
     order = {lv.code: lv.order for lv in levels}
     return [
@@ -951,13 +984,15 @@ def compute(data: OutcomeData, start: date, end: date) -> Measures:
         phq9=symptom_outcomes(e, data.scores, "phq9", start, end, as_of),
         gad7=symptom_outcomes(e, data.scores, "gad7", start, end, as_of),
         tests=drug_tests_by_week(e, data.specimens, start, end),
-        use=use_by_month_of_care(e, data.scores, data.checkins, start, end),
+        use=use_by_month_of_care(e, data.scores, data.checkin_months, start, end),
         matrix=transition_matrix(e, lv, start, end),
         step_downs=step_down_success(e, data.admissions, start, end, as_of),
         follow_up=follow_up_after_transition(e, data.attendance, data.contacts, start, end, as_of),
-        engagement=aftercare_engagement(e, data.contacts, start, end, as_of),
+        engagement=aftercare_engagement(
+            e, data.contacts, start, end, as_of, data.checkins_after_discharge
+        ),
         outcomes=follow_up_outcomes(e, data.followups, FOLLOW_UP_DAYS, start, end, as_of),
-        dose=dose(e, lv, data.attendance, start, end, as_of),
+        dose=dose(e, lv, data.attendance_weeks, start, end, as_of),
         payers=authorizations_by_payer(e, data.authorizations, start, end),
         episodes=len(e),
     )

@@ -10,12 +10,12 @@ follows its episodes past the range (the DRR-E window, follow-ups, step-down hor
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, case, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from stepdown.aftercare.models import FollowUp, RelapsePreventionCheckIn
@@ -24,7 +24,7 @@ from stepdown.assessments.models import InstrumentResponse
 from stepdown.attendance.models import AttendanceRecord
 from stepdown.authorizations.models import Authorization
 from stepdown.checkins.models import CheckIn
-from stepdown.continuum.models import Episode, LevelOfCare, Segment
+from stepdown.continuum.models import Episode, LevelOfCare, Segment, Transition
 from stepdown.coverage.models import Coverage, Payer
 from stepdown.drug_testing.models import (
     AnalyteResult,
@@ -51,6 +51,7 @@ from stepdown.outcomes.facts import (
     SpecimenOutcome,
     Stretch,
 )
+from stepdown.outcomes.measures import MONTHS_OF_CARE
 from stepdown.outcomes.scope import Scope
 from stepdown.programs.models import Site
 
@@ -70,9 +71,11 @@ def _chunks(ids: Sequence[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
 def _rows(
     session: Session, ids: Sequence[uuid.UUID], query: Any, column: QueryableAttribute[Any]
 ) -> Iterator[Any]:
-    """Run ``query`` once per chunk of ids, filtered on ``column``."""
+    """Run ``query`` once per chunk of ids, filtered on ``column``. Executed on the
+    connection (Core rows, no ORM result processing): a third of the time on 450,000 rows."""
+    connection = session.connection()
     for chunk in _chunks(ids):
-        yield from session.execute(query.where(column.in_(chunk))).all()
+        yield from connection.execute(query.where(column.in_(chunk))).all()
 
 
 def levels(session: Session) -> tuple[LevelFact, ...]:
@@ -162,36 +165,44 @@ def _day(moment: datetime) -> date:
 
 
 def _scores(session: Session, clients: Sequence[uuid.UUID], since: datetime) -> list[Score]:
-    query = select(
+    """PHQ-9 and GAD-7 totals, and the BAM's use items and subscale (its answers are read
+    for the BAM only: JSON is the costly column)."""
+    valid = (
+        InstrumentResponse.entered_in_error.is_(False),
+        InstrumentResponse.administered_at >= since,
+    )
+    totals = select(
         InstrumentResponse.client_id,
         InstrumentResponse.instrument,
         InstrumentResponse.administered_at,
         InstrumentResponse.total,
+    ).where(InstrumentResponse.instrument.in_(("phq9", "gad7")), *valid)
+    found = [
+        Score(client_id, code, _day(at), total)
+        for client_id, code, at, total in _rows(
+            session, clients, totals, InstrumentResponse.client_id
+        )
+    ]
+    bam = select(
+        InstrumentResponse.client_id,
+        InstrumentResponse.administered_at,
         InstrumentResponse.answers,
         InstrumentResponse.subscales,
-    ).where(
-        InstrumentResponse.instrument.in_(INSTRUMENTS),
-        InstrumentResponse.entered_in_error.is_(False),
-        InstrumentResponse.administered_at >= since,
-    )
-    found = []
-    for client_id, code, at, total, answers, subscales in _rows(
-        session, clients, query, InstrumentResponse.client_id
+    ).where(InstrumentResponse.instrument == "bam", *valid)
+    for client_id, at, answers, subscales in _rows(
+        session, clients, bam, InstrumentResponse.client_id
     ):
-        if code == "bam":
-            found.append(
-                Score(
-                    client_id,
-                    code,
-                    _day(at),
-                    total,
-                    alcohol_days_band=_answer(answers, BAM_ALCOHOL),
-                    drug_days_band=_answer(answers, BAM_DRUGS),
-                    use_subscale=(subscales or {}).get("use"),
-                )
+        found.append(
+            Score(
+                client_id,
+                "bam",
+                _day(at),
+                None,
+                alcohol_days_band=_answer(answers, BAM_ALCOHOL),
+                drug_days_band=_answer(answers, BAM_DRUGS),
+                use_subscale=(subscales or {}).get("use"),
             )
-        else:
-            found.append(Score(client_id, code, _day(at), total))
+        )
     return found
 
 
@@ -201,56 +212,68 @@ def _answer(answers: list[int | None] | None, position: int) -> int | None:
     return answers[position]
 
 
-def _specimens(session: Session, clients: Sequence[uuid.UUID], since: date) -> list[Specimen]:
-    """One outcome per order (confirmations of an earlier specimen are not new ones)."""
-    orders = list(
-        _rows(
-            session,
-            clients,
-            select(TestOrder.id, TestOrder.client_id, TestOrder.ordered_on, TestOrder.status).where(
-                TestOrder.ordered_on >= since, TestOrder.reason != OrderReason.CONFIRMATION
+def _specimens(
+    session: Session, clients: Sequence[uuid.UUID], since: date, *, per_client: bool
+) -> list[Specimen]:
+    """One outcome per order (confirmations of an earlier specimen are not new ones); the
+    results are reduced to two flags per order in SQL, so a ten-analyte panel is one row.
+    The page counts them per day and outcome (``per_client`` False: no client ids to read);
+    the per-episode export needs whose they were."""
+    positive = func.max(
+        case((AnalyteResult.interpretation == Interpretation.UNEXPECTED_POSITIVE, 1), else_=0)
+    )
+    invalid = func.max(
+        case(
+            (
+                (AnalyteResult.result == ResultValue.INVALID)
+                | (AnalyteResult.interpretation == Interpretation.RECOLLECT),
+                1,
             ),
-            TestOrder.client_id,
+            else_=0,
         )
     )
-    results: dict[uuid.UUID, list[tuple[ResultValue, Interpretation]]] = defaultdict(list)
-    query = select(
-        TestCollection.order_id, AnalyteResult.result, AnalyteResult.interpretation
-    ).join(AnalyteResult, AnalyteResult.collection_id == TestCollection.id)
-    for order_id, result, interpretation in _rows(
-        session,
-        clients,
-        query.where(TestCollection.collected_at >= clock.day_start(since)),
-        TestCollection.client_id,
-    ):
-        results[order_id].append((result, interpretation))
-    return [
-        Specimen(client_id, ordered_on, _outcome(status, results.get(order_id, [])))
-        for order_id, client_id, ordered_on, status in orders
-    ]
+    query = (
+        select(
+            TestOrder.client_id if per_client else literal(None),
+            TestOrder.ordered_on,
+            TestOrder.status,
+            func.count(AnalyteResult.id),
+            positive,
+            invalid,
+        )
+        .outerjoin(TestCollection, TestCollection.order_id == TestOrder.id)
+        .outerjoin(AnalyteResult, AnalyteResult.collection_id == TestCollection.id)
+        .where(TestOrder.ordered_on >= since, TestOrder.reason != OrderReason.CONFIRMATION)
+        .group_by(TestOrder.id, TestOrder.client_id, TestOrder.ordered_on, TestOrder.status)
+    )
+    counted: Counter[tuple[uuid.UUID | None, date, SpecimenOutcome]] = Counter(
+        (client_id, ordered_on, _outcome(OrderStatus(status), results, bool(pos), bool(bad)))
+        for client_id, ordered_on, status, results, pos, bad in _rows(
+            session, clients, query, TestOrder.client_id
+        )
+    )
+    return [Specimen(client, day, outcome, n) for (client, day, outcome), n in counted.items()]
 
 
-def _outcome(
-    status: OrderStatus, results: Iterable[tuple[ResultValue, Interpretation]]
-) -> SpecimenOutcome:
+def _outcome(status: OrderStatus, results: int, positive: bool, invalid: bool) -> SpecimenOutcome:
+    """An order's outcome: refused and missed as such; no result yet is pending; any
+    unexpected positive makes it positive; else any invalid analyte makes it invalid."""
     if status is OrderStatus.REFUSED:
         return SpecimenOutcome.REFUSED
     if status is OrderStatus.MISSED:
         return SpecimenOutcome.MISSED
-    found = list(results)
-    if not found:
+    if not results:
         return SpecimenOutcome.PENDING
-    if any(i is Interpretation.UNEXPECTED_POSITIVE for _, i in found):
+    if positive:
         return SpecimenOutcome.POSITIVE
-    if any(r is ResultValue.INVALID or i is Interpretation.RECOLLECT for r, i in found):
+    if invalid:
         return SpecimenOutcome.INVALID
     return SpecimenOutcome.NEGATIVE
 
 
-def _contacts(
-    session: Session, clients: Sequence[uuid.UUID], since: datetime, checkins: list[CheckInDay]
-) -> list[Contact]:
-    found = [Contact(c.client_id, c.day, ContactKind.CHECK_IN) for c in checkins]
+def _contacts(session: Session, clients: Sequence[uuid.UUID], since: datetime) -> list[Contact]:
+    """Staff contacts and alumni RSVPs; daily check-ins stay in ``OutcomeData.checkins``."""
+    found: list[Contact] = []
     for client_id, at in _rows(
         session,
         clients,
@@ -281,40 +304,134 @@ def _contacts(
     return found
 
 
-def load(session: Session, *, scope: Scope, as_of: date) -> OutcomeData:
-    """The facts of the episodes ``scope`` chooses, read up to ``as_of``."""
-    every = episodes(session, start=scope.start, as_of=as_of)
-    chosen = tuple(e for e in every if scope.admits(e))
-    clients = sorted({e.client_id for e in chosen}, key=str)
-    since_day = min((e.admitted_on for e in chosen), default=scope.start)
-    since = clock.day_start(since_day)
-    checkins = [
+EPOCH = date(1970, 1, 1)  # a Thursday: Monday-based week numbers add 3 days
+
+
+def _day_number(session: Session, column: Any) -> Any:
+    """Days since 1970-01-01 as an integer, in SQL: differences of days and week numbers
+    read the same on both databases (PostgreSQL subtracts dates; SQLite has julianday)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, Integer)
+    return type_coerce(column - literal(EPOCH, Date), Integer)
+
+
+def _checkins(
+    session: Session, clients: Sequence[uuid.UUID], since: date, as_of: date
+) -> list[CheckInDay]:
+    return [
         CheckInDay(client_id, day, used)
         for client_id, day, used in _rows(
             session,
             clients,
             select(CheckIn.client_id, CheckIn.day, CheckIn.used_since_last).where(
-                CheckIn.day >= since_day, CheckIn.day <= as_of
+                CheckIn.day >= since, CheckIn.day <= as_of
             ),
             CheckIn.client_id,
         )
     ]
-    attendance = [
-        AttendedDay(client_id, day, int(minutes))
-        for client_id, day, minutes in _rows(
-            session,
-            clients,
-            select(
-                AttendanceRecord.client_id,
-                AttendanceRecord.day,
-                func.sum(AttendanceRecord.credited_minutes),
-            )
-            .where(AttendanceRecord.day >= since_day, AttendanceRecord.day <= as_of)
-            .group_by(AttendanceRecord.client_id, AttendanceRecord.day),
-            AttendanceRecord.client_id,
+
+
+def _checkin_months(
+    session: Session, episode_ids: Sequence[uuid.UUID], scope: Scope
+) -> dict[int, tuple[int, int]]:
+    """Check-ins dated in the range while in care, by 30-day month of care (month 0 is the
+    first 30 days; ``measures.MONTHS_OF_CARE`` and later together): (check-ins, used).
+    Counted in SQL: a three-year program has over 100,000 of them."""
+    days = _day_number(session, CheckIn.day) - _day_number(session, Episode.admitted_on)
+    month = case((days // 30 >= MONTHS_OF_CARE, MONTHS_OF_CARE), else_=days // 30)
+    query = (
+        select(month, CheckIn.used_since_last, func.count())
+        .select_from(CheckIn)
+        .join(Episode, Episode.client_id == CheckIn.client_id)
+        .where(
+            CheckIn.day >= Episode.admitted_on,
+            Episode.discharged_on.is_(None) | (CheckIn.day < Episode.discharged_on),
+            CheckIn.day >= scope.start,
+            CheckIn.day <= scope.end,
         )
+        .group_by(month, CheckIn.used_since_last)
+    )
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for found_month, used, n in _rows(session, episode_ids, query, Episode.id):
+        counts[int(found_month)][0] += n
+        if used:
+            counts[int(found_month)][1] += n
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def _first_checkins_after_discharge(
+    session: Session, episode_ids: Sequence[uuid.UUID]
+) -> list[CheckInDay]:
+    """Each discharged episode's first check-in on or after its discharge day: all that
+    ``measures.aftercare_engagement`` needs of them (any check-in in a window starting on
+    that day exists exactly when the first one falls inside it)."""
+    query = (
+        select(Episode.client_id, func.min(CheckIn.day))
+        .select_from(Episode)
+        .join(CheckIn, CheckIn.client_id == Episode.client_id)
+        .where(Episode.discharged_on.is_not(None), CheckIn.day >= Episode.discharged_on)
+        .group_by(Episode.id, Episode.client_id)
+    )
+    return [
+        CheckInDay(client_id, day, False)
+        for client_id, day in _rows(session, episode_ids, query, Episode.id)
     ]
+
+
+def _first_attended_after_moves(
+    session: Session, episode_ids: Sequence[uuid.UUID], scope: Scope
+) -> list[AttendedDay]:
+    """For each step down or return in the range, the client's first attended day on or
+    after it: all ``measures.follow_up_after_transition`` needs of attendance (a window
+    starting on that day holds an attended day exactly when the first one falls inside)."""
+    query = (
+        select(Episode.client_id, func.min(AttendanceRecord.day))
+        .select_from(Segment)
+        .join(Episode, Episode.id == Segment.episode_id)
+        .join(AttendanceRecord, AttendanceRecord.client_id == Episode.client_id)
+        .where(
+            Segment.transition.in_((Transition.STEP_DOWN, Transition.RETURN_FROM_REFERRAL)),
+            Segment.starts_on >= scope.start,
+            Segment.starts_on <= scope.end,
+            AttendanceRecord.day >= Segment.starts_on,
+            AttendanceRecord.credited_minutes > 0,
+        )
+        .group_by(Segment.id, Episode.client_id)
+    )
+    return [
+        AttendedDay(client_id, day, 1)
+        for client_id, day in _rows(session, episode_ids, query, Episode.id)
+    ]
+
+
+def _attended_weeks(
+    session: Session, clients: Sequence[uuid.UUID], since: date, as_of: date
+) -> list[AttendedDay]:
+    """Credited minutes per client and week (Monday to Sunday), dated on the Monday: what
+    ``measures.dose`` sums anyway, summed in SQL."""
+    week = (_day_number(session, AttendanceRecord.day) + 3) // 7
+    query = (
+        select(AttendanceRecord.client_id, week, func.sum(AttendanceRecord.credited_minutes))
+        .where(AttendanceRecord.day >= since, AttendanceRecord.day <= as_of)
+        .group_by(AttendanceRecord.client_id, week)
+    )
+    return [
+        AttendedDay(client_id, EPOCH + timedelta(days=int(n) * 7 - 3), int(minutes))
+        for client_id, n, minutes in _rows(session, clients, query, AttendanceRecord.client_id)
+    ]
+
+
+def load(session: Session, *, scope: Scope, as_of: date, detail: bool = False) -> OutcomeData:
+    """The facts of the episodes ``scope`` chooses, read up to ``as_of``. The page needs
+    check-ins and attendance only as the sums and first days below (``detail`` adds every
+    check-in, which the per-episode export counts)."""
+    every = episodes(session, start=scope.start, as_of=as_of)
+    chosen = tuple(e for e in every if scope.admits(e))
+    clients = sorted({e.client_id for e in chosen}, key=str)
+    since_day = min((e.admitted_on for e in chosen), default=scope.start)
+    since = clock.day_start(since_day)
     episode_ids = [e.episode_id for e in chosen]
+    checkins = _checkins(session, clients, since_day, as_of) if detail else []
     followups = [
         FollowUpFact(episode_id, days, due, recorded_at is not None, reached, abstinent, readmitted)
         for episode_id, days, due, recorded_at, reached, abstinent, readmitted in _rows(
@@ -368,11 +485,14 @@ def load(session: Session, *, scope: Scope, as_of: date) -> OutcomeData:
         levels=levels(session),
         episodes=chosen,
         scores=tuple(_scores(session, clients, since)),
-        specimens=tuple(_specimens(session, clients, since_day)),
+        specimens=tuple(_specimens(session, clients, since_day, per_client=detail)),
         checkins=tuple(checkins),
-        attendance=tuple(attendance),
+        checkin_months=_checkin_months(session, episode_ids, scope),
+        checkins_after_discharge=tuple(_first_checkins_after_discharge(session, episode_ids)),
+        attendance=tuple(_first_attended_after_moves(session, episode_ids, scope)),
+        attendance_weeks=tuple(_attended_weeks(session, clients, since_day, as_of)),
         followups=tuple(followups),
-        contacts=tuple(_contacts(session, clients, since, checkins)),
+        contacts=tuple(_contacts(session, clients, since)),
         authorizations=tuple(authorizations),
         admissions={k: tuple(sorted(v)) for k, v in admissions.items()},
         site_names=dict(session.execute(select(Site.id, Site.name)).all()),

@@ -52,8 +52,8 @@ class Computed:
     measures: measures.Measures
 
 
-def _compute(session: Session, scope: Scope, as_of: date) -> Computed:
-    data = repository.load(session, scope=scope, as_of=as_of)
+def _compute(session: Session, scope: Scope, as_of: date, *, detail: bool = False) -> Computed:
+    data = repository.load(session, scope=scope, as_of=as_of, detail=detail)
     return Computed(data, measures.compute(data, scope.start, scope.end))
 
 
@@ -151,7 +151,7 @@ def drill(session: Session, *, actor: Actor, scope: Scope, as_of: date, key: str
 def deidentified(session: Session, *, actor: Actor, scope: Scope, as_of: date, secret: str) -> str:
     """The de-identified measures per episode as CSV (``exports.deidentified_csv``)."""
     _allow(actor, access.EXPORT)
-    found = _compute(session, scope, as_of)
+    found = _compute(session, scope, as_of, detail=True)
     audit_service.record(
         session,
         actor=actor,
