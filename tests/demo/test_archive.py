@@ -1,35 +1,47 @@
 """The synthetic history (``demo.archive``): closed episodes whose every row agrees with the
-rules the app applies, reproducible from its seed and written once."""
+rules the app applies, whose paperwork is signed as a real program's would be (so no
+worklist asks for it), reproducible from its seed and written once."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from itertools import zip_longest
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from stepdown.aftercare import rules as aftercare_rules
+from stepdown.aftercare import service as aftercare_service
 from stepdown.aftercare.models import AftercarePlan, FollowUp, RelapsePreventionCheckIn
 from stepdown.alerts.models import Alert
 from stepdown.assessments import rules as assessment_rules
 from stepdown.assessments.models import InstrumentResponse
 from stepdown.attendance import rules as attendance_rules
 from stepdown.attendance.models import AttendanceRecord
+from stepdown.attendance.rules import ATTENDED
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditEntry
+from stepdown.authorizations import service as authorizations_service
 from stepdown.authorizations.models import Authorization, AuthorizationEvent
 from stepdown.authorizations.rules import AuthStatus
 from stepdown.calendar.models import (
     Appointment,
+    AppointmentKind,
     BuildStatus,
     ScheduleBuild,
     SessionOccurrence,
     SessionSeat,
 )
+from stepdown.case_management import service as case_management_service
 from stepdown.checkins.models import CheckIn
 from stepdown.clients.models import Client
+from stepdown.clinical_notes import rules as notes_rules
+from stepdown.clinical_notes import service as notes_service
+from stepdown.clinical_notes.demo import seed_demo_clinical_notes
+from stepdown.clinical_notes.models import ClinicalNote, NoteStatus, ServiceType
 from stepdown.continuum import rules as continuum_rules
 from stepdown.continuum.models import (
     DischargeType,
@@ -40,9 +52,21 @@ from stepdown.continuum.models import (
     Transition,
 )
 from stepdown.coverage.demo import seed_demo_coverage
-from stepdown.demo.archive import TABLES, HistoryPrerequisiteMissing, seed_past_episodes
+from stepdown.demo.archive import (
+    DISCHARGE_SUMMARIES,
+    NOTE_TEXT,
+    PROGNOSIS_TEXT,
+    RECOMMENDATIONS,
+    TABLES,
+    HistoryPrerequisiteMissing,
+    seed_past_episodes,
+)
 from stepdown.demo.histories import seed_histories
-from stepdown.demo.seed import HISTORY_EPISODES
+from stepdown.demo.names import FIRST_NAMES, LAST_NAMES
+from stepdown.demo.seed import demo_password
+from stepdown.discharge_summaries import rules as summary_rules
+from stepdown.discharge_summaries import service as summaries_service
+from stepdown.discharge_summaries.models import DischargeSummary, SummaryKind, SummaryStatus
 from stepdown.drug_testing import rules as testing_rules
 from stepdown.drug_testing.models import (
     Analyte,
@@ -53,10 +77,17 @@ from stepdown.drug_testing.models import (
     TestCollection,
     TestOrder,
 )
-from stepdown.kit.clock import local
+from stepdown.group_notes.rules import MemberName
+from stepdown.intake import service as intake_service
+from stepdown.kit.clock import local, today
 from stepdown.medications.models import Medication
-from stepdown.security.models import User
+from stepdown.security import service as security_service
+from stepdown.security.actor import Actor
+from stepdown.security.models import Signature, SignatureMeaning, User
 from stepdown.security.roles import Role
+from stepdown.transitions import service as transitions_service
+from stepdown.treatment_plans import service as treatment_plans_service
+from tests.conftest import DEMO_KEY
 from tests.factories import SYSTEM, make_build, make_site, make_user
 
 TODAY = date(2026, 6, 15)  # a Monday; never the real date
@@ -112,12 +143,16 @@ def test_the_history_agrees_with_itself_and_with_the_rules(program: Session) -> 
     _seats_follow_the_level_and_minutes_follow_the_rules(session)
     _specimens_have_results_read_by_the_rules(session)
     _instrument_scores_are_the_rules_scores(session)
-    _all_four_follow_ups_recorded_only_once_due(session, episodes)
+    _all_four_follow_ups_recorded_once_due(session, episodes)
     _aftercare_and_authorizations_are_consistent(session)
     entries = list(
         session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "synthetic_history"))
     )
     assert [(e.entity_id, e.detail["episodes"]) for e in entries] == [("HIST", 40)]
+    # One audit entry for the whole import, counting every table's rows, signed ones too.
+    written, counts = entries[0].detail["rows"], _counts(session)
+    for table in ("discharge_summary", "clinical_note", "signature"):
+        assert written[table] == counts[table] > 0, table
     assert audit_service.verify_chain(session).ok
 
 
@@ -288,8 +323,11 @@ def _instrument_scores_are_the_rules_scores(session: Session) -> None:
     assert all(local(r.administered_at).date() == admissions[e] for e, r in firsts.items())
 
 
-def _all_four_follow_ups_recorded_only_once_due(session: Session, episodes: list[Episode]) -> None:
+def _all_four_follow_ups_recorded_once_due(session: Session, episodes: list[Episode]) -> None:
+    """Every follow-up is there; once due, its call is recorded, reached or not (so none
+    waits on the aftercare worklist), and not before."""
     found = {(f.episode_id, f.days_after): f for f in session.scalars(select(FollowUp))}
+    reached: Counter[bool] = Counter()
     for episode in episodes:
         assert episode.discharged_on is not None
         for days, due in aftercare_rules.follow_up_dates(episode.discharged_on):
@@ -297,12 +335,14 @@ def _all_four_follow_ups_recorded_only_once_due(session: Session, episodes: list
             assert follow_up is not None, (days, due)
             if due > TODAY:
                 assert follow_up.recorded_at is None
-
+                assert follow_up.reached is None
                 continue
             assert follow_up.due_on == due
-            if follow_up.recorded_at is None:
-                assert follow_up.reached is None
-            elif follow_up.reached:
+            assert follow_up.recorded_at is not None
+            assert follow_up.recorded_by is not None
+            assert follow_up.reached is not None
+            reached[follow_up.reached] += 1
+            if follow_up.reached:
                 assert None not in (
                     follow_up.abstinent,
                     follow_up.readmitted,
@@ -311,6 +351,8 @@ def _all_four_follow_ups_recorded_only_once_due(session: Session, episodes: list
                 )
             else:
                 assert (follow_up.abstinent, follow_up.housing) == (None, None)
+    assert reached[True] > 0
+    assert reached[False] > 0
 
 
 def _aftercare_and_authorizations_are_consistent(session: Session) -> None:
@@ -337,6 +379,14 @@ def _aftercare_and_authorizations_are_consistent(session: Session) -> None:
             # Missed ones are marked alerted, with the alert the nightly job would raise.
             assert (checkin.missed_alerted_at is not None) == missed
             assert (checkin.id in alerts) == missed
+            # The job's reminder went out on the due day, unless the client had checked in.
+            early = checkin.completed_at is not None and (
+                local(checkin.completed_at).date() < checkin.due_on
+            )
+            reminded = checkin.due_on < TODAY and not early
+            assert (checkin.reminder_sent_at is not None) == reminded
+            if checkin.reminder_sent_at is not None:
+                assert local(checkin.reminder_sent_at).date() == checkin.due_on
     events: dict[object, list[AuthorizationEvent]] = defaultdict(list)
     for event in session.scalars(
         select(AuthorizationEvent).order_by(AuthorizationEvent.recorded_at)
@@ -468,14 +518,184 @@ def test_what_is_missing_is_named(session: Session) -> None:
     assert session.scalar(select(func.count()).select_from(Client)) == 0
 
 
+def _names() -> list[MemberName]:
+    """Every name the demo gives a client (first, last and preferred names come from these
+    lists): what the name check of a note or a summary would look for."""
+    return [
+        MemberName(uuid.uuid4(), first, last)
+        for first, last in zip_longest(FIRST_NAMES, LAST_NAMES, fillvalue="")
+    ]
+
+
+def test_the_words_of_the_signed_records_name_no_client() -> None:
+    others = _names()
+    texts = {
+        f"{group}-{n}": text
+        for group, pool in (
+            *NOTE_TEXT.items(),
+            ("prognosis", tuple(PROGNOSIS_TEXT.values())),
+            ("recommendations", tuple(RECOMMENDATIONS.values())),
+            ("reason", tuple(DISCHARGE_SUMMARIES.values())),
+        )
+        for n, text in enumerate(pool)
+    }
+    notes_rules.check_names(texts, others)
+
+
+def test_every_discharge_referral_and_attended_session_is_signed(program: Session) -> None:
+    """A signed summary of each discharge and referral out, a signed progress note of each
+    attended individual appointment: by the client's clinician, complete by the app's rules,
+    the summary's facts what the service gathers, each signature intact in the app's view."""
+    session = program
+    assert _seed(session, episodes=30) == 30
+    episodes = list(session.scalars(select(Episode)))
+    primary: dict[uuid.UUID, uuid.UUID | None] = dict(
+        session.execute(select(Client.id, Client.primary_clinician_id)).all()
+    )
+    others = _names()
+
+    events = summaries_service.events_of_episodes(session, episodes)
+    kinds = Counter(e.kind for e in events)
+    assert kinds[SummaryKind.DISCHARGE] == 30
+    assert kinds[SummaryKind.REFERRAL_OUT] > 0
+    summaries = []
+    for event in events:
+        summary = event.summary
+        assert summary is not None, event
+        assert not event.due
+        assert summary.status is SummaryStatus.SIGNED
+        assert summary.signed_by == summary.author_id == primary[summary.client_id]
+        view = summaries_service.get_summary(session, actor=SYSTEM, summary_id=summary.id)
+        assert [(s.meaning, s.intact) for s in view.signatures] == [(SignatureMeaning.AUTHOR, True)]
+        assert summary_rules.missing(view.narrative) == []
+        assert "Synthetic history" in view.narrative.narrative
+        preview = summaries_service.preview(
+            session, actor=SYSTEM, episode_id=summary.episode_id, segment_id=summary.segment_id
+        )
+        assert summary.facts == summary_rules.facts_to_json(preview.facts)
+        notes_rules.check_names(view.narrative.texts(), others)
+        summaries.append(summary)
+    assert len(summaries) == session.scalar(select(func.count()).select_from(DischargeSummary))
+
+    attended: dict[uuid.UUID, uuid.UUID] = dict(
+        session.execute(
+            select(Appointment.id, AttendanceRecord.id)
+            .join(AttendanceRecord, AttendanceRecord.appointment_id == Appointment.id)
+            .where(AttendanceRecord.status.in_(list(ATTENDED)))
+        ).all()
+    )
+    notes = list(session.scalars(select(ClinicalNote)))
+    assert {n.appointment_id: n.attendance_record_id for n in notes} == attended
+    late = 0
+    for note in notes:
+        assert note.status is NoteStatus.SIGNED
+        assert note.signed_by == note.author_id == primary[note.client_id]
+        assert note.signed_at is not None
+        assert note.signed_at > note.ends_at
+        record = session.get(AttendanceRecord, note.attendance_record_id)
+        assert record is not None
+        notes_rules.check_linkage(
+            note.service_type, kind=AppointmentKind.INDIVIDUAL, attendance=record.status
+        )
+        notes_rules.require_complete(
+            note_format=note.note_format,
+            sections=note.sections,
+            service_type=note.service_type,
+            risk=notes_service.risk_of(note),
+            objectives=(),
+            plan_has_objectives=False,
+        )
+        assert note.late_entry == notes_rules.is_late(
+            note.ends_at, note.signed_at, notes_rules.DEFAULT_OVERDUE_HOURS
+        )
+        late += note.late_entry
+        view = notes_service.get_note(session, actor=SYSTEM, note_id=note.id)
+        assert view.intact
+        assert [s.meaning for s in view.signatures] == [SignatureMeaning.AUTHOR]
+        notes_rules.check_names(note.sections, others)
+    assert {n.service_type for n in notes} == {ServiceType.INDIVIDUAL_THERAPY}
+    assert 0 < late < len(notes) / 10  # a few late entries, as in any program
+    assert session.scalar(select(func.count()).select_from(Signature)) == len(summaries) + len(
+        notes
+    )
+
+
+def _listed(rows: object) -> set[uuid.UUID]:
+    """The clients a worklist's rows name."""
+    assert isinstance(rows, list)
+    return {row.id if isinstance(row, Client) else row.client.id for row in rows}
+
+
 def test_on_the_demo_program(demo_session: Session) -> None:
-    """The demo seed writes the history (``demo.seed``); its intern (supervised) carries no
-    caseload of past clients, and a second run adds nothing."""
+    """The history seeded into the demo program (under its own prefix, so the test holds
+    whether or not the demo already has one): its intern (supervised) carries no caseload of
+    past clients, no worklist asks for paperwork a real program would have finished, the
+    signatures verify as staff read them, and a second run adds nothing."""
     session = demo_session
-    history = list(session.scalars(select(Client).where(Client.record_number.like("HIST-%"))))
-    assert len(history) == HISTORY_EPISODES
+    prefix = "HTST"
+    assert _seed(session, episodes=20, today=today(), prefix=prefix) == 20
+    history = list(session.scalars(select(Client).where(Client.record_number.like(f"{prefix}-%"))))
+    assert len(history) == 20
     intern = session.scalar(select(User.id).where(User.username == "intern"))
     primaries = {c.primary_clinician_id for c in history}
     assert primaries
     assert intern not in primaries
-    assert _seed(session, episodes=20) == 0
+    past = {c.id for c in history}
+
+    def actor(username: str) -> Actor:
+        user = session.scalar(select(User).where(User.username == username))
+        assert user is not None, username
+        return security_service.actor_for(user)
+
+    director, review = actor("director"), actor("review")
+    day = today()
+    assert not past & _listed(summaries_service.summaries_due(session, actor=director))
+    # Some of the past clients' sessions fall inside the overdue list's look-back: their
+    # signed notes are what keeps them off it.
+    recent = select(func.count()).where(
+        ClinicalNote.client_id.in_(past),
+        ClinicalNote.service_date >= day - notes_service.OVERDUE_LOOKBACK,
+    )
+    assert session.scalar(recent)
+    assert not past & _listed(notes_service.overdue_notes(session, actor=director))
+    for clinician in {c.primary_clinician_id for c in history}:
+        user = session.get(User, clinician)
+        assert user is not None
+        lists = notes_service.home_lists(session, actor=security_service.actor_for(user))
+        assert not past & _listed(lists.overdue)
+    assert (
+        seed_demo_clinical_notes(
+            session, actor=SYSTEM, password=lambda u: demo_password(DEMO_KEY, u), today=day
+        )
+        == 0
+    )
+    work = aftercare_service.worklist(session, actor=director, today=day)
+    # Follow-ups of past clients are on it only before they are due.
+    assert all(r.follow_up.due_on >= day for r in work.follow_ups if r.client.id in past)
+    # Lists of clients in care: a discharged client is never on them.
+    desk = authorizations_service.desk(session, actor=review)
+    for rows in (desk.overdue, desk.due_today, desk.due_soon, desk.running_out, desk.pending):
+        assert not past & _listed(rows)
+    assert not past & _listed(desk.uncovered)
+    assert not past & _listed(intake_service.intakes_due(session, actor=director))
+    assert not past & _listed(treatment_plans_service.overdue_reviews(session, actor=director))
+    assert not past & _listed(transitions_service.queue(session, actor=director))
+    cases = case_management_service.worklist(session, actor=director, today=day)
+    assert not past & set(cases.client_ids())
+
+    # A past client's summary and note, as the director reads them: signed and intact.
+    summary = session.scalars(
+        select(DischargeSummary).where(DischargeSummary.client_id.in_(past))
+    ).first()
+    assert summary is not None
+    view = summaries_service.get_summary(session, actor=director, summary_id=summary.id)
+    assert view.is_final
+    assert [(s.meaning, s.intact) for s in view.signatures] == [(SignatureMeaning.AUTHOR, True)]
+    note = session.scalars(select(ClinicalNote).where(ClinicalNote.client_id.in_(past))).first()
+    assert note is not None
+    note_view = notes_service.get_note(session, actor=director, note_id=note.id)
+    assert note_view.note.status is NoteStatus.SIGNED
+    assert note_view.signatures
+    assert note_view.intact
+
+    assert _seed(session, episodes=20, today=today(), prefix=prefix) == 0

@@ -16,10 +16,21 @@ How it stays consistent:
 - stored values are computed by the same pure rules the services use (instrument scoring,
   credited minutes, result interpretation, the aftercare check-in schedule), so a row reads
   exactly as if staff had entered it;
+- the paperwork a real program finishes is finished, so no staff worklist asks for it
+  again and a chart reads whole: every discharge and every referral out made from care
+  here has its signed summary (``discharge_summaries``: the facts it freezes computed by
+  that package's rules from what the history wrote), every individual appointment the
+  client attended has its signed progress note (``clinical_notes``), each with an author's
+  ``Signature`` whose hash is of exactly the content the service hashes, so the app shows
+  it intact; every follow-up call once due is recorded (reached or not), and each
+  check-in's reminder went out on its day. A missed relapse-prevention check-in stays
+  missed, its alert answered: completing it would put a contact that never happened into
+  the outcome figures (the aftercare worklist lists every missed check-in, however old);
 - rows go in as Core bulk INSERTs (``session.execute(insert(table), rows)``: one
   executemany per chunk) in the caller's transaction. The services write one ORM object
   and one audit entry per row, which takes minutes for 2,000 episodes; history imported in
-  bulk is audited once, as one system event;
+  bulk is audited once, as one system event (its detail counts the rows of every table,
+  signed records and signatures included);
 - every date is relative to ``today`` and every id comes from the seed, so a seed and a day
   give the same rows on every machine.
 
@@ -37,11 +48,11 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -79,6 +90,16 @@ from stepdown.calendar.models import (
 from stepdown.checkins.models import CheckIn, EntryMode
 from stepdown.checkins.rules import RiskySituation
 from stepdown.clients.models import Client
+from stepdown.clinical_notes import rules as notes_rules
+from stepdown.clinical_notes import service as notes_service
+from stepdown.clinical_notes.models import (
+    ClinicalNote,
+    NoteFormat,
+    NoteStatus,
+    RiskAction,
+    RiskAnswer,
+    ServiceType,
+)
 from stepdown.continuum.models import (
     DischargeType,
     Episode,
@@ -92,6 +113,14 @@ from stepdown.continuum.models import (
 from stepdown.coverage.demo import PAYERS as DEMO_PAYERS
 from stepdown.coverage.models import Coverage, Payer, PayerPlan, Relationship
 from stepdown.demo.names import FIRST_NAMES, GENDERS, LAST_NAMES, REFERRAL_SOURCES
+from stepdown.discharge_summaries import rules as summary_rules
+from stepdown.discharge_summaries import service as summaries_service
+from stepdown.discharge_summaries.models import (
+    DischargeSummary,
+    Prognosis,
+    SummaryKind,
+    SummaryStatus,
+)
 from stepdown.drug_testing import rules as testing_rules
 from stepdown.drug_testing.models import (
     Analyte,
@@ -110,8 +139,15 @@ from stepdown.kit.orm import Base
 from stepdown.medications.models import Medication
 from stepdown.programs.models import Site
 from stepdown.scheduling import service as scheduling_service
+from stepdown.security import signing
 from stepdown.security.actor import Actor
-from stepdown.security.models import Supervision, User
+from stepdown.security.models import (
+    Signature,
+    SignatureMeaning,
+    SignatureMethod,
+    Supervision,
+    User,
+)
 from stepdown.security.roles import Role
 
 Row = dict[str, Any]
@@ -159,6 +195,7 @@ SUBSTANCES = (
 # positives come to about 15% of specimens in the first month and 5-7% later.
 DETECTION_DAYS, SENSITIVITY = 2, 0.85
 MOUD_NAME = "Buprenorphine-naloxone"
+PRESCRIBER = "Dr. Example Prescriber (synthetic)"
 MOUD_CHANCE = 0.6  # of clients using opioids
 PANEL = (
     Analyte.ALCOHOL,
@@ -179,8 +216,13 @@ DEFINITIVE_CUTOFF = {
 AFTERCARE_WEEKLY_CHECKINS = 12  # weekly for about three months after the plan is given
 AFTERCARE_CHECKIN_MONTHS = 3
 AFTERCARE_GRACE_DAYS = 3
-# Share of due follow-ups recorded, by days after discharge.
-FOLLOW_UP_RECORDED = {30: 0.75, 90: 0.60, 180: 0.50, 365: 0.40}
+# Share of due follow-up calls that got through, by days after discharge; 4 in 5 of those
+# reach the client. Staff record every call once it is due, the rest as not reached, as
+# the aftercare worklist asks (an unrecorded follow-up stays on it).
+FOLLOW_UP_ANSWERED = {30: 0.75, 90: 0.60, 180: 0.50, 365: 0.40}
+# The nightly aftercare job's hour (``aftercare.tasks.RUN_AT``, 07:00): when a check-in's
+# reminder goes out on its due day.
+REMINDER_MINUTES = 7 * 60
 DISCHARGE_SUMMARIES = {
     DischargeType.COMPLETED: "Synthetic history: completed treatment with an aftercare plan.",
     DischargeType.LEFT_AGAINST_ADVICE: "Synthetic history: stopped attending; outreach made.",
@@ -215,6 +257,14 @@ class _Program:
     levels: dict[str, uuid.UUID]
     partners: dict[str, tuple[uuid.UUID, ...]]
     payers: tuple[_PayerChoice, ...]
+    # What the signed records restate as the app would: level names by code, the partners
+    # (for a referral summary), staff names (an aftercare plan's case manager), and the
+    # program's note format and deadline.
+    level_names: dict[str, str]
+    partner_details: dict[uuid.UUID, summary_rules.Partner]
+    staff_names: dict[uuid.UUID, str]
+    note_format: NoteFormat
+    overdue_hours: int
 
 
 def _missing(what: str) -> HistoryPrerequisiteMissing:
@@ -228,12 +278,13 @@ def _load_program(session: Session) -> _Program:
     sites = {s.code: s for s in session.scalars(select(Site).where(Site.code.in_(codes)))}
     if absent := [c for c in codes if c not in sites]:
         raise _missing(f"the sites {', '.join(absent)}")
-    levels = dict(session.execute(select(LevelOfCare.code, LevelOfCare.id)).all())
+    catalog = session.execute(select(LevelOfCare.code, LevelOfCare.id, LevelOfCare.name)).all()
+    levels = {code: level_id for code, level_id, _ in catalog}
     if absent := [c for c in ("DETOX", "RESIDENTIAL", *ORDER) if c not in levels]:
         raise _missing(f"the levels of care {', '.join(absent)} (made by the migrations)")
     supervised = select(Supervision.user_id)
     staff = session.execute(
-        select(User.id, User.role, User.site_id)
+        select(User.id, User.role, User.site_id, User.display_name)
         .where(
             User.is_active.is_(True),
             User.role.in_((Role.CLINICIAN, Role.CASE_MANAGER)),
@@ -243,26 +294,28 @@ def _load_program(session: Session) -> _Program:
     ).all()
     by_site = {code: site.id for code, site in sites.items()}
     clinicians = {
-        code: tuple(u for u, role, s in staff if role is Role.CLINICIAN and s == site_id)
+        code: tuple(u for u, role, s, _ in staff if role is Role.CLINICIAN and s == site_id)
         for code, site_id in by_site.items()
     }
     if absent := [c for c, found in clinicians.items() if not found]:
         raise _missing(f"an active clinician at site {', '.join(absent)}")
     managers = {
-        code: tuple(u for u, role, s in staff if role is Role.CASE_MANAGER and s == site_id)
+        code: tuple(u for u, role, s, _ in staff if role is Role.CASE_MANAGER and s == site_id)
         for code, site_id in by_site.items()
     }
     partner_rows = session.execute(
-        select(LevelOfCare.code, PartnerProvider.id)
+        select(LevelOfCare.code, LevelOfCare.name, PartnerProvider)
         .join(LevelOfCare, LevelOfCare.id == PartnerProvider.level_id)
         .where(PartnerProvider.is_active.is_(True))
         .order_by(PartnerProvider.name, PartnerProvider.id)
     ).all()
     partners = {
-        code: tuple(p for c, p in partner_rows if c == code) for code in ("DETOX", "RESIDENTIAL")
+        code: tuple(p.id for c, _, p in partner_rows if c == code)
+        for code in ("DETOX", "RESIDENTIAL")
     }
     if absent := [c for c, found in partners.items() if not found]:
         raise _missing(f"an active {' and '.join(absent)} partner provider")
+    documentation = notes_service.current_settings(session)
     return _Program(
         site_ids=by_site,
         towns={
@@ -273,6 +326,14 @@ def _load_program(session: Session) -> _Program:
         levels=levels,
         partners=partners,
         payers=_payers(session),
+        level_names={code: name for code, _, name in catalog},
+        partner_details={
+            p.id: summary_rules.Partner(p.name, level_name, p.phone, p.address)
+            for _, level_name, p in partner_rows
+        },
+        staff_names={u: name for u, _, _, name in staff},
+        note_format=documentation.note_format,
+        overdue_hours=documentation.overdue_hours,
     )
 
 
@@ -357,6 +418,9 @@ TABLES: tuple[type[Base], ...] = (
     RelapsePreventionCheckIn,
     Alert,
     FollowUp,
+    DischargeSummary,
+    ClinicalNote,
+    Signature,
 )
 
 
@@ -899,6 +963,35 @@ class _Calendar:
 # --- the run's shared state -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Held:
+    """An individual appointment the client attended: what its progress note documents."""
+
+    appointment_id: uuid.UUID
+    record_id: uuid.UUID
+    day: date
+    start: str
+    end: str
+    level: str
+
+
+@dataclass
+class _Ledger:
+    """What one episode's rows say that its signed records restate, gathered while the
+    rows are emitted: the summaries count its sessions and tests, each attended individual
+    appointment gets its progress note."""
+
+    segment_ids: list[uuid.UUID] = field(default_factory=list)
+    bookings: list[tuple[date, summary_rules.Booking]] = field(default_factory=list)
+    held: list[_Held] = field(default_factory=list)
+    orders: list[tuple[date, testing_rules.OrderFacts]] = field(default_factory=list)
+    collected_on: dict[uuid.UUID, date] = field(default_factory=dict)
+    results: list[tuple[uuid.UUID, testing_rules.ResultFacts]] = field(default_factory=list)
+    # Prescriptions, with the day each ended.
+    medications: list[tuple[summary_rules.MedicationLine, date]] = field(default_factory=list)
+    aftercare: Row | None = None  # the episode's aftercare plan row
+
+
 @dataclass
 class _Context:
     rng: random.Random
@@ -912,6 +1005,11 @@ class _Context:
     last_day: date  # no episode after it: the day before the demo calendar's first week
     prefix: str
     serial: Iterator[int]
+    # The signed records (summaries, progress notes) draw from streams of their own, so
+    # adding them left every other row of a seed as it was.
+    record_rng: random.Random
+    record_ids: _Ids
+    ledger: _Ledger = field(default_factory=_Ledger)
 
     @property
     def span(self) -> int:
@@ -990,10 +1088,12 @@ def _episode(ctx: _Context, plan: _EpisodePlan) -> None:
         },
     )
     for stay in plan.stays:
+        segment_id = ctx.ids.new()
+        ctx.ledger.segment_ids.append(segment_id)
         ctx.rows.add(
             Segment,
             {
-                "id": ctx.ids.new(),
+                "id": segment_id,
                 "episode_id": plan.episode_id,
                 "level_id": ctx.program.levels[stay.level],
                 "track": stay.track,
@@ -1009,6 +1109,9 @@ def _episode(ctx: _Context, plan: _EpisodePlan) -> None:
         )
     if plan.moud:
         starts = plan.admitted_on - timedelta(days=ctx.rng.randint(0, 20))
+        ctx.ledger.medications.append(
+            (summary_rules.MedicationLine(MOUD_NAME, PRESCRIBER, starts, True), plan.discharged_on)
+        )
         ctx.rows.add(
             Medication,
             {
@@ -1017,7 +1120,7 @@ def _episode(ctx: _Context, plan: _EpisodePlan) -> None:
                 "name": MOUD_NAME,
                 "analytes": [Analyte.BUPRENORPHINE.value],
                 "is_mat": True,
-                "prescriber": "Dr. Example Prescriber (synthetic)",
+                "prescriber": PRESCRIBER,
                 "starts_on": starts,
                 "ends_on": plan.discharged_on,
                 "stop_reason": "Prescribing continued outside the program after discharge.",
@@ -1192,13 +1295,18 @@ def _attendance_row(
     *,
     seat_id: uuid.UUID | None = None,
     appointment_id: uuid.UUID | None = None,
-) -> None:
+) -> uuid.UUID:
+    """The attendance record (its id returned), as the ledger's booking too."""
     status, late, left = outcome
     recorded = ctx.clock.at(day, _minutes(end) + 15)
+    record_id = ctx.ids.new()
+    credited = attendance_rules.credited_minutes(status, scheduled, late, left)
+    kind = summary_rules.GROUP if seat_id is not None else AppointmentKind.INDIVIDUAL.value
+    ctx.ledger.bookings.append((day, summary_rules.Booking(kind, status, credited)))
     ctx.rows.add(
         AttendanceRecord,
         {
-            "id": ctx.ids.new(),
+            "id": record_id,
             "seat_id": seat_id,
             "appointment_id": appointment_id,
             "client_id": plan.client_id,
@@ -1208,7 +1316,7 @@ def _attendance_row(
             "status": status,
             "late_minutes": late,
             "left_early_minutes": left,
-            "credited_minutes": attendance_rules.credited_minutes(status, scheduled, late, left),
+            "credited_minutes": credited,
             "note": "",
             "recorded_by": recorder,
             "recorded_at": recorded,
@@ -1216,6 +1324,7 @@ def _attendance_row(
             "updated_at": recorded,
         },
     )
+    return record_id
 
 
 _BLOCKS_BY_DAY = {
@@ -1291,7 +1400,7 @@ def _attendance(ctx: _Context, plan: _EpisodePlan) -> None:
             outcome = _attendance_outcome(rng, plan, day, minutes)
             if outcome[0] is AttendanceStatus.PRESENT and rng.random() < 0.1:
                 outcome = (AttendanceStatus.TELEHEALTH, 0, 0)
-            _attendance_row(
+            record_id = _attendance_row(
                 ctx,
                 plan,
                 day,
@@ -1301,6 +1410,10 @@ def _attendance(ctx: _Context, plan: _EpisodePlan) -> None:
                 end,
                 appointment_id=appointment_id,
             )
+            if outcome[0] in attendance_rules.ATTENDED:
+                ctx.ledger.held.append(
+                    _Held(appointment_id, record_id, day, start, end, stay.level)
+                )
 
 
 def _in_house_days(plan: _EpisodePlan) -> list[date]:
@@ -1560,9 +1673,11 @@ def _drug_test(
         "updated_at": moment,
     }
     ctx.rows.add(TestOrder, order)
+    ctx.ledger.orders.append((day, testing_rules.OrderFacts(reason, status)))
     if status is not OrderStatus.COLLECTED:
         return
     collection_id = ctx.ids.new()
+    ctx.ledger.collected_on[collection_id] = day
     ctx.rows.add(
         TestCollection,
         {
@@ -1616,6 +1731,12 @@ def _result(
     measured: float | None = None,
 ) -> None:
     definitive = method is Method.DEFINITIVE
+    ctx.ledger.results.append(
+        (
+            collection_id,
+            testing_rules.ResultFacts(str(collection_id), analyte, method, reading.interpretation),
+        )
+    )
     ctx.rows.add(
         AnalyteResult,
         {
@@ -1671,6 +1792,9 @@ def _confirmation(
             "updated_at": resulted,
         },
     )
+    ctx.ledger.orders.append(
+        (day, testing_rules.OrderFacts(OrderReason.CONFIRMATION, OrderStatus.RESULTED))
+    )
     confirmed = rng.random() < 0.92
     value = ResultValue.POSITIVE if confirmed else ResultValue.NEGATIVE
     cutoff = DEFINITIVE_CUTOFF[analyte]
@@ -1693,7 +1817,8 @@ def _aftercare(ctx: _Context, plan: _EpisodePlan) -> None:
     """A final aftercare plan for an episode that reached aftercare or completed, given on
     its first aftercare day (else the discharge day) with weekly relapse-prevention
     check-ins; and the 30/90/180/365-day follow-ups of every discharge, all four at once as
-    the nightly job makes them (it skips an episode that has any), recorded only once due."""
+    the nightly job makes them (it skips an episode that has any), each recorded once due
+    (reached or not)."""
     rng = ctx.rng
     aftercare = next((s for s in plan.stays if s.level == "AFTERCARE"), None)
     completed = plan.discharge_type is DischargeType.COMPLETED
@@ -1720,9 +1845,9 @@ def _aftercare(ctx: _Context, plan: _EpisodePlan) -> None:
                 },
             )
             continue  # not due yet: nobody has been asked
-        share = FOLLOW_UP_RECORDED[days] * (1.1 if completed else 0.88)
-        recorded = rng.random() < share
-        reached = recorded and rng.random() < 0.8
+        share = FOLLOW_UP_ANSWERED[days] * (1.1 if completed else 0.88)
+        answered = rng.random() < share
+        reached = answered and rng.random() < 0.8
         on = _clamp(
             due + timedelta(days=rng.randint(-3, 21)),
             due - timedelta(days=aftercare_rules.FOLLOW_UP_EARLY_DAYS),
@@ -1739,10 +1864,10 @@ def _aftercare(ctx: _Context, plan: _EpisodePlan) -> None:
                 "episode_id": plan.episode_id,
                 "days_after": days,
                 "due_on": due,
-                "recorded_at": ctx.clock.at(on, 14 * 60) if recorded else None,
-                "recorded_by": who if recorded else None,
+                "recorded_at": ctx.clock.at(on, 14 * 60),
+                "recorded_by": who,
                 "recorded_by_client": False,
-                "reached": reached if recorded else None,
+                "reached": reached,
                 "abstinent": rng.random() < abstinent_chance if reached else None,
                 "readmitted": rng.random() < 0.12 if reached else None,
                 "employment_school": _pick(
@@ -1780,36 +1905,34 @@ def _aftercare_plan(ctx: _Context, plan: _EpisodePlan, starts_on: date) -> None:
     plan_id = ctx.ids.new()
     given = ctx.clock.at(starts_on, 15 * 60)
     sober_living = rng.random() < 0.12
-    ctx.rows.add(
-        AftercarePlan,
-        {
-            "id": plan_id,
-            "client_id": plan.client_id,
-            "episode_id": plan.episode_id,
-            "status": PlanStatus.FINAL,
-            "case_manager_id": plan.case_manager,
-            "therapy_provider": "Community counseling (synthetic)",
-            "therapy_with_whom": "",
-            "therapy_when": "Weekly",
-            "sober_living_house": "Example Recovery House (synthetic)" if sober_living else "",
-            "sober_living_contact": "",
-            "sober_living_status": SoberLivingStatus.MOVED_IN if sober_living else None,
-            "mat_prescriber": "Dr. Example Prescriber (synthetic)" if plan.moud else "",
-            "mat_medication": MOUD_NAME if plan.moud else "",
-            "mat_next_appointment": None,
-            "warning_signs": "Synthetic history: skipping meetings, isolating, poor sleep.",
-            "coping_steps": "Synthetic history: call a sponsor, go to a meeting, use the plan.",
-            "weekly_checkins": AFTERCARE_WEEKLY_CHECKINS,
-            "checkin_months": AFTERCARE_CHECKIN_MONTHS,
-            "grace_days": AFTERCARE_GRACE_DAYS,
-            "starts_on": starts_on,
-            "created_by": plan.clinician,
-            "finalized_at": given,
-            "finalized_by": plan.clinician,
-            "created_at": given - timedelta(days=3),
-            "updated_at": given,
-        },
-    )
+    ctx.ledger.aftercare = {
+        "id": plan_id,
+        "client_id": plan.client_id,
+        "episode_id": plan.episode_id,
+        "status": PlanStatus.FINAL,
+        "case_manager_id": plan.case_manager,
+        "therapy_provider": "Community counseling (synthetic)",
+        "therapy_with_whom": "",
+        "therapy_when": "Weekly",
+        "sober_living_house": "Example Recovery House (synthetic)" if sober_living else "",
+        "sober_living_contact": "",
+        "sober_living_status": SoberLivingStatus.MOVED_IN if sober_living else None,
+        "mat_prescriber": PRESCRIBER if plan.moud else "",
+        "mat_medication": MOUD_NAME if plan.moud else "",
+        "mat_next_appointment": None,
+        "warning_signs": "Synthetic history: skipping meetings, isolating, poor sleep.",
+        "coping_steps": "Synthetic history: call a sponsor, go to a meeting, use the plan.",
+        "weekly_checkins": AFTERCARE_WEEKLY_CHECKINS,
+        "checkin_months": AFTERCARE_CHECKIN_MONTHS,
+        "grace_days": AFTERCARE_GRACE_DAYS,
+        "starts_on": starts_on,
+        "created_by": plan.clinician,
+        "finalized_at": given,
+        "finalized_by": plan.clinician,
+        "created_at": given - timedelta(days=3),
+        "updated_at": given,
+    }
+    ctx.rows.add(AftercarePlan, ctx.ledger.aftercare)
     engaged = 0.6 if plan.discharge_type is DischargeType.LEFT_AGAINST_ADVICE else 1.0
     schedule = aftercare_rules.checkin_schedule(
         starts_on, weekly=AFTERCARE_WEEKLY_CHECKINS, months=AFTERCARE_CHECKIN_MONTHS
@@ -1824,6 +1947,8 @@ def _aftercare_plan(ctx: _Context, plan: _EpisodePlan, starts_on: date) -> None:
         )
         done = due < ctx.today and rng.random() < chance
         missed = not done and due + timedelta(days=AFTERCARE_GRACE_DAYS) < ctx.today
+        # The job's reminder went out on the due day, unless the client checked in early.
+        reminded = due < ctx.today and not (done and done_on < due)
         checkin_id = ctx.ids.new()
         alerted = ctx.clock.at(due + timedelta(days=AFTERCARE_GRACE_DAYS + 1), 8 * 60)
         ctx.rows.add(
@@ -1836,7 +1961,7 @@ def _aftercare_plan(ctx: _Context, plan: _EpisodePlan, starts_on: date) -> None:
                 "due_on": due,
                 "completed_at": ctx.clock.at(done_on, 18 * 60) if done else None,
                 "completed_by": None,  # the client, in the portal
-                "reminder_sent_at": None,
+                "reminder_sent_at": ctx.clock.at(due, REMINDER_MINUTES) if reminded else None,
                 # As the nightly job marks it, with its alert below: else its next run
                 # would raise an alert for every check-in missed in the last year.
                 "missed_alerted_at": alerted if missed else None,
@@ -1877,7 +2002,426 @@ def _clamp(day: date, low: date, high: date) -> date:
     return max(low, min(day, high))
 
 
+# --- the signed records of care ---------------------------------------------------------------
+#
+# What a real program signs alongside those rows, so that no worklist asks for it again and
+# a chart reads whole: a summary for every discharge and every referral out made from care
+# here (``discharge_summaries``), and a progress note for every individual appointment the
+# client attended (``clinical_notes``). Each is stored as the services store a signed one:
+# status signed, signed by the client's clinician (never a supervised intern, whose signature
+# would wait for a co-signature), the facts a summary freezes computed by the same rules the
+# service gathers them with, and a ``Signature`` (meaning author, method password, as
+# ``signing.record_seeded_signature`` stores a synthetic staff member's) whose hash is of the
+# content the service hashes (``discharge_summaries.rules.signed_content``,
+# ``clinical_notes.service.note_content``), so the app shows each signature intact.
+
+# When a clinician signs a progress note: most the same afternoon, some the next morning, a
+# few days late (a late entry, past the program's deadline, as in any program).
+NOTE_SIGNED = (("same_day", 0.75), ("next_day", 0.21), ("late", 0.04))
+SUMMARY_SIGNED_DAYS = (0, 4)  # after the discharge or the referral
+PROGNOSES: dict[DischargeType | None, tuple[tuple[Prognosis, float], ...]] = {
+    DischargeType.COMPLETED: ((Prognosis.GOOD, 0.6), (Prognosis.FAIR, 0.4)),
+    DischargeType.LEFT_AGAINST_ADVICE: ((Prognosis.GUARDED, 0.55), (Prognosis.POOR, 0.45)),
+    DischargeType.ADMINISTRATIVE: ((Prognosis.FAIR, 0.3), (Prognosis.GUARDED, 0.7)),
+    DischargeType.REFERRED_OUT: ((Prognosis.FAIR, 0.5), (Prognosis.GUARDED, 0.5)),
+    DischargeType.TRANSFERRED: ((Prognosis.GOOD, 0.3), (Prognosis.FAIR, 0.7)),
+    None: ((Prognosis.FAIR, 0.6), (Prognosis.GUARDED, 0.4)),  # a referral out
+}
+PROGNOSIS_TEXT = {
+    Prognosis.GOOD: "Synthetic history: engaged throughout, with supports in place.",
+    Prognosis.FAIR: "Synthetic history: real progress; stressors and cravings remain.",
+    Prognosis.GUARDED: "Synthetic history: engagement was uneven; the risk of relapse is high.",
+    Prognosis.POOR: "Synthetic history: left care early, still using.",
+}
+RECOMMENDATIONS: dict[DischargeType | None, str] = {
+    DischargeType.COMPLETED: "Synthetic history: follow the aftercare plan; weekly therapy in "
+    "the community; mutual-help meetings; call the program at any sign of relapse.",
+    DischargeType.LEFT_AGAINST_ADVICE: "Synthetic history: return to outpatient care when "
+    "ready; outreach by the case manager; the crisis line was given.",
+    DischargeType.ADMINISTRATIVE: "Synthetic history: outpatient care elsewhere; the program "
+    "may be contacted again for readmission.",
+    DischargeType.REFERRED_OUT: "Synthetic history: complete the partner's program; "
+    "continuing care to be planned with the partner.",
+    DischargeType.TRANSFERRED: "Synthetic history: continue treatment at the receiving "
+    "program; records sent with consent.",
+    None: "Synthetic history: complete the partner's program, then return here to step down.",
+}
+# A progress note's sections, by what each holds (``clinical_notes.rules.SECTIONS``: the
+# keys of DAP, BIRP and SOAP). No word in them is a name the demo gives a client: the name
+# check of every note would refuse it (tests/demo/test_archive.py checks).
+NOTE_ROLE = {
+    "data": "report",
+    "behavior": "report",
+    "subjective": "report",
+    "objective": "observed",
+    "assessment": "assessment",
+    "intervention": "intervention",
+    "response": "assessment",
+    "plan": "plan",
+}
+NOTE_TEXT: dict[str, tuple[str, ...]] = {
+    "report": (
+        "described a stressful week at work and how the cravings were handled",
+        "talked about sleep and the daily routine",
+        "reviewed the check-in answers of the week",
+        "brought the completed worksheet and went over it",
+        "talked about a family gathering coming up",
+        "described a good week and what helped",
+    ),
+    "observed": (
+        "On time, alert and engaged; mood appeared steady.",
+        "Arrived a little late, settled quickly; mood appeared low.",
+        "Engaged and talkative; mood appeared brighter than last week.",
+        "Quiet at first, engaged by the end; anxious but calmer after the exercise.",
+    ),
+    "intervention": (
+        "Motivational interviewing on the goals the client named.",
+        "Cognitive restructuring of one thought linked to cravings.",
+        "Relapse-prevention planning for the coming weekend.",
+        "Reviewed coping skills and rehearsed a refusal.",
+        "Practised urge surfing; the urge was rated before and after.",
+    ),
+    "assessment": (
+        "Progress is steady; skills are used between sessions.",
+        "Ambivalence remains, with growing confidence in the plan.",
+        "Stress is the main risk this week; no acute concerns.",
+        "Insight into triggers is growing; the client names them unprompted.",
+    ),
+    "plan": (
+        "Continue weekly sessions; practise the skill discussed.",
+        "Complete a thought record before the next session.",
+        "Attend two mutual-help meetings and note how each went.",
+        "Keep the sleep routine and track it for a week.",
+        "Review progress at the next session; no change to the level of care.",
+    ),
+}
+AFTER_USE = "A lapse this week; motivation to continue is intact and the plan was adjusted."
+
+
+def _sign(
+    ctx: _Context,
+    plan: _EpisodePlan,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    content: dict[str, Any],
+    at: datetime,
+) -> None:
+    """The author's signature on a record, as the services store it."""
+    ctx.rows.add(
+        Signature,
+        {
+            "id": ctx.record_ids.new(),
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "client_id": plan.client_id,
+            "signer_id": plan.clinician,
+            "meaning": SignatureMeaning.AUTHOR,
+            "method": SignatureMethod.PASSWORD,
+            "signed_at": at,
+            "content_hash": signing.content_hash(content),
+        },
+    )
+
+
+def _testing(ctx: _Context, first: date, last: date) -> summary_rules.TestingCount:
+    """The stay's drug tests as ``drug_testing.service.period_testing`` counts them: the
+    orders made in ``[first, last]`` and the results of their specimens."""
+    ledger = ctx.ledger
+    orders = [o for day, o in ledger.orders if first <= day <= last]
+    results = [r for c, r in ledger.results if first <= ledger.collected_on[c] <= last]
+    summary = testing_rules.summarize(orders, results)
+    specimens = testing_rules.count_specimens(results)
+    return summary_rules.TestingCount(
+        ordered=summary.ordered,
+        collected=summary.collected,
+        refused=summary.refused,
+        missed=summary.missed,
+        resulted_specimens=specimens.resulted,
+        unexpected_positive_specimens=specimens.unexpected_positive,
+    )
+
+
+def _aftercare_lines(ctx: _Context) -> tuple[str, tuple[summary_rules.Line, ...]]:
+    """The episode's aftercare plan in the lines ``discharge_summaries.service`` writes
+    (the history's plans have no meetings or crisis contacts)."""
+    plan = ctx.ledger.aftercare
+    if plan is None:
+        return "", ()
+    lines = [
+        summary_rules.Line(
+            "Continued therapy", f"{plan['therapy_provider']}; {plan['therapy_when']}"
+        )
+    ]
+    if plan["sober_living_house"]:
+        status = plan["sober_living_status"]
+        lines.append(
+            summary_rules.Line("Sober living", f"{plan['sober_living_house']} ({status.label})")
+        )
+    if plan["mat_medication"]:
+        lines.append(
+            summary_rules.Line(
+                "Medication for recovery",
+                f"{plan['mat_medication']}, prescribed by {plan['mat_prescriber']}",
+            )
+        )
+    lines.append(
+        summary_rules.Line(
+            "Check-ins with the program",
+            f"weekly for {plan['weekly_checkins']} weeks, then monthly to "
+            f"{plan['checkin_months']} months",
+        )
+    )
+    manager = ctx.program.staff_names.get(plan["case_manager_id"], "")
+    if manager:
+        lines.append(summary_rules.Line("Followed by", manager))
+    return plan["status"].value, tuple(lines)
+
+
+def _facts(
+    ctx: _Context, plan: _EpisodePlan, kind: SummaryKind, referral: _Stay | None, event_on: date
+) -> summary_rules.Facts:
+    """The record's facts as of the last day in care, as ``discharge_summaries.service``
+    gathers them: the levels, the sessions and the tests of the stay, the prescriptions
+    then active and the aftercare plan; no diagnosis, plan goal or community referral, since
+    the history writes none."""
+    program = ctx.program
+    last = summary_rules.last_day_in_care(kind, event_on, plan.admitted_on)
+    segments = [
+        summary_rules.SegmentFacts(
+            level=program.level_names[s.level],
+            code=s.level,
+            track=s.track.value,
+            starts_on=s.starts_on,
+            ends_on=s.ends_on,
+            transition=s.transition.value,
+            partner=program.partner_details[s.partner_id].name if s.partner_id else "",
+        )
+        for s in plan.stays
+    ]
+    partner = None
+    if referral is None:
+        disposition = f"Discharged ({plan.discharge_type.label.lower()})"
+    else:
+        partner = program.partner_details.get(referral.partner_id) if referral.partner_id else None
+        where = partner.name if partner else "a partner provider"
+        disposition = f"Referred out to {program.level_names[referral.level]} at {where}"
+    sessions = summary_rules.count_sessions(
+        booking for day, booking in ctx.ledger.bookings if plan.admitted_on <= day <= last
+    )
+    aftercare_status, aftercare = (
+        _aftercare_lines(ctx) if kind is SummaryKind.DISCHARGE else ("", ())
+    )
+    return summary_rules.Facts(
+        kind=kind.value,
+        admitted_on=plan.admitted_on,
+        event_on=event_on,
+        last_day=last,
+        disposition=disposition,
+        partner=partner,
+        levels=summary_rules.stays(segments, last),
+        sessions=sessions,
+        testing=_testing(ctx, plan.admitted_on, last),
+        diagnoses=(),
+        plan_version=None,
+        goals=(),
+        medications=tuple(
+            sorted(
+                (m for m, ends in ctx.ledger.medications if m.starts_on <= last <= ends),
+                key=lambda m: (m.name.lower(), m.starts_on),
+            )
+        ),
+        referrals=(),
+        aftercare_status=aftercare_status,
+        aftercare=aftercare,
+    )
+
+
+def _course(facts: summary_rules.Facts) -> str:
+    """The course of treatment, in a few words from the facts."""
+    levels = ", then ".join(dict.fromkeys(stay.code for stay in facts.levels))
+    attended = {count.kind: count.attended for count in facts.sessions}
+    testing = facts.testing
+    return (
+        f"Synthetic history: {facts.days_in_care} days in care ({levels}). Attended "
+        f"{attended[summary_rules.GROUP]} group and {attended[summary_rules.INDIVIDUAL]} "
+        f"individual sessions; {testing.collected} of {testing.ordered} drug tests collected, "
+        f"{testing.unexpected_positive_specimens} with an unexpected positive."
+    )
+
+
+def _summary(
+    ctx: _Context,
+    plan: _EpisodePlan,
+    kind: SummaryKind,
+    referral: _Stay | None,
+    segment_id: uuid.UUID | None,
+    event_on: date,
+) -> None:
+    rng = ctx.record_rng
+    summary_id = ctx.record_ids.new()
+    facts = _facts(ctx, plan, kind, referral, event_on)
+    outcome = plan.discharge_type if referral is None else None
+    prognosis = _pick(rng, PROGNOSES[outcome])
+    narrative = summary_rules.Narrative(
+        reason=DISCHARGE_SUMMARIES[plan.discharge_type]
+        if referral is None
+        else f"Synthetic history: referred out to {ctx.program.level_names[referral.level]} "
+        "for more care.",
+        prognosis=prognosis,
+        prognosis_text=PROGNOSIS_TEXT[prognosis],
+        recommendations=RECOMMENDATIONS[outcome],
+        narrative=_course(facts),
+    )
+    stored = summary_rules.facts_to_json(facts)
+    written = ctx.clock.at(event_on, 15 * 60)
+    signed_on = event_on + timedelta(days=rng.randint(*SUMMARY_SIGNED_DAYS))
+    signed = ctx.clock.at(max(event_on, min(signed_on, ctx.today - timedelta(days=1))), 16 * 60)
+    ctx.rows.add(
+        DischargeSummary,
+        {
+            "id": summary_id,
+            "client_id": plan.client_id,
+            "episode_id": plan.episode_id,
+            "kind": kind,
+            "segment_id": segment_id,
+            "event_on": event_on,
+            "author_id": plan.clinician,
+            "status": SummaryStatus.SIGNED,
+            "reason": narrative.reason,
+            "prognosis": narrative.prognosis,
+            "prognosis_text": narrative.prognosis_text,
+            "recommendations": narrative.recommendations,
+            "narrative": narrative.narrative,
+            "facts": stored,
+            "signed_at": signed,
+            "signed_by": plan.clinician,
+            "cosigned_at": None,
+            "cosigned_by": None,
+            "created_at": written,
+            "updated_at": signed,
+        },
+    )
+    content = summary_rules.signed_content(
+        summary_id=summary_id,
+        episode_id=plan.episode_id,
+        kind=kind,
+        segment_id=segment_id,
+        event_on=event_on,
+        narrative=narrative,
+        facts=stored,
+    )
+    _sign(ctx, plan, summaries_service.ENTITY, summary_id, content, signed)
+
+
+def _summaries(ctx: _Context, plan: _EpisodePlan) -> None:
+    """A signed summary of every referral out made from care here and of the discharge."""
+    for stay, segment_id in zip(plan.stays, ctx.ledger.segment_ids, strict=True):
+        if summary_rules.asks_for_summary(stay.transition, stay.starts_on, plan.admitted_on):
+            _summary(ctx, plan, SummaryKind.REFERRAL_OUT, stay, segment_id, stay.starts_on)
+    _summary(ctx, plan, SummaryKind.DISCHARGE, None, None, plan.discharged_on)
+
+
+def _sections(ctx: _Context, plan: _EpisodePlan, held: _Held, number: int) -> dict[str, str]:
+    """The note's sections in the program's format: what the client reported (use in the
+    week before, from the plan), what was seen and done, and the plan."""
+    rng = ctx.record_rng
+    used = _used_between(plan, held.day - timedelta(days=7), held.day) > 0
+    sections = {}
+    for key in notes_rules.section_keys(ctx.program.note_format):
+        role = NOTE_ROLE[key]
+        if role == "report":
+            said = (
+                "disclosed use in the past week and talked through what led up to it"
+                if used
+                else f"reported no use since the last session and {rng.choice(NOTE_TEXT[role])}"
+            )
+            text = f"Synthetic history note, session {number} at {held.level}: the client {said}."
+        elif role == "assessment" and used:
+            text = AFTER_USE
+        else:
+            text = rng.choice(NOTE_TEXT[role])
+        sections[key] = text
+    return sections
+
+
+def _signed_at(ctx: _Context, held: _Held, ends_at: datetime) -> datetime:
+    rng = ctx.record_rng
+    when = _pick(rng, NOTE_SIGNED)
+    if when == "same_day":
+        return ends_at + timedelta(minutes=rng.randrange(20, 150, 5))
+    days = 1 if when == "next_day" else rng.randint(4, 7)
+    return ctx.clock.at(held.day + timedelta(days=days), rng.randrange(9 * 60, 12 * 60, 5))
+
+
+class _StoredNote:
+    """A note row's values under the names ``clinical_notes.service.note_content`` reads:
+    a mapped ``ClinicalNote`` costs ten times as much to make, for nothing stored."""
+
+    def __init__(self, row: Row) -> None:
+        self.__dict__.update(row)
+
+    def risk_fields(self) -> dict[str, Any]:
+        return ClinicalNote.risk_fields(cast(ClinicalNote, self))
+
+
+def _stored(row: Row) -> ClinicalNote:
+    return cast(ClinicalNote, _StoredNote(row))
+
+
+def _progress_notes(ctx: _Context, plan: _EpisodePlan) -> None:
+    """A signed progress note for every individual appointment the client attended."""
+    program = ctx.program
+    for number, held in enumerate(ctx.ledger.held, start=1):
+        note_id = ctx.record_ids.new()
+        starts_at = ctx.clock.at(held.day, _minutes(held.start))
+        ends_at = ctx.clock.at(held.day, _minutes(held.end))
+        signed_at = _signed_at(ctx, held, ends_at)
+        row: Row = {
+            "id": note_id,
+            "client_id": plan.client_id,
+            "episode_id": plan.episode_id,
+            "author_id": plan.clinician,
+            "service_type": ServiceType.INDIVIDUAL_THERAPY,
+            "note_format": program.note_format,
+            "service_date": held.day,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "client_present": True,
+            "attendees": [],
+            "sections": _sections(ctx, plan, held, number),
+            "suicidal_ideation": RiskAnswer.DENIED,
+            "homicidal_ideation": RiskAnswer.DENIED,
+            "risk_action": RiskAction.NONE,
+            "risk_detail": "",
+            "appointment_id": held.appointment_id,
+            "attendance_record_id": held.record_id,
+            "status": NoteStatus.SIGNED,
+            "signed_at": signed_at,
+            "signed_by": plan.clinician,
+            "late_entry": notes_rules.is_late(ends_at, signed_at, program.overdue_hours),
+            "cosigner_id": None,
+            "cosigned_at": None,
+            "cosigned_by": None,
+            "similarity_score": None,
+            "similar_note_id": None,
+            "copy_flagged": False,
+            "copy_justification": "",
+            "created_at": ends_at + timedelta(minutes=5),
+            "updated_at": signed_at,
+        }
+        ctx.rows.add(ClinicalNote, row)
+        # What the author signs, by the service's own function (no objectives: no plan).
+        content = notes_service.note_content(_stored(row), (), justification="")
+        _sign(ctx, plan, notes_service.ENTITY, note_id, content, signed_at)
+
+
+def _records(ctx: _Context, plan: _EpisodePlan) -> None:
+    _summaries(ctx, plan)
+    _progress_notes(ctx, plan)
+
+
 def _emit(ctx: _Context, plan: _EpisodePlan) -> None:
+    ctx.ledger = _Ledger()
     family = _client(ctx, plan)
     _episode(ctx, plan)
     coverage_id = _coverage(ctx, plan, family)
@@ -1888,6 +2432,7 @@ def _emit(ctx: _Context, plan: _EpisodePlan) -> None:
     reported = _checkins(ctx, plan)
     _drug_tests(ctx, plan, reported)
     _aftercare(ctx, plan)
+    _records(ctx, plan)
 
 
 # --- the entry point ----------------------------------------------------------------------
@@ -1905,8 +2450,9 @@ def seed_past_episodes(
     """Write ``episodes`` closed episodes admitted over the ``months`` (of 30 days) before
     ``today``, one synthetic client each (record numbers ``{prefix}-00001`` on), with the
     attendance, tests, instruments, check-ins, aftercare, coverage and authorizations they
-    would have left; returns the number of episodes written (0 when the history is already
-    there: any client whose record number starts with ``{prefix}-``).
+    would have left, and the discharge and referral summaries and progress notes their
+    clinicians signed; returns the number of episodes written (0 when the history is
+    already there: any client whose record number starts with ``{prefix}-``).
 
     Runs after the demo seed: it needs sites S1 and S2, the level catalog, DETOX and
     RESIDENTIAL partners, an active clinician per site and the demo payers, and raises
@@ -1946,6 +2492,8 @@ def seed_past_episodes(
         last_day=last_day,
         prefix=prefix,
         serial=itertools.count(1),
+        record_rng=random.Random(f"stepdown-history-records:{seed}"),  # noqa: S311
+        record_ids=_Ids(seed, f"{prefix}:records"),
     )
     for number in range(1, episodes + 1):
         _emit(ctx, _plan(ctx, number))
