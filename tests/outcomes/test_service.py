@@ -342,3 +342,36 @@ def test_specimen_outcomes_from_results() -> None:
     assert outcome(OrderStatus.COLLECTED, 5, False, False) is SpecimenOutcome.NEGATIVE
     assert outcome(OrderStatus.COLLECTED, 5, True, True) is SpecimenOutcome.POSITIVE
     assert outcome(OrderStatus.COLLECTED, 5, False, True) is SpecimenOutcome.INVALID
+
+
+class TestLive:
+    def test_a_report_is_reused_until_a_record_changes(
+        self, session: Session, program: Program, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        director = Actor(user_id=None, role=Role.DIRECTOR, username="dir")
+        loads: list[Scope] = []
+        real_load = repository.load
+
+        def counting(*args: object, **kwargs: object) -> object:
+            loads.append(kwargs["scope"])  # type: ignore[arg-type]
+            return real_load(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(repository, "load", counting)
+        scope = _scope(program)
+        first = service.report(session, actor=director, scope=scope, as_of=today(), masked=False)
+        again = service.report(session, actor=director, scope=scope, as_of=today(), masked=True)
+        assert len(loads) == 1  # reading (and the audit entries reads write) changes nothing
+        assert first.episodes == again.episodes == 2
+        third = make_client(session, site=program.site, clinician=program.clinician)
+        continuum_service.admit(
+            session,
+            actor=SYSTEM,
+            client_id=third.id,
+            level_code="OP",
+            track=Track.EVENING,
+            on=today() - timedelta(days=3),
+            reason="test",
+        )
+        changed = service.report(session, actor=director, scope=scope, as_of=today(), masked=False)
+        assert len(loads) == 2
+        assert changed.episodes == 3

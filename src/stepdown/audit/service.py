@@ -347,6 +347,25 @@ def record_reads(
     )
 
 
+# What changes records; reads, exports, disclosures and sign-ins leave them as they were.
+CHANGES = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE, AuditAction.SIGN)
+
+
+def last_change(session: Session) -> str:
+    """The hash of the latest entry that recorded a change to any record ("" on a trail
+    without one). Every change to PHI writes one, so a figure computed from the records
+    stays true while this stays the same; the hash, unlike the sequence number, names one
+    entry of one chain. Read from the end of the primary-key index, past the reads that
+    follow the last change."""
+    found = session.scalar(
+        select(AuditEntry.hash)
+        .where(AuditEntry.action.in_(CHANGES))
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+    return found or ""
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     checked: int
