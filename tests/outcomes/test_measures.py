@@ -16,7 +16,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stepdown.outcomes import measures as m
@@ -185,6 +185,7 @@ class TestRetention:
         assert "DETOX" not in stays  # C is still in care
 
 
+@settings(deadline=None)  # lifelines loads pandas and scipy on its first fit
 @given(st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=60))
 def test_kaplan_meier_without_censoring_is_the_plain_share(durations: list[int]) -> None:
     curve = m.kaplan_meier(durations, [True] * len(durations))
@@ -193,6 +194,7 @@ def test_kaplan_meier_without_censoring_is_the_plain_share(durations: list[int])
         assert curve.at(day) == pytest.approx(expected, abs=1e-6)
 
 
+@settings(deadline=None)  # lifelines loads pandas and scipy on its first fit
 @given(
     st.lists(
         st.tuples(st.integers(min_value=0, max_value=400), st.booleans()),
@@ -428,6 +430,7 @@ def test_authorizations_by_payer() -> None:
     assert (acme.requested_units, acme.approved_units) == (58, 22)
 
 
+@settings(deadline=None)  # lifelines loads pandas and scipy on its first fit
 @given(
     st.lists(
         st.tuples(st.integers(min_value=0, max_value=400), st.booleans()),
