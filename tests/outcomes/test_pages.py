@@ -63,6 +63,12 @@ def _tables(html: str) -> dict[str, list[list[str]]]:
     return parser.tables
 
 
+def _sign_in_as_director(client: TestClient, session: Session) -> None:
+    director = make_user(session, role=Role.DIRECTOR)
+    session.commit()
+    sign_in(client, director.username)
+
+
 def _query(p: Program) -> str:
     return f"from={(p.base - timedelta(days=7)).isoformat()}&to={today().isoformat()}"
 
@@ -70,9 +76,7 @@ def _query(p: Program) -> str:
 def test_the_director_reads_every_figure(
     client: TestClient, session: Session, program: Program
 ) -> None:
-    director = make_user(session, role=Role.DIRECTOR)
-    session.commit()
-    sign_in(client, director.username)
+    _sign_in_as_director(client, session)
     response = client.get(f"/outcomes?{_query(program)}")
     assert response.status_code == 200
     html = response.text
@@ -96,9 +100,7 @@ def test_the_director_reads_every_figure(
 def test_print_and_csv_agree_and_mask_small_counts(
     client: TestClient, session: Session, program: Program
 ) -> None:
-    director = make_user(session, role=Role.DIRECTOR)
-    session.commit()
-    sign_in(client, director.username)
+    _sign_in_as_director(client, session)
     printed = client.get(f"/outcomes/print?{_query(program)}")
     assert printed.status_code == 200
     assert "shown as “&lt;11”" in printed.text
@@ -123,9 +125,7 @@ def test_print_and_csv_agree_and_mask_small_counts(
 
 
 def test_drill_down_is_audited(client: TestClient, session: Session, program: Program) -> None:
-    director = make_user(session, role=Role.DIRECTOR)
-    session.commit()
-    sign_in(client, director.username)
+    _sign_in_as_director(client, session)
     response = client.get(f"/outcomes/drill?cell=discharge-reasons:completed&{_query(program)}")
     assert response.status_code == 200
     assert program.first.record_number in response.text
@@ -154,9 +154,7 @@ def test_who_may_see_what(client: TestClient, session: Session, program: Program
 
 
 def test_a_bad_filter_is_named(client: TestClient, session: Session, program: Program) -> None:
-    director = make_user(session, role=Role.DIRECTOR)
-    session.commit()
-    sign_in(client, director.username)
+    _sign_in_as_director(client, session)
     response = client.get("/outcomes?level=XYZ")
     assert response.status_code == 422
     assert "no level &#39;XYZ&#39; in the catalog" in response.text
@@ -168,9 +166,7 @@ def test_a_bad_filter_is_named(client: TestClient, session: Session, program: Pr
 def test_the_deidentified_export_downloads(
     client: TestClient, session: Session, program: Program
 ) -> None:
-    director = make_user(session, role=Role.DIRECTOR)
-    session.commit()
-    sign_in(client, director.username)
+    _sign_in_as_director(client, session)
     response = client.get(f"/outcomes/deidentified.csv?{_query(program)}")
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
