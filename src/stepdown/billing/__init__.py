@@ -1,0 +1,1 @@
+"""Charges, claims and remittances: turning delivered, documented, authorized care into payment."""
