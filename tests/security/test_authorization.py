@@ -82,6 +82,8 @@ def test_every_route_declares_a_policy() -> None:
 ALL = set(USER_ROLES)
 ADMIN_DIRECTOR = {Role.ADMIN, Role.DIRECTOR}
 STAFF = ALL - {Role.CLIENT, Role.GUARDIAN}
+# Billing staff read what a claim carries and nothing clinical: not the census by level.
+BILLING = {Role.BILLING, Role.DIRECTOR}
 # route -> roles allowed; everyone else gets 403 (and anonymous callers 401 / a redirect).
 MATRIX: dict[str, set[Role]] = {
     "/": ALL,
@@ -92,11 +94,11 @@ MATRIX: dict[str, set[Role]] = {
     "/api/v1/audit": ADMIN_DIRECTOR,
     "/api/v1/audit/verify": ADMIN_DIRECTOR,
     "/clients": STAFF,
-    "/census": STAFF,
-    "/levels": STAFF,
+    "/census": STAFF - {Role.BILLING},
+    "/levels": STAFF - {Role.BILLING},
     "/levels/IOP/edit": ADMIN_DIRECTOR,
-    "/api/v1/census": STAFF,
-    "/api/v1/levels": STAFF,
+    "/api/v1/census": STAFF - {Role.BILLING},
+    "/api/v1/levels": STAFF - {Role.BILLING},
     "/programs": {Role.ADMIN, Role.DIRECTOR, Role.CLINICIAN, Role.CASE_MANAGER},
     "/programs/keep-apart": {Role.DIRECTOR, Role.CLINICIAN},
     "/schedule": {Role.DIRECTOR},
@@ -143,6 +145,10 @@ MATRIX: dict[str, set[Role]] = {
     "/api/v1/alumni/events": {Role.CLINICIAN, Role.CASE_MANAGER, Role.DIRECTOR},
     "/api/v1/alumni/volunteers": {Role.CLINICIAN, Role.CASE_MANAGER, Role.DIRECTOR},
     "/api/v1/alumni/mentorships": {Role.CLINICIAN, Role.CASE_MANAGER, Role.DIRECTOR},
+    "/billing": BILLING,
+    "/billing/remittances": BILLING,
+    "/billing/denials": BILLING,
+    "/billing/balances": BILLING,
 }
 # A client's home is their portal, a guardian's the page for their family member: "/"
 # sends them there instead of rendering a page.

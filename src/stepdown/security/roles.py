@@ -12,6 +12,9 @@ class Role(StrEnum):
     CASE_MANAGER = "case_manager"
     ADMISSIONS = "admissions"
     UTILIZATION_REVIEW = "utilization_review"
+    # Billing staff: charges, claims and remittances, and only the client facts a claim
+    # carries (name, birth date, address, coverage, diagnosis codes): nothing clinical.
+    BILLING = "billing"
     CLIENT = "client"
     # A minor's parent or guardian with their own portal access, where the program's rule
     # for minors allows it (consents.guardians): sees only what the minor's consents let go.
@@ -31,6 +34,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.CASE_MANAGER: "Case manager",
     Role.ADMISSIONS: "Admissions",
     Role.UTILIZATION_REVIEW: "Utilization review",
+    Role.BILLING: "Billing",
     Role.CLIENT: "Client",
     Role.GUARDIAN: "Parent or guardian",
     Role.SYSTEM: "System",
