@@ -41,6 +41,7 @@ from stepdown.audit import pages as audit_pages
 from stepdown.authorizations import api as authorizations_api
 from stepdown.authorizations import packet_pages as authorizations_packet_pages
 from stepdown.authorizations import pages as authorizations_pages
+from stepdown.billing import pages as billing_pages
 from stepdown.calendar import api as calendar_api
 from stepdown.calendar import pages as calendar_pages
 from stepdown.case_management import api as case_management_api
@@ -194,6 +195,7 @@ def create_app(
         chart_pages.router,
         continuum_pages.router,
         outcomes_pages.router,
+        billing_pages.router,
         clients_api.router,
         continuum_api.router,
         account_pages.router,

@@ -11,6 +11,7 @@ from rich.table import Table
 from stepdown import __version__
 from stepdown.assessments.cli import app as assess_app
 from stepdown.attendance.cli import app as attendance_app
+from stepdown.billing.cli import app as billing_app
 from stepdown.checkins.cli import app as checkins_app
 from stepdown.cli import (
     audit,
@@ -71,6 +72,7 @@ app.add_typer(worker_app, name="worker")
 app.add_typer(plans_app, name="plans")
 app.add_typer(reviews_app, name="reviews")
 app.add_typer(outcomes_app, name="outcomes")
+app.add_typer(billing_app, name="billing")
 app.add_typer(attendance_app, name="attendance")
 
 

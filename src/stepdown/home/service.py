@@ -12,6 +12,7 @@ from stepdown.alerts import notify as alerts_notify
 from stepdown.alerts import service as alerts_service
 from stepdown.authorizations import access as authorizations_access
 from stepdown.authorizations import service as authorizations_service
+from stepdown.billing import review as billing_review
 from stepdown.case_management import service as case_management_service
 from stepdown.clients import care_team
 from stepdown.clients import service as clients_service
@@ -22,7 +23,7 @@ from stepdown.discharge_summaries import service as discharge_summaries_service
 from stepdown.group_notes import service as group_notes_service
 from stepdown.intake import access as intake_access
 from stepdown.intake import service as intake_service
-from stepdown.kit.clock import utc_now
+from stepdown.kit.clock import today, utc_now
 from stepdown.programs import service as programs_service
 from stepdown.security import service as security_service
 from stepdown.security.actor import Actor
@@ -64,6 +65,8 @@ def home_context(session: Session, *, actor: Actor) -> dict[str, Any]:
     context.update(_documentation(session, actor))
     if authorizations_access.DESK.allows(actor.role):
         context["ur_desk"] = authorizations_service.desk(session, actor=actor)
+    if actor.role is Role.BILLING:
+        context["billing_home"] = billing_review.home_summary(session, actor=actor, today=today())
     return context
 
 
