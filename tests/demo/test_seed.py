@@ -64,8 +64,9 @@ def _people_and_places(session: Session, sign_ins: list[SignIn]) -> tuple[int, i
     # 60 demo clients, the one admitted from a demo inquiry through the pipeline, and the
     # clients of the 18 months of history (demo.archive).
     assert counts == (2, 7, CLIENT_COUNT + 1 + HISTORY_EPISODES)
-    # Ten staff, and the intern the progress notes add (supervised by the demo clinician).
-    assert len(staff) == 11
+    # Eleven staff (the billing clerk too), and the intern the progress notes add (supervised
+    # by the demo clinician).
+    assert len(staff) == 12
     assert {u.role for u in staff} == STAFF_ROLES
     assert all(u.is_synthetic for u in users)
     assert all(c.is_synthetic for c in session.scalars(select(Client)))

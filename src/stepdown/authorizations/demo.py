@@ -23,10 +23,14 @@ from stepdown.authorizations.rules import AuthStatus, UnitType
 from stepdown.authorizations.schemas import AuthorizationRequest, Decision
 from stepdown.clients.models import Client
 from stepdown.continuum.models import Episode, EpisodeStatus, LevelOfCare, Segment
-from stepdown.coverage.models import Coverage
+from stepdown.coverage.models import Coverage, PayerPlan, PlanKind
 from stepdown.security.actor import Actor
 
 CODES = {"PHP": ["S0201", "0913"], "IOP": ["S9480", "0905"], "OP": ["H0004"]}
+# Medicaid plans authorize the H-codes they pay (H0035 PHP, H0015 IOP; the billing demo's
+# Medicaid contract bills those).
+MEDICAID_CODES = {"PHP": ["H0035"], "IOP": ["H0015"], "OP": ["H0004", "H0005"]}
+MEDICAID_KINDS = frozenset({PlanKind.MEDICAID, PlanKind.MEDICAID_MANAGED})
 REQUESTED = {UnitType.DAY: 20, UnitType.VISIT: 12}
 
 
@@ -57,6 +61,15 @@ def _decisions(today: date) -> list[Callable[[int], Decision | None]]:
         approved(5),
         approved(12),
     ]
+
+
+def _codes(session: Session, coverage: Coverage, level: str) -> list[str]:
+    """The codes the payer pays for the level: a Medicaid plan's H-codes, else the others.
+    The demo's coverages name the payer, not the plan; each demo payer has one plan."""
+    kinds = set(
+        session.scalars(select(PayerPlan.kind).where(PayerPlan.payer_id == coverage.payer_id))
+    )
+    return (MEDICAID_CODES if kinds & MEDICAID_KINDS else CODES)[level]
 
 
 def seed_demo_authorizations(
@@ -95,7 +108,7 @@ def seed_demo_authorizations(
                 coverage_id=coverage.id,
                 level_code=level,
                 unit_type=unit,
-                codes=CODES[level],
+                codes=_codes(session, coverage, level),
                 requested_units=REQUESTED[unit],
                 starts_on=starts,
                 ends_on=starts + timedelta(days=27),

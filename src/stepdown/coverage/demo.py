@@ -1,8 +1,9 @@
 """Synthetic payers, coverages and eligibility checks for the demo program.
 
-Four made-up payers (a commercial plan, a Medicaid managed-care plan, a commercial plan whose
-behavioral-health benefits are carved out, and the behavioral-health company that manages
-them), each with a plan; the program's organization NPI (CMS's published worked example
+Five made-up payers (a commercial plan, a Medicaid managed-care plan, a commercial plan whose
+behavioral-health benefits are carved out, the behavioral-health company that manages them,
+and Medicare for the clients of 65 and over and one in thirteen by disability), each with a
+plan; the program's organization NPI (CMS's published worked example
 of the check digit, 1234567893, not a real provider's); a coverage for every demo client in
 care, most checked against the local clearinghouse simulator so the charts show every kind
 of answer: active with copays, authorization required, a deductible partly met, a carve-out,
@@ -60,7 +61,12 @@ PAYERS = (
         PlanKind.COMMERCIAL,
         "Summit Behavioral Health (demo)",
     ),
+    ("Medicare (demo)", "MCR01", "555-0154", "Original Medicare", PlanKind.MEDICARE, None),
 )
+MEDICARE = "Medicare (demo)"
+# Medicare by age (65 and over) or, as for one client in thirteen, by disability (SSDI).
+MEDICARE_AGE = 65
+MEDICARE_EVERY = 13
 # The simulator's answers, in the order the demo's clients are given them.
 SCENARIOS = ("ACT", "AUTH", "ACT", "DED", "ACT", "AUTH", "CRV", "ACT", "INA", "A72")
 SELF_PAY_EVERY = 11  # one client in eleven pays for themselves
@@ -117,7 +123,9 @@ def seed_demo_coverage(
             npi=DEMO_NPI,
         )
     payers = _payers(session, actor)
-    commercial = [payers[p[0]] for p in PAYERS if p[0] != "Summit Behavioral Health (demo)"]
+    commercial = [
+        payers[p[0]] for p in PAYERS if p[0] not in ("Summit Behavioral Health (demo)", MEDICARE)
+    ]
     covered = set(
         session.scalars(select(Coverage.client_id).where(Coverage.client_id.is_not(None)))
     )
@@ -143,6 +151,9 @@ def seed_demo_coverage(
             continue
         scenario = SCENARIOS[index % len(SCENARIOS)]
         payer = payers["Sample Mutual (demo)"] if scenario == "CRV" else commercial[index % 3]
+        age = (today - client.date_of_birth).days // 365
+        if age >= MEDICARE_AGE or index % MEDICARE_EVERY == MEDICARE_EVERY - 7:
+            scenario, payer = "ACT", payers[MEDICARE]
         coverage = service.add_coverage(
             session,
             actor=actor,

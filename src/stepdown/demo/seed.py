@@ -26,6 +26,7 @@ from stepdown.aftercare.demo import seed_demo_aftercare
 from stepdown.alumni.demo import seed_demo_alumni
 from stepdown.attendance.demo import seed_demo_attendance
 from stepdown.authorizations.demo import seed_demo_authorizations
+from stepdown.billing.demo import seed_demo_billing
 from stepdown.calendar.demo import seed_demo_calendar
 from stepdown.case_management.demo import seed_demo_case_management
 from stepdown.checkins.demo import seed_demo_checkins
@@ -98,6 +99,7 @@ STAFF = (
     ("casemanager2", "Riley Supportson (demo)", Role.CASE_MANAGER, "S2"),
     ("admissions", "Sky Intaker (demo)", Role.ADMISSIONS, "S1"),
     ("review", "Taylor Reviewson (demo)", Role.UTILIZATION_REVIEW, None),
+    ("billing", "Casey Ledger (demo)", Role.BILLING, None),
 )
 CLIENT_USERNAME = "client"
 # A demo adolescent's parent with the guardian portal (consents.demo.demo_guardian).
@@ -179,7 +181,9 @@ def _client_data(rng: random.Random, index: int, site: Site, clinician: User) ->
         pronouns=pronouns,
         phone=f"555-01{index % 100:02d}",
         email=f"{first.lower()}.{last.lower()}@example.org",
-        address=f"{100 + index} Example Street, {site.address.rsplit(', ', 1)[-1]}",
+        # A full US address (state and ZIP), as a claim needs it (billing holds a line
+        # whose address has none). 62701 is a real ZIP of Springfield, IL; the street is not.
+        address=f"{100 + index} Example Street, {site.address.rsplit(', ', 1)[-1]}, IL 62701",
         emergency_contact_name=f"{FIRST_NAMES[(index + 5) % len(FIRST_NAMES)]} {last}",
         emergency_contact_phone=f"555-02{index % 100:02d}",
         emergency_contact_relationship=rng.choice(("parent", "partner", "sibling", "friend")),
@@ -322,6 +326,8 @@ def seed(
     seed_demo_authorizations(session, actor=actor, clients=demo_clients, today=today())
     # The review reads everything seeded above.
     seed_demo_reviews(session, actor=actor, clients=demo_clients, today=today())
+    # Billing reads the attendance, notes, tests, coverages, consents and authorizations above.
+    seed_demo_billing(session, actor=actor, today=today())
     if history:  # eighteen months of discharged episodes, so every outcome chart has a shape
         seed_past_episodes(session, today=today(), months=HISTORY_MONTHS, episodes=HISTORY_EPISODES)
     first_of_role: dict[Role, str] = {}
