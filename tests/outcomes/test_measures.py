@@ -442,6 +442,8 @@ def test_the_plain_product_limit_equals_lifelines(pairs: list[tuple[int, bool]])
     durations, observed = [p[0] for p in pairs], [p[1] for p in pairs]
     fitted, plain = m.kaplan_meier(durations, observed), m.product_limit(durations, observed)
     assert plain.days == fitted.days
-    assert plain.survival == pytest.approx(fitted.survival, abs=1e-6)
+    # Both round to 6 places; a value on a half (0.4921875) may round either way after
+    # floating-point products, so two roundings of the same survival differ by up to 1e-6.
+    assert plain.survival == pytest.approx(fitted.survival, abs=1.5e-6)
     for day in (0, 1, 30, 60, 90, 400, 401):
-        assert plain.at(day) == pytest.approx(fitted.at(day), abs=1e-6)
+        assert plain.at(day) == pytest.approx(fitted.at(day), abs=1.5e-6)
