@@ -93,7 +93,7 @@ MATRIX: dict[str, set[Role]] = {
     "/api/v1/users": ADMIN_DIRECTOR,
     "/api/v1/audit": ADMIN_DIRECTOR,
     "/api/v1/audit/verify": ADMIN_DIRECTOR,
-    "/clients": STAFF,
+    "/clients": STAFF - {Role.BILLING},
     "/census": STAFF - {Role.BILLING},
     "/levels": STAFF - {Role.BILLING},
     "/levels/IOP/edit": ADMIN_DIRECTOR,

@@ -20,6 +20,7 @@ HOME_HEADINGS = {
     Role.CASE_MANAGER: "Case management",
     Role.ADMISSIONS: "Admissions",
     Role.UTILIZATION_REVIEW: "Utilization review",
+    Role.BILLING: "Billing",
     Role.CLIENT: "Welcome",
     Role.GUARDIAN: "My family member",
 }
@@ -63,7 +64,7 @@ def test_each_role_gets_its_home_page(role: Role, client: TestClient, session: S
     assert re.findall(r"<h1>([^<]*)", page.text)[0].startswith(HOME_HEADINGS[role])
     assert page.text.count("<h1") == 1
     shown = person.legal_first_name in page.text
-    assert shown == (role not in (Role.ADMIN, Role.DIRECTOR, Role.GUARDIAN))
+    assert shown == (role not in (Role.ADMIN, Role.DIRECTOR, Role.GUARDIAN, Role.BILLING))
     if shown:  # every client shown on a page is recorded as read by this user
         reads = session.scalars(
             select(AuditEntry).where(

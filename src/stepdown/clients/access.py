@@ -3,7 +3,10 @@
 from stepdown.security.policy import policy
 from stepdown.security.roles import STAFF_ROLES, Role
 
-CLIENTS_READ = policy("clients.read", *sorted(STAFF_ROLES), description="open client charts")
+# Billing staff read what a claim carries on billing's own pages, not the chart (billing.access).
+CLIENTS_READ = policy(
+    "clients.read", *sorted(STAFF_ROLES - {Role.BILLING}), description="open client charts"
+)
 CARE_TEAM = policy(
     "clients.care_team",
     Role.DIRECTOR,
