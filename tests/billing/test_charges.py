@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from stepdown.authorizations.rules import UnitType
 from stepdown.billing import charges, setup
+from stepdown.billing.claim_data import ClaimType
 from stepdown.billing.models import ChargeLine
 from stepdown.billing.rules import BillingMode, LineStatus, ServiceKind
 from stepdown.calendar.models import AppointmentKind
@@ -223,3 +224,48 @@ def test_a_week_starts_on_a_monday(session: Session) -> None:
     with pytest.raises(Invalid) as refused:
         charges.compute_week(session, actor=world.biller, week_of=world.monday + timedelta(days=1))
     assert refused.value.field == "week"
+
+
+def _medicare(session: Session) -> World:
+    return make_world(
+        session,
+        level="IOP",
+        claim_type=ClaimType.INSTITUTIONAL,
+        type_of_bill="76",
+        revenue_code="0900",
+        condition_codes=["92"],
+        medicare=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("services", "flagged"), [(2, True), (3, False)], ids=["2-services", "3-services"]
+)
+def test_a_medicare_day_of_fewer_than_3_services_is_flagged(
+    session: Session, services: int, flagged: bool
+) -> None:
+    world = _medicare(session)
+    for _ in range(services):
+        appointment_with_note(session, world, minutes=60)
+    lines = _lines(session, world)
+    assert len(lines) == services
+    assert {ln.status for ln in lines} == {LineStatus.READY}  # a flag warns, never holds
+    day_flags = [f for ln in lines for f in ln.flags if "services on this day" in f]
+    assert bool(day_flags) is flagged
+
+
+@pytest.mark.parametrize(
+    ("minutes", "flagged"), [(170, True), (180, False)], ids=["8.5-hours", "9-hours"]
+)
+def test_a_medicare_iop_week_under_9_hours_is_flagged(
+    session: Session, minutes: int, flagged: bool
+) -> None:
+    """One day of three 170-minute sessions is 8.5 h in the week; three of 180 are 9 h."""
+    world = _medicare(session)
+    for _ in range(3):
+        appointment_with_note(session, world, minutes=minutes)
+    lines = _lines(session, world)
+    week_flags = [f for ln in lines for f in ln.flags if "this week" in f]
+    assert bool(week_flags) is flagged
+    if flagged:
+        assert week_flags[0] == "8 h 30 min this week: below the 9 h of IOP certification"

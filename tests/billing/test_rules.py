@@ -608,7 +608,7 @@ def test_a_medicare_day_of_fewer_than_3_services_is_flagged(count: int, flagged:
             "IOP",
             60,
             (50, 50, 50),
-            "8 h 30 min this week: below the 9 h a IOP certification requires",
+            "8 h 30 min this week: below the 9 h of IOP certification",
             id="IOP-510-minutes-flagged",
         ),
         pytest.param("IOP", 60, (60, 60, 60), None, id="IOP-540-minutes-not-flagged"),
@@ -616,7 +616,7 @@ def test_a_medicare_day_of_fewer_than_3_services_is_flagged(count: int, flagged:
             "PHP",
             90,
             (60, 60, 60, 60, 59),
-            "19 h 59 min this week: below the 20 h a PHP certification requires",
+            "19 h 59 min this week: below the 20 h of PHP certification",
             id="PHP-1199-minutes-flagged",
         ),
         pytest.param("PHP", 90, (60, 60, 60, 60, 60), None, id="PHP-1200-minutes-not-flagged"),
@@ -654,8 +654,7 @@ def test_medicare_flags_count_only_services_the_client_took_part_in() -> None:
     assert len(lines) == 4
     assert all(_day_flags(line) for line in lines)
     assert all(
-        _week_flags(line) == ["2 h this week: below the 9 h a IOP certification requires"]
-        for line in lines
+        _week_flags(line) == ["2 h this week: below the 9 h of IOP certification"] for line in lines
     )
 
 

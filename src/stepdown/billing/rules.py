@@ -477,8 +477,8 @@ def _medicare_flags(
             )
         if weekly is not None and minutes < weekly:
             line = line.flag(
-                f"{hours_text(minutes)} this week: below the {hours_text(weekly)} a "
-                f"{terms.level_code.upper()} certification requires"
+                f"{hours_text(minutes)} this week: below the {hours_text(weekly)} of "
+                f"{terms.level_code.upper()} certification"
             )
         flagged.append(line)
     return flagged
