@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         description="Largest chart document accepted, in bytes (its upload request may be "
         "this plus 16 KiB for the form, whatever max_body_bytes says).",
     )
+    code_descriptors_file: Path | None = Field(
+        default=None,
+        description="A CSV of code and descriptor (CPT, HCPCS, revenue codes) the program is "
+        "licensed to use; billing shows each descriptor beside its code. Stepdown ships code "
+        "numbers only.",
+    )
     program_name: str = Field(
         default="Stepdown",
         description="Shown in the page header until `stepdown init` records the program's name.",

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from stepdown.billing import access, charges, claims, remittances, review
+from stepdown.billing import access, charges, claims, descriptors, remittances, review
 from stepdown.billing.claim_data import Frequency
 from stepdown.billing.models import Claim, Remittance
 from stepdown.billing.rules import LineStatus, week_of
@@ -34,6 +34,7 @@ from stepdown.kit.errors import Invalid, StepdownError
 from stepdown.kit.web import DbSession
 from stepdown.security.actor import Actor
 from stepdown.security.deps import allow
+from stepdown.settings import Settings
 from stepdown.web import flash, navigation
 from stepdown.web.templating import render, templates
 
@@ -99,6 +100,7 @@ def _week_page(
     error: StepdownError | None = None,
 ) -> HTMLResponse:
     view = review.week(session, actor=actor, week_of=monday)
+    settings: Settings = request.app.state.settings
     return render(
         request,
         "billing/week.html",
@@ -107,6 +109,7 @@ def _week_page(
             "statuses": LineStatus,
             "may_work": access.WORK.allows(actor.role),
             "error": error,
+            "descriptors": descriptors.load(settings.code_descriptors_file),
         },
         status_code=error.status_code if error else 200,
     )
