@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from stepdown.billing import charges, claims, demo, remittances, x12_835
 from stepdown.billing.claim_data import ClaimType, Frequency
 from stepdown.billing.models import (
+    ChargeLine,
     Claim,
     ClaimBatch,
     ClaimStatus,
     PayerContract,
     Remittance,
 )
-from stepdown.billing.rules import BillingMode
+from stepdown.billing.rules import BillingMode, LineStatus
 from stepdown.coverage.models import Payer
 from stepdown.disclosures.models import Channel, Disclosure
 from stepdown.kit.clock import today
@@ -147,3 +148,27 @@ def test_posting_the_same_remittance_twice_is_refused(demo_session: Session) -> 
     assert parsed.trace_number
     with pytest.raises(Conflict):
         remittances.post(demo_session, actor=BILLER, text=text, filename="again.835")
+
+
+def test_an_earlier_week_waits_released_for_export(demo_session: Session) -> None:
+    billed = demo_session.scalar(select(func.max(ClaimBatch.week_of)))
+    assert billed is not None
+    pending = billed - timedelta(days=14)
+    released = demo_session.scalar(
+        select(func.count())
+        .select_from(ChargeLine)
+        .where(ChargeLine.week_of == pending, ChargeLine.status == LineStatus.RELEASED)
+    )
+    exported = claims.export_week(demo_session, actor=BILLER, week_of=pending)
+    if not released:  # a calendar whose weeks that far back hold no billable service
+        assert exported.batches == []
+        return
+    assert exported.batches
+    for batch in exported.batches:
+        assert errors(batch.content) == []
+    billed_lines = demo_session.scalar(
+        select(func.count())
+        .select_from(ChargeLine)
+        .where(ChargeLine.week_of == pending, ChargeLine.status == LineStatus.BILLED)
+    )
+    assert billed_lines + exported.held == released

@@ -18,8 +18,9 @@
   sessions for staff to write): charges computed, ready lines released, claim files
   exported, and each file answered by a synthetic 835 (``remittance_for``) that pays the
   claims less a contractual adjustment, with the first claim of the first file denied (CO 197, no
-  authorization on file); the remittances are posted. A later week's charges are computed
-  and wait for billing staff.
+  authorization on file); the remittances are posted. The week two before it is computed
+  and released, waiting for export; a later week's charges are computed and wait for
+  billing staff. The week just before the billed one is left for staff to compute.
 
 Idempotent: with a billing profile on file nothing is done.
 """
@@ -141,6 +142,10 @@ def seed_demo_billing(session: Session, *, actor: Actor, today: date) -> None:
             session, batch, paid_on=today - timedelta(days=1), deny_first=number == 0
         )
         remittances.post(session, actor=actor, text=text, filename=f"demo-{batch.filename}.835")
+    # Two weeks before: released and not yet exported (`stepdown billing export` writes it).
+    pending = billed - timedelta(days=14)
+    charges.compute_week(session, actor=actor, week_of=pending)
+    claims.release(session, actor=actor, week_of=pending)
     if week_of(today) != billed:
         charges.compute_week(session, actor=actor, week_of=week_of(today))
 
