@@ -26,6 +26,18 @@ from stepdown.settings import Settings
 from tests import databases
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that read a seeded demo program run on one xdist worker per kind of demo: the
+    browser tests share one live server, the others one demo database per engine, so each
+    is seeded once in a run instead of once per worker (with ``--dist loadgroup``, as the
+    Makefile runs the suite; without xdist the marks do nothing)."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif "demo_engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo"))
+
+
 def pytest_report_header() -> str:
     base = databases.pg_base_url()
     return "PostgreSQL: enabled" if base else f"PostgreSQL: {databases.PG_SKIP_REASON}"
