@@ -26,6 +26,7 @@ from stepdown.settings import Settings
 from tests import databases
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that read a seeded demo program run on one xdist worker per kind of demo: the
     browser tests share one live server, the others one demo database per engine, so each
