@@ -56,7 +56,6 @@ from stepdown.scheduling import access as scheduling_access
 from stepdown.scheduling import service as scheduling_service
 from stepdown.scheduling.authorized import with_authorizations
 from stepdown.scheduling.exchange import ExchangeError, Instance
-from stepdown.scheduling.replan import changed_instance, replan
 from stepdown.security.actor import Actor
 from stepdown.security.roles import Role
 
@@ -327,6 +326,9 @@ def _propose_week(
         if not rules.group_fits(s.levels, tracks.get(s.id), placement)
     ]
     from_day = rules.day_name(week_of, applies_from)
+    # CP-SAT loads only when a week is re-planned (a second off every process's start-up).
+    from stepdown.scheduling.replan import changed_instance, replan
+
     try:
         given = rules.replan_input(
             instance, solution, client=record, from_day=from_day, unfit_sessions=unfit

@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from stepdown.programs.models import BlockKind
 from stepdown.programs.rules import SCHEDULED_LEVELS
@@ -47,7 +47,9 @@ from stepdown.scheduling.exchange import (
     Window,
     to_clock,
 )
-from stepdown.scheduling.replan import Admit
+
+if TYPE_CHECKING:  # the re-planner (and CP-SAT) load only when a week is re-planned
+    from stepdown.scheduling.replan import Admit
 
 # The track each kind of time block belongs to; None: a block any track may use.
 BLOCK_TRACKS: Final[dict[BlockKind, str | None]] = {
@@ -260,4 +262,6 @@ def replan_input(
             "previous_sessions": [s for s in client.previous_sessions if s in specs],
         }
     )
+    from stepdown.scheduling.replan import Admit
+
     return ReplanInput(without, starting, Admit(entering), from_day)

@@ -18,7 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,9 +28,11 @@ from stepdown.kit.db import session_scope
 from stepdown.kit.errors import StepdownError
 from stepdown.scheduling import service
 from stepdown.scheduling.exchange import Instance, Solution
-from stepdown.scheduling.solver import Progress, solve
 from stepdown.security.actor import Actor
 from stepdown.settings import Settings
+
+if TYPE_CHECKING:  # CP-SAT loads only in the process that solves (a second off start-up)
+    from stepdown.scheduling.solver import Progress
 
 log = logging.getLogger("stepdown.scheduling")
 
@@ -129,6 +131,13 @@ def _first_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
+def _optimizer() -> Solver:
+    """CP-SAT, loaded only in the process that runs a build (a second off start-up)."""
+    from stepdown.scheduling.solver import solve
+
+    return solve
+
+
 @task(service.BUILD_JOB, attempts=1)
 def solve_build(
     session: Session,
@@ -136,7 +145,7 @@ def solve_build(
     actor: Actor,
     settings: Settings,
     build_id: str,
-    solver: Solver = solve,
+    solver: Solver | None = None,
 ) -> None:
     """Solve a queued build and store it as a draft, or as failed with the reason.
 
@@ -156,8 +165,9 @@ def solve_build(
             clients=len(instance.clients),
             every=PROGRESS_EVERY,
         )
+        run = solver if solver is not None else _optimizer()
         with progress:
-            solution = solver(instance, time_limit=work.time_limit, on_progress=progress)
+            solution = run(instance, time_limit=work.time_limit, on_progress=progress)
         # The validator and the unmet diagnosis take a while on a large week: before the
         # transaction that stores the result, not inside it.
         summary = service.summarize(
