@@ -325,7 +325,7 @@ class _Context:
             diagnoses[diagnosis.episode_id].append(diagnosis)
         periods: dict[uuid.UUID, list[diagnosis_rules.Period]] = defaultdict(list)
         for period in session.scalars(repository.principal_periods(episode_ids)):
-            periods[period.episode_id].append(_period(period))
+            periods[period.episode_id].append(period_of(period))
         return cls(
             clients={c.id: c for c in session.query(Client).filter(Client.id.in_(client_ids))},
             segments=segments,
@@ -369,18 +369,27 @@ class _Context:
         return found
 
     def diagnosis_codes(self, episode_id: uuid.UUID, day: date) -> list[str]:
-        """The episode's diagnoses that stood on the day, the principal first."""
-        principal = diagnosis_rules.principal_on(self.periods.get(episode_id, []), day)
-        standing = [
-            d
-            for d in self.diagnoses.get(episode_id, [])
-            if diagnosis_rules.current_on(d.status, d.diagnosed_on, d.ended_on, day)
-        ]
-        standing.sort(key=lambda d: (d.id != principal, d.diagnosed_on, d.code))
-        return [d.code.replace(".", "") for d in standing]
+        return claim_diagnoses(
+            self.diagnoses.get(episode_id, []), self.periods.get(episode_id, []), day
+        )
 
 
-def _period(period: PrincipalPeriod) -> diagnosis_rules.Period:
+def claim_diagnoses(
+    diagnoses: Iterable[Diagnosis], periods: Sequence[diagnosis_rules.Period], day: date
+) -> list[str]:
+    """The diagnoses that stood on the day, the principal first, as a claim writes them
+    (ICD-10-CM without the dot)."""
+    principal = diagnosis_rules.principal_on(periods, day)
+    standing = [
+        d
+        for d in diagnoses
+        if diagnosis_rules.current_on(d.status, d.diagnosed_on, d.ended_on, day)
+    ]
+    standing.sort(key=lambda d: (d.id != principal, d.diagnosed_on, d.code))
+    return [d.code.replace(".", "") for d in standing]
+
+
+def period_of(period: PrincipalPeriod) -> diagnosis_rules.Period:
     return diagnosis_rules.Period(period.diagnosis_id, period.starts_on, period.ends_on)
 
 

@@ -28,7 +28,13 @@ from sqlalchemy.orm import Session
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.billing import access, claim_data, x12_837
-from stepdown.billing.charges import CLAIM_CLASSES, check_week, require
+from stepdown.billing.charges import (
+    CLAIM_CLASSES,
+    check_week,
+    claim_diagnoses,
+    period_of,
+    require,
+)
 from stepdown.billing.claim_data import ClaimType, Frequency
 from stepdown.billing.models import (
     BillingProfile,
@@ -44,7 +50,6 @@ from stepdown.billing.rules import LineStatus
 from stepdown.clients.models import Client
 from stepdown.consents.models import Purpose
 from stepdown.coverage.models import Coverage, Payer, Relationship
-from stepdown.diagnoses import rules as diagnosis_rules
 from stepdown.diagnoses.models import Diagnosis, PrincipalPeriod
 from stepdown.disclosures import gate
 from stepdown.disclosures.models import Channel
@@ -275,19 +280,13 @@ def _hold(lines: Sequence[ChargeLine], reason: str) -> int:
 def diagnosis_codes(session: Session, episode_id: uuid.UUID, day: date) -> list[str]:
     """The episode's diagnoses that stood on the day, the principal first, without dots."""
     periods = [
-        diagnosis_rules.Period(p.diagnosis_id, p.starts_on, p.ends_on)
+        period_of(p)
         for p in session.scalars(
             select(PrincipalPeriod).where(PrincipalPeriod.episode_id == episode_id)
         )
     ]
-    principal = diagnosis_rules.principal_on(periods, day)
-    standing = [
-        d
-        for d in session.scalars(select(Diagnosis).where(Diagnosis.episode_id == episode_id))
-        if diagnosis_rules.current_on(d.status, d.diagnosed_on, d.ended_on, day)
-    ]
-    standing.sort(key=lambda d: (d.id != principal, d.diagnosed_on, d.code))
-    return [d.code.replace(".", "") for d in standing]
+    found = session.scalars(select(Diagnosis).where(Diagnosis.episode_id == episode_id))
+    return claim_diagnoses(found, periods, day)
 
 
 def _person(client: Client) -> claim_data.Person:
