@@ -879,6 +879,7 @@ def test_a_not_billable_line_is_never_held_for_an_authorization() -> None:
         ),
         pytest.param(_line(), UnitType.SESSION, 1, id="session-1"),
         pytest.param(_line(), UnitType.VISIT, 1, id="visit-1"),
+        pytest.param(_line(code="90853", kind="group"), UnitType.VISIT, 0, id="group-no-visit"),
     ],
 )
 def test_what_a_line_uses_of_an_authorization(line: Charge, unit: UnitType, units: int) -> None:

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from stepdown.audit import service as audit_service
 from stepdown.audit.models import AuditAction
 from stepdown.authorizations.models import Authorization
+from stepdown.authorizations.rules import UnitType
 from stepdown.billing import access, repository, rules
 from stepdown.billing.claim_data import ClaimType
 from stepdown.billing.models import ChargeLine, PayerBilling, PayerContract
@@ -109,8 +110,7 @@ def compute_week(session: Session, *, actor: Actor, week_of: date) -> WeekResult
     check_week(week_of)
     end = week_of + timedelta(days=7)
     services = _delivered(session, week_of, end)
-    existing = list(session.scalars(repository.lines_of_week(week_of)))
-    sent_days = {(ln.client_id, ln.service_date) for ln in existing if ln.status in repository.SENT}
+    sent_days = {(row[0], row[1]) for row in session.execute(repository.sent_days(week_of))}
     session.execute(
         delete(ChargeLine).where(
             ChargeLine.week_of == week_of, ChargeLine.status.in_(rules.REPLACEABLE)
@@ -327,10 +327,12 @@ class _Context:
         for period in session.scalars(repository.principal_periods(episode_ids)):
             periods[period.episode_id].append(period_of(period))
         return cls(
-            clients={c.id: c for c in session.query(Client).filter(Client.id.in_(client_ids))},
+            clients={
+                c.id: c for c in session.scalars(select(Client).where(Client.id.in_(client_ids)))
+            },
             segments=segments,
             coverages=coverages,
-            payers={p.id: p for p in session.query(Payer)},
+            payers={p.id: p for p in session.scalars(select(Payer))},
             setups={s.payer_id: s for s in session.scalars(repository.payer_setups())},
             contracts=list(session.scalars(repository.contracts())),
             authorizations=auths,
@@ -529,15 +531,11 @@ def _windows(context: _Context, client_id: uuid.UUID, group: _Group) -> list[rul
 
 
 def _used(lines: Iterable[ChargeLine], auth: Authorization) -> int:
+    """What earlier weeks' lines used of the authorization, counted as this week's are."""
     chosen = list(lines)
-    if auth.unit_type.value == "day":
+    if auth.unit_type is UnitType.DAY:
         return len({ln.service_date for ln in chosen})
-    if auth.unit_type.value == "unit_15":
-        return sum(
-            ln.units if ln.code == rules.TIMED_COUNSELING else max(ln.minutes // 15, 1)
-            for ln in chosen
-        )
-    return len(chosen)
+    return sum(rules.units_for(ln, auth.unit_type) for ln in chosen)
 
 
 def _claim_reasons(

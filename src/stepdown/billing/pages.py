@@ -129,12 +129,13 @@ def week_page(
 @router.post("/billing/charges", response_class=HTMLResponse)
 async def compute(request: Request, session: DbSession, actor: Worker) -> Response:
     form = await _form(request)
+    monday = week_of(today())
     try:
         monday = _week(form.get("week"))
         result = charges.compute_week(session, actor=actor, week_of=monday)
     except StepdownError as exc:
         session.rollback()
-        return _week_page(request, session, actor, week_of(today()), error=exc)
+        return _week_page(request, session, actor, monday, error=exc)
     kept = f"; {result.kept} client-days already sent were left as they were" if result.kept else ""
     return _back(request, _week_url(monday), f"Charges computed: {result.written} lines{kept}.")
 
@@ -142,26 +143,28 @@ async def compute(request: Request, session: DbSession, actor: Worker) -> Respon
 @router.post("/billing/release", response_class=HTMLResponse)
 async def release(request: Request, session: DbSession, actor: Worker) -> Response:
     form = await _form(request)
+    monday = week_of(today())
     try:
         monday = _week(form.get("week"))
         payer_id = _payer_id(session, form.get("payer", ""))
         count = claims.release(session, actor=actor, week_of=monday, payer_id=payer_id)
     except StepdownError as exc:
         session.rollback()
-        return _week_page(request, session, actor, week_of(today()), error=exc)
+        return _week_page(request, session, actor, monday, error=exc)
     return _back(request, _week_url(monday), f"Released {count} lines for claims.")
 
 
 @router.post("/billing/export", response_class=HTMLResponse)
 async def export(request: Request, session: DbSession, actor: Worker) -> Response:
     form = await _form(request)
+    monday = week_of(today())
     try:
         monday = _week(form.get("week"))
         payer_id = _payer_id(session, form.get("payer", ""))
         result = claims.export_week(session, actor=actor, week_of=monday, payer_id=payer_id)
     except StepdownError as exc:
         session.rollback()
-        return _week_page(request, session, actor, week_of(today()), error=exc)
+        return _week_page(request, session, actor, monday, error=exc)
     if result.reused:
         message = "Nothing newly released: the week's claim files are as already written."
     else:

@@ -280,12 +280,17 @@ def denials(session: Session, *, actor: Actor, today: date) -> list[Denial]:
         .outerjoin(Client, Client.id == Claim.client_id)
         .where(ClaimPayment.denied.is_(True), ClaimPayment.worked_at.is_(None))
     ).all()
+    denied_by_payment: dict[uuid.UUID, list[LinePayment]] = defaultdict(list)
+    for line in session.scalars(
+        select(LinePayment).where(
+            LinePayment.claim_payment_id.in_([row[0].id for row in rows]),
+            LinePayment.denied.is_(True),
+        )
+    ):
+        denied_by_payment[line.claim_payment_id].append(line)
     found = []
     for payment, remittance, claim, client in rows:
-        lines = list(
-            session.scalars(select(LinePayment).where(LinePayment.claim_payment_id == payment.id))
-        )
-        denied_lines = [ln for ln in lines if ln.denied]
+        denied_lines = denied_by_payment.get(payment.id, [])
         adjustments = list(payment.adjustments) + [a for ln in denied_lines for a in ln.adjustments]
         remarks = list(payment.remarks) + [r for ln in denied_lines for r in ln.remarks]
         denied_cents = (

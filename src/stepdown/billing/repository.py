@@ -181,8 +181,13 @@ def principal_periods(episode_ids: Sequence[uuid.UUID]) -> Select[PrincipalPerio
 SENT = (LineStatus.RELEASED, LineStatus.BILLED)
 
 
-def lines_of_week(week_of: date) -> Select[ChargeLine]:
-    return select(ChargeLine).where(ChargeLine.week_of == week_of)
+def sent_days(week_of: date) -> Select[uuid.UUID, date]:
+    """The week's client-days with a released or billed line: a recompute leaves them."""
+    return (
+        select(ChargeLine.client_id, ChargeLine.service_date)
+        .where(ChargeLine.week_of == week_of, ChargeLine.status.in_(SENT))
+        .distinct()
+    )
 
 
 def used_before(client_ids: Sequence[uuid.UUID], week_of: date) -> Select[ChargeLine]:

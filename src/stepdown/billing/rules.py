@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol
 
 from stepdown.authorizations.rules import UnitType
 from stepdown.billing.claim_data import ClaimType
@@ -521,10 +521,26 @@ class AuthWindow:
     codes: tuple[str, ...] = ()  # empty: any code of the level
 
 
-def units_for(line: Charge, unit_type: UnitType) -> int:
-    """What one line uses of an authorization counted in ``unit_type``."""
+class Counted(Protocol):
+    """A line as an authorization counts it: a computed ``Charge`` or a stored line."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def units(self) -> int: ...
+    @property
+    def minutes(self) -> int: ...
+
+
+def units_for(line: Counted, unit_type: UnitType) -> int:
+    """What one line uses of an authorization counted in ``unit_type`` (days are counted
+    once a day by the caller; a group seat is no visit)."""
     if unit_type is UnitType.UNIT_15:
         return line.units if line.code == TIMED_COUNSELING else max(line.minutes // 15, 1)
+    if unit_type is UnitType.VISIT and line.kind == ServiceKind.GROUP.value:
+        return 0
     return 1
 
 
@@ -555,8 +571,6 @@ def apply_authorizations(
         line = replace(line, authorization=window.number, authorization_key=window.key)
         if window.unit_type is UnitType.DAY:
             need = 0 if line.day in days[window.key] else 1
-        elif window.unit_type is UnitType.VISIT and line.kind == ServiceKind.GROUP.value:
-            need = 0
         else:
             need = units_for(line, window.unit_type)
         if window.key in spent or used[window.key] + need > window.approved_units:
