@@ -91,8 +91,9 @@ def export_command(
         "", "--payer", help="Payer name as on file; every payer if left out."
     ),
 ) -> None:
-    """Write the week's claim files: one per payer and claim type (the same bytes again
-    when nothing new was released)."""
+    """Write the week's claim files, one per payer and claim type.
+
+    With nothing newly released, the files already written, the same bytes."""
     monday = _week(week)
     if output.exists() and not output.is_dir():
         context.fail(f"output: {output} is not a folder")
